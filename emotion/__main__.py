@@ -1,0 +1,3 @@
+from emotion.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Trained artifacts under ``data/``: each folder holds the files and a ``card.json`` describing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from pathlib import Path
+
+from emotion.config import ARTIFACTS_DIR
+from emotion.data import file_sha256
+
+
+class ArtifactError(FileNotFoundError):
+    """A committed artifact that is missing or does not match its card."""
+
+
+def artifact_dir(name: str) -> Path:
+    """Folder of a committed model, ``data/<name>``."""
+    return ARTIFACTS_DIR / name
+
+
+def write_card(folder: Path, files: list[str], **info: object) -> dict:
+    """Write ``card.json`` (files with sha256, date, machine, plus ``info``) and a readable ``CARD.md``."""
+    card = {
+        "model": folder.name,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+        **info,
+        "files": {name: {"sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files},
+    }
+    (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    lines = [f"# Model card: `{folder.name}`", ""]
+    for key, value in card.items():
+        if key == "files":
+            lines += ["", "| file | bytes | sha256 |", "|---|---|---|"]
+            lines += [f"| `{n}` | {f['bytes']:,} | `{f['sha256']}` |" for n, f in value.items()]
+        elif isinstance(value, dict):
+            lines.append(f"- **{key}**: " + ", ".join(f"{k}={v}" for k, v in value.items()))
+        else:
+            lines.append(f"- **{key}**: {value}")
+    (folder / "CARD.md").write_text("\n".join(lines) + "\n")
+    return card
+
+
+def read_card(folder: Path, verify: bool = True) -> dict:
+    """Read a card; with ``verify``, check that every listed file exists with its sha256."""
+    path = folder / "card.json"
+    if not path.exists():
+        raise ArtifactError(f"missing artifact: {folder} has no card.json (train it: python -m emotion train {folder.name})")
+    card = json.loads(path.read_text())
+    if verify:
+        for name, meta in card["files"].items():
+            file = folder / name
+            if not file.exists():
+                raise ArtifactError(f"missing artifact file: {file}")
+            if file_sha256(file) != meta["sha256"]:
+                raise ArtifactError(f"artifact file {file} does not match the sha256 on its card")
+    return card

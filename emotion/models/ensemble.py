@@ -1,0 +1,75 @@
+"""Weighted average of other classifiers' probabilities, weights fitted on dev."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from emotion.artifacts import artifact_dir, read_card
+from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.labels import LABEL_INDEX
+
+WEIGHTS_FILE = "weights.json"
+
+
+def fit_weights(probas: Sequence[np.ndarray], gold: Sequence[str]) -> np.ndarray:
+    """Non-negative weights summing to 1 that minimise the log-loss of the averaged probabilities."""
+    y = np.array([LABEL_INDEX[g] for g in gold])
+
+    def loss(z: np.ndarray) -> float:
+        w = np.exp(z) / np.exp(z).sum()
+        mixed = sum(wi * p for wi, p in zip(w, probas, strict=True))
+        return float(-np.log(mixed[np.arange(len(y)), y] + 1e-12).mean())
+
+    z = minimize(loss, np.zeros(len(probas)), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6}).x
+    return np.exp(z) / np.exp(z).sum()
+
+
+class EnsembleClassifier(Classifier):
+    """``sum_i w_i * p_i`` over member classifiers.
+
+    Args:
+        members: The classifiers to average.
+        weights: One non-negative weight per member, summing to 1.
+    """
+
+    name = "ensemble"
+    family = "ensemble"
+    description = "weighted average of tfidf, encoder and seq2seq probabilities"
+    default_batch_size = 64
+
+    def __init__(self, members: Sequence[Classifier], weights: Sequence[float]) -> None:
+        self.members = list(members)
+        self.weights = np.asarray(weights, dtype=float)
+
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        total = len(texts) * len(self.members)
+        mixed = np.zeros((len(texts), 7))
+        for m, (member, weight) in enumerate(zip(self.members, self.weights, strict=True)):
+            step = (lambda done, _n, m=m: progress(m * len(texts) + done, total)) if progress else None
+            mixed += weight * member.predict_proba(texts, batch_size=None, progress=step)
+        return Predictions(mixed)
+
+    @staticmethod
+    def member_names(folder: Path | None = None) -> list[str]:
+        """Names of the members listed in the committed weights."""
+        folder = folder or artifact_dir("ensemble")
+        return list(json.loads((folder / WEIGHTS_FILE).read_text())["weights"])
+
+    @classmethod
+    def load(cls, members: dict[str, Classifier], folder: Path | None = None) -> EnsembleClassifier:
+        """Build from the committed weights, given the loaded member classifiers by name."""
+        folder = folder or artifact_dir(cls.name)
+        read_card(folder)
+        weights = json.loads((folder / WEIGHTS_FILE).read_text())["weights"]
+        return cls([members[name] for name in weights], list(weights.values()))
+
+    @classmethod
+    def artifact_status(cls) -> Status:
+        """Ready when the committed weights exist."""
+        exists = (artifact_dir(cls.name) / "card.json").exists()
+        return Status(exists, "" if exists else "artifact missing: run `python -m emotion train ensemble`")

@@ -1,0 +1,105 @@
+"""Training loop shared by the torch models (encoder, seq2seq): length-bucketed batches, best-epoch keep."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from tqdm.auto import tqdm
+
+from emotion.labels import LABEL_INDEX, LABELS
+
+
+@dataclass
+class TrainArgs:
+    """Recipe of a torch training run.
+
+    Args:
+        epochs: Passes over the training data.
+        lr: Peak learning rate (linear warm-up over ``warmup`` of the steps, then linear decay).
+        batch_size: Texts per step.
+        label_smoothing: Cross-entropy label smoothing.
+        weight_decay: AdamW weight decay.
+        seed: Seeds Python, NumPy and torch.
+    """
+
+    epochs: int = 5
+    lr: float = 1e-3
+    batch_size: int = 32
+    label_smoothing: float = 0.1
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    seed: int = 0
+    history: list[dict] = field(default_factory=list)
+
+
+def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle, sort within chunks of 50 batches by length, cut into batches, shuffle the batches."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start : start + chunk], key=lambda i: lengths[i])
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def fit(model, train: tuple[list[str], list[str]], dev: tuple[list[str], list[str]], args: TrainArgs) -> dict:
+    """Train ``model`` (an object with ``.model``, ``.logits(texts)`` and ``.predict``) in place.
+
+    The trainable parameters are those with ``requires_grad``. After each epoch the dev macro-F1 is
+    measured; the weights of the best epoch are restored at the end.
+
+    Returns:
+        ``{"best_epoch", "dev_macro_f1", "history", "seconds"}``.
+    """
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    texts, labels = train
+    targets = torch.tensor([LABEL_INDEX[label] for label in labels])
+    params = [p for p in model.model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
+    steps = args.epochs * math.ceil(len(texts) / args.batch_size)
+    warm = max(1, int(args.warmup * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
+    )
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    best, best_state, started = -1.0, None, time.time()
+    lengths = [len(t) for t in texts]
+    for epoch in range(1, args.epochs + 1):
+        model.model.train()
+        batches = bucketed_batches(lengths, args.batch_size, rng)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
+        for batch in bar:
+            loss = loss_fn(model.logits([texts[i] for i in batch]), targets[batch])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        predicted = model.predict(dev[0], batch_size=128)
+        score = f1_score(dev[1], predicted, labels=list(LABELS), average="macro")
+        args.history.append({"epoch": epoch, "dev_macro_f1": round(float(score), 4), "seconds": round(time.time() - started)})
+        print(f"epoch {epoch}: dev macro-F1 {score:.4f} ({time.time() - started:.0f} s)", flush=True)
+        if score > best:
+            best = score
+            best_state = copy.deepcopy({n: p.detach().clone() for n, p in model.model.named_parameters() if p.requires_grad})
+    with torch.no_grad():
+        named = dict(model.model.named_parameters())
+        for name, value in best_state.items():
+            named[name].copy_(value)
+    model.model.eval()
+    best_epoch = max(args.history, key=lambda h: h["dev_macro_f1"])["epoch"]
+    return {"best_epoch": best_epoch, "dev_macro_f1": best, "history": args.history, "seconds": round(time.time() - started)}

@@ -1,0 +1,54 @@
+"""Shared fixtures. ISEAR-dependent tests fail in CI when the data is missing and skip elsewhere."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from emotion.config import data_dir
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SAMPLE = {
+    "anger": ["My neighbour keeps parking in my spot and laughed when I complained.",
+              "He lied to my face about the money and I wanted to scream."],
+    "disgust": ["The restaurant kitchen was crawling with cockroaches.",
+                "He spat on the floor of the bus right next to me."],
+    "fear": ["A car swerved toward me on the dark road at night.",
+             "I heard footsteps following me home through the empty park."],
+    "guilt": ["I forgot my mother's birthday and she cried.",
+              "I broke my friend's camera and never told her."],
+    "joy": ["I passed my final exam and celebrated with my friends.",
+            "My sister had a healthy baby girl this morning."],
+    "sadness": ["My grandfather died last winter after a long illness.",
+                "My best friend moved to another country."],
+    "shame": ["I tripped on stage in front of the whole school.",
+              "My teacher read my bad essay aloud to the class."],
+}
+"""Hand-written examples (not from ISEAR), two per emotion."""
+
+
+@pytest.fixture
+def sample() -> tuple[list[str], list[str]]:
+    texts = [t for label in SAMPLE for t in SAMPLE[label]]
+    labels = [label for label in SAMPLE for _ in SAMPLE[label]]
+    return texts, labels
+
+
+@pytest.fixture(scope="session")
+def isear_dir():
+    """The ISEAR folder; missing data fails in CI (CI=true) and skips elsewhere."""
+    path = data_dir()
+    if not (path / "train.csv").exists() or not (path / "dev.csv").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"ISEAR data missing at {path}: CI must have ../shared/data/isear")
+        pytest.skip(f"ISEAR data not found at {path} (set EMOTION_DATA_DIR); runs in CI")
+    return path
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A private cache directory for the test."""
+    monkeypatch.setenv("EMOTION_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"

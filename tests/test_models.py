@@ -1,0 +1,91 @@
+"""The interface contract every local classifier keeps, on small models built in the test."""
+
+import numpy as np
+import pytest
+import torch
+
+from emotion.base import InputError
+from emotion.labels import LABELS
+from emotion.models.ensemble import EnsembleClassifier, fit_weights
+from emotion.models.tfidf import TfidfClassifier
+
+
+def check_contract(model, texts):
+    proba = model.predict_proba(texts, batch_size=3)
+    assert proba.shape == (len(texts), 7)
+    assert np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert (proba >= 0).all()
+    labels = model.predict(texts)
+    assert labels == [LABELS[i] for i in proba.argmax(axis=1)]
+    assert model.classes_ == LABELS
+    calls = []
+    model.predict_proba(texts, batch_size=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1]
+    with pytest.raises(InputError, match="text 1: empty text"):
+        model.predict_proba([texts[0], "   "])
+    with pytest.raises(InputError, match="text 0: not text"):
+        model.predict_proba([5])
+    long = model.predict_proba(["word " * 20000])  # truncated, never a crash
+    assert long.shape == (1, 7)
+
+
+def test_tfidf_contract_and_explanations(sample):
+    texts, labels = sample
+    model = TfidfClassifier(C=10)
+    assert model.fit(texts * 3, labels * 3) is model
+    check_contract(model, texts)
+    assert model.predict(["The kitchen was crawling with cockroaches"]) == ["disgust"]
+    explanation = model.explain("The kitchen was crawling with cockroaches", top_k=3)
+    assert set(explanation) == set(LABELS)
+    words = [w for w, _ in explanation["disgust"]]
+    assert any("cockroaches" in w or "crawling" in w or "kitchen" in w for w in words)
+    assert all(weight > 0 for _, weight in explanation["disgust"])
+
+
+def test_duplicates_are_computed_once(sample):
+    texts, labels = sample
+    model = TfidfClassifier().fit(texts, labels)
+    seen = []
+    original = model._classify
+    model._classify = lambda t, b, p: seen.append(len(t)) or original(t, b, p)
+    proba = model.predict_proba(["same text", "other", "same text"])
+    assert seen == [2]
+    assert np.allclose(proba[0], proba[2])
+
+
+def test_encoder_trains_and_round_trips(tmp_path, sample):
+    from emotion.models.encoder import EncoderClassifier
+
+    texts, labels = sample
+    model = EncoderClassifier.from_base(rank=4, seed=0)
+    optimizer = torch.optim.AdamW([p for p in model.model.parameters() if p.requires_grad], lr=1e-2)
+    targets = torch.tensor([LABELS.index(label) for label in labels])
+    losses = []
+    for _ in range(5):
+        loss = torch.nn.functional.cross_entropy(model.logits(texts), targets)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    check_contract(model, texts)
+    before = model.predict_proba(texts)
+    files = model.save(tmp_path / "encoder")
+    assert (tmp_path / "encoder" / files[1]).stat().st_size < 2_000_000
+    from emotion.artifacts import write_card
+
+    write_card(tmp_path / "encoder", files, params={"max_length": 128})
+    loaded = EncoderClassifier.load(tmp_path / "encoder")
+    assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
+
+
+def test_ensemble_weights_and_contract(sample):
+    texts, labels = sample
+    a = TfidfClassifier(C=10).fit(texts, labels)
+    b = TfidfClassifier(C=0.01).fit(texts, labels)
+    weights = fit_weights([a.predict_proba(texts), b.predict_proba(texts)], labels)
+    assert weights.sum() == pytest.approx(1) and weights[0] > weights[1]
+    ensemble = EnsembleClassifier([a, b], weights)
+    check_contract(ensemble, texts)
+    expected = weights[0] * a.predict_proba(texts) + weights[1] * b.predict_proba(texts)
+    assert np.allclose(ensemble.predict_proba(texts), expected)
