@@ -110,3 +110,30 @@ def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") ->
     values = frame[column].dropna().astype(str)
     if not values.str.contains(r"[^\W\d_]", regex=True).any():
         raise DataError(f"{source}: column {column!r} holds no text (empty or numbers only)")
+
+
+def label_chunks(frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier], start: int = 0,
+                 chunk_rows: int = 256):
+    """Yield labelled chunks of ``frame`` from row ``start`` on (for progress and stopping between chunks)."""
+    for begin in range(start, len(frame), chunk_rows):
+        yield label_frame(frame.iloc[begin : begin + chunk_rows], text_column, models)
+
+
+def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], threshold: float = 0.5) -> pd.DataFrame:
+    """Join labelled chunks; rows not reached (a stopped run) stay, with status ``not run (stopped)``."""
+    done = sum(len(p) for p in parts)
+    rest = frame.iloc[done:].copy()
+    for name in names:
+        rest[label_column(name)] = None
+        rest[confidence_column(name)] = np.nan
+    rest["status"] = "not run (stopped)"
+    result = pd.concat([*parts, rest]) if parts else rest
+    return add_consensus(result, names, threshold)
+
+
+def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 0.8) -> int:
+    """Rows per chunk so that one chunk takes about ``target_seconds`` (progress updates at least every second)."""
+    from emotion.service import THROUGHPUT_HINT
+
+    rate = min(THROUGHPUT_HINT.get(name, 4.0) for name in models) if models else 100.0
+    return int(max(4, min(1024, rate * target_seconds)))

@@ -16,10 +16,9 @@ PUBLISHED: dict[str, str] = {
 
 def load_published() -> pd.DataFrame:
     """``id`` plus one label column per published model (``None`` where the model gave no usable answer)."""
-    frame = pd.read_csv(isear_path("llm_zero_shot"), dtype={"id": int}, keep_default_na=False)
-    for name in PUBLISHED:
-        frame[name] = [to_label(v) for v in frame[name]]
-    return frame.astype(object).set_index("id")
+    frame = pd.read_csv(isear_path("llm_zero_shot"), dtype=str, keep_default_na=False)
+    return pd.DataFrame({name: [to_label(v) for v in frame[name]] for name in PUBLISHED},
+                        index=frame["id"].astype(int), dtype=object)
 
 
 def published_for(frame: pd.DataFrame) -> dict[str, list[str | None]] | None:
@@ -29,7 +28,8 @@ def published_for(frame: pd.DataFrame) -> dict[str, list[str | None]] | None:
     so a file that merely numbers its rows from 0 is never joined by mistake.
     """
     try:
-        known = pd.concat([load_isear("train"), load_isear("dev")]).set_index("id")["text"]
+        known = pd.concat([load_isear("train"), load_isear("dev")])
+        known = known.set_axis(known["id"].astype(int)).loc[:, "text"]
         labels = load_published()
     except (FileNotFoundError, ValueError):
         return None

@@ -10,7 +10,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import httpx
 import numpy as np
 import openai
 
@@ -141,14 +140,17 @@ class LLMClassifier(Classifier):
             return Status(False, f"no API key: set {self.preset.api_key_env} or enter a key in the sidebar")
         if not probe:
             return Status(True)
+        probe_client = openai.OpenAI(api_key=self._api_key or "not-needed", base_url=self.preset.base_url,
+                                     timeout=2.0, max_retries=0)
         try:
-            headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-            response = httpx.get(self.preset.base_url.rstrip("/") + "/models", headers=headers, timeout=2.0)
-        except httpx.HTTPError as error:
+            probe_client.models.list()
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
+            return Status(False, f"API key rejected by {self.preset.base_url} (HTTP {error.status_code})")
+        except openai.APIStatusError:
+            pass  # the server answers; some servers have no /models route
+        except openai.APIError as error:
             hint = f"; {self.preset.start_hint}" if self.preset.start_hint else ""
             return Status(False, f"server not reachable at {self.preset.base_url} ({type(error).__name__}){hint}")
-        if response.status_code in (401, 403):
-            return Status(False, f"API key rejected by {self.preset.base_url} (HTTP {response.status_code})")
         return Status(True)
 
     def _client(self) -> openai.OpenAI:

@@ -1,0 +1,71 @@
+"""What the dashboard pages ask of the package: one text through several models, run estimates."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emotion.base import Classifier
+
+
+@dataclass
+class ModelResult:
+    """One model's answer for one text."""
+
+    name: str
+    label: str | None
+    confidence: float
+    proba: np.ndarray
+    latency_ms: float
+    error: str | None = None
+    one_hot: bool = False
+    explanation: list[tuple[str, float]] = field(default_factory=list)
+
+
+def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]:
+    """Classify ``text`` with each model, timing each; TF-IDF adds the words behind its label."""
+    results = []
+    for name, model in models.items():
+        started = time.perf_counter()
+        try:
+            prediction = model.classify([text])
+        except Exception as error:  # noqa: BLE001 - one failing model must not break the others
+            results.append(ModelResult(name, None, float("nan"), np.full(7, np.nan),
+                                       (time.perf_counter() - started) * 1000, f"{type(error).__name__}: {error}"))
+            continue
+        latency = (time.perf_counter() - started) * 1000
+        label = prediction.labels[0]
+        result = ModelResult(name, label, float(prediction.confidence[0]), prediction.proba[0], latency,
+                             prediction.errors[0], prediction.one_hot)
+        if label and hasattr(model, "explain"):
+            result.explanation = model.explain(text)[label]
+        results.append(result)
+    return results
+
+
+def agreement_line(results: list[ModelResult]) -> str:
+    """E.g. ``"3 of 4 models say sadness"`` (models without an answer are not counted)."""
+    labels = [r.label for r in results if r.label]
+    if not labels:
+        return "No model gave an answer."
+    label, votes = Counter(labels).most_common(1)[0]
+    if len(labels) == 1:
+        return f"1 model says {label}."
+    if votes == len(labels):
+        return f"All {votes} models say {label}."
+    return f"{votes} of {len(labels)} models say {label}."
+
+
+THROUGHPUT_HINT = {"tfidf": 5000.0, "encoder": 300.0, "seq2seq": 150.0, "ensemble": 100.0}
+"""Rough texts per second on 2 CPU cores, for time estimates before a run (see BENCHMARKS.md)."""
+
+
+def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:
+    """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts``."""
+    if hasattr(model, "estimate"):
+        estimate = model.estimate(texts)
+        return estimate.seconds, estimate.cost_usd
+    return len(set(texts)) / THROUGHPUT_HINT.get(model.name, 100.0), None

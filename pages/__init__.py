@@ -1,0 +1,1 @@
+"""Dashboard pages; ``common`` holds the Streamlit glue shared by them (caching, sidebar, model picker)."""

@@ -1,0 +1,101 @@
+"""Streamlit glue shared by the pages: cached models, the sidebar, the model picker, readiness notes."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from emotion import registry
+from emotion.base import Classifier
+from emotion.compare import load_evaluation
+from emotion.config import data_dir
+from emotion.data import load_isear
+
+STATUS_TTL = 30.0
+
+
+@st.cache_resource(show_spinner="Loading model…")
+def local_model(name: str) -> Classifier:
+    """A local model, loaded once per server process and shared by all sessions (no user data in it)."""
+    return registry.load(name)
+
+
+@st.cache_data(show_spinner=False)
+def stored_evaluation():
+    """The committed dev evaluation (``data/evaluation``)."""
+    return load_evaluation()
+
+
+@st.cache_data(show_spinner=False)
+def isear_texts() -> dict[int, str] | None:
+    """ISEAR dev texts by id when the data folder is present (for the disagreement browser)."""
+    try:
+        return dict(zip(load_isear("dev").id, load_isear("dev").text, strict=True))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def api_key() -> str | None:
+    """The key typed in this browser session (never cached or shared), else a Streamlit secret."""
+    typed = st.session_state.get("api_key")
+    if typed:
+        return typed
+    try:
+        return st.secrets.get("OPENAI_API_KEY")
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - no secrets file configured
+        return None
+
+
+def get_model(name: str) -> Classifier:
+    """Local models from the shared cache; LLM classifiers built per session with this session's key."""
+    if not name.startswith(registry.LLM_PREFIX):
+        return local_model(name)
+    return registry.load(name, api_key=api_key(), prompt_mode=st.session_state.get("prompt_mode", "zero_shot"))
+
+
+def infos() -> dict[str, registry.ModelInfo]:
+    """Readiness of every model, LLM servers probed at most every 30 s per session."""
+    cached = st.session_state.get("_model_infos")
+    fingerprint = (bool(api_key()), st.session_state.get("prompt_mode"))
+    if cached and time.time() - cached[0] < STATUS_TTL and cached[1] == fingerprint:
+        return cached[2]
+    result = {name: registry.info(name, api_key=api_key()) for name in registry.model_names()}
+    st.session_state["_model_infos"] = (time.time(), fingerprint, result)
+    return result
+
+
+def model_picker(label: str, default: list[str], key: str) -> list[str]:
+    """Multiselect of all models, with unready ones marked; returns the chosen names."""
+    available = infos()
+    return st.multiselect(
+        label, list(available), default=[d for d in default if d in available], key=key,
+        format_func=lambda n: n if available[n].status.ready else f"{n} (not ready)",
+    )
+
+
+def ready_or_explain(names: list[str]) -> list[str]:
+    """Show a warning with reason and fix for each unready model; return the ready ones."""
+    available, ready = infos(), []
+    for name in names:
+        status = available[name].status
+        if status.ready:
+            ready.append(name)
+        else:
+            st.warning(f"**{name}** is not ready: {status.reason}", icon=":material/power_off:")
+    return ready
+
+
+def sidebar() -> None:
+    """Settings shared by every page: LLM key (this session only) and prompt mode."""
+    with st.sidebar:
+        st.caption("Seven emotions, several model families. Local models run offline on CPU.")
+        with st.expander("LLM settings"):
+            st.text_input("OpenAI API key", type="password", key="api_key",
+                          help="Kept in this browser session only: never stored, logged or shared.")
+            st.radio("Prompt", ["zero_shot", "few_shot"], key="prompt_mode", horizontal=True,
+                     format_func=lambda m: m.replace("_", "-"),
+                     help="few-shot puts the most similar ISEAR training examples before the text.")
+        st.caption(f"ISEAR data: `{data_dir()}`")

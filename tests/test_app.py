@@ -1,0 +1,107 @@
+"""The dashboard pages through Streamlit's AppTest (no browser)."""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from emotion.labels import LABELS
+
+TIMEOUT = 120
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_classify_page_classifies_with_tfidf():
+    at = app()
+    assert at.title[0].value == "Classify a text"
+    at.selectbox(key="classify_example").select_index(2).run()
+    at.multiselect(key="classify_models").set_value(["tfidf"]).run()
+    at.button(key="classify_button").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].label == "tfidf"
+    assert at.metric[0].value in LABELS
+    assert "model" in at.subheader[0].value  # agreement line
+
+
+def test_classify_page_explains_unready_models():
+    at = app()
+    at.text_area(key="classify_text").input("I missed my sister's wedding because of work.").run()
+    at.multiselect(key="classify_models").set_value(["tfidf", "llm:openai-gpt-4o-mini"]).run()
+    at.button(key="classify_button").click().run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "llm:openai-gpt-4o-mini" in warnings and "not ready" in warnings
+    assert at.metric[0].label == "tfidf"
+
+
+def labelled_upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
+    at.file_uploader(key="bulk_upload").set_value((name, content, mime)).run()
+    assert not at.exception, at.exception
+    at.multiselect(key="bulk_models").set_value(["tfidf"]).run()
+    at.button(key="bulk_run").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def table(sample) -> pd.DataFrame:
+    texts, _ = sample
+    return pd.DataFrame({"id": range(len(texts) + 1), "comment": [*texts, ""], "score": ["=1+1"] * (len(texts) + 1)})
+
+
+def test_bulk_page_csv_run_to_the_end(table):
+    at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
+    assert at.selectbox(key="bulk_text_column").value == "comment"
+    result = at.session_state["bulk_result"]
+    assert len(result) == len(table)
+    assert list(result["id"]) == list(table["id"].astype(str))
+    assert result["tfidf_label"].iloc[:-1].isin(LABELS).all()
+    assert result["status"].iloc[-1] == "empty text" and pd.isna(result["tfidf_label"].iloc[-1])
+    assert {"consensus_label", "disagreement", "low_confidence", "corrected_label"} <= set(result.columns)
+    assert len(at.get("download_button")) == 2
+
+
+def test_bulk_page_xlsx_with_sheet_choice(table):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="cover", index=False)
+        table.to_excel(writer, sheet_name="answers", index=False)
+    at = app("pages/bulk.py")
+    at.file_uploader(key="bulk_upload").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
+    at.selectbox(key="bulk_sheet").set_value("answers").run()
+    at.multiselect(key="bulk_models").set_value(["tfidf"]).run()
+    at.button(key="bulk_run").click().run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["bulk_result"]) == len(table)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("bad.xlsx", b"not a zip", "cannot read"),
+     ("numbers.csv", b"a,b\n1,2\n3,4\n", "no text column"),
+     ("empty.csv", b"text\n", "no data rows")],
+)
+def test_bulk_page_clear_errors(name, content, message):
+    at = app("pages/bulk.py")
+    at.file_uploader(key="bulk_upload").set_value((name, content, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_compare_page_builds_charts_from_committed_evaluation():
+    at = app("pages/compare.py")
+    assert at.title[0].value == "Compare models"
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 6  # metrics, per-class, confusion, agreement, kappa, pair disagreements
+    assert "gpt-3.5-turbo-1106" in at.dataframe[0].value["model"].tolist()
