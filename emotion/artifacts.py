@@ -27,7 +27,9 @@ def write_card(folder: Path, files: list[str], **info: object) -> dict:
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
         **info,
-        "files": {name: {"sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files},
+        "files": {
+            name: {"sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files
+        },
     }
     (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     lines = [f"# Model card: `{folder.name}`", ""]
@@ -47,7 +49,9 @@ def read_card(folder: Path, verify: bool = True) -> dict:
     """Read a card; with ``verify``, check that every listed file exists with its sha256."""
     path = folder / "card.json"
     if not path.exists():
-        raise ArtifactError(f"missing artifact: {folder} has no card.json (train it: python -m emotion train {folder.name})")
+        raise ArtifactError(
+            f"missing artifact: {folder} has no card.json (train it: python -m emotion train {folder.name})"
+        )
     card = json.loads(path.read_text())
     if verify:
         for name, meta in card["files"].items():

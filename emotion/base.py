@@ -74,7 +74,9 @@ class Classifier(ABC):
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         """Classify distinct, non-empty, cleaned texts."""
 
-    def classify(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> Predictions:
+    def classify(
+        self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None
+    ) -> Predictions:
         """Classify texts; duplicates are computed once, order is kept.
 
         Args:
@@ -98,11 +100,15 @@ class Classifier(ABC):
         rows = [index[text] for text in cleaned]
         return Predictions(result.proba[rows], [result.errors[r] for r in rows], result.one_hot)
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> np.ndarray:
+    def predict_proba(
+        self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None
+    ) -> np.ndarray:
         """``(n, 7)`` probabilities in :data:`LABELS` order."""
         return self.classify(texts, batch_size, progress).proba
 
-    def predict(self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None) -> list[str | None]:
+    def predict(
+        self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None
+    ) -> list[str | None]:
         """The most probable label per text."""
         return self.classify(texts, batch_size, progress).labels
 

@@ -74,8 +74,11 @@ def _classify(args) -> list[dict]:
     out = []
     for name in names:
         result = registry.load(name).classify([args.text])
-        row = {"model": name, "label": result.labels[0],
-               "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)}}
+        row = {
+            "model": name,
+            "label": result.labels[0],
+            "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)},
+        }
         if result.errors[0]:
             row["error"] = result.errors[0]
         out.append(row)
@@ -107,8 +110,14 @@ def main(argv: list[str] | None = None) -> int:
             from emotion import registry
             from emotion.evaluate import evaluate
 
-            evaluate(args.model or registry.local_ready(), args.output, args.data, args.limit,
-                     prompt_mode=args.prompt_mode, concurrency=args.concurrency)
+            evaluate(
+                args.model or registry.local_ready(),
+                args.output,
+                args.data,
+                args.limit,
+                prompt_mode=args.prompt_mode,
+                concurrency=args.concurrency,
+            )
             print(f"wrote {args.output / 'metrics.json'} and {args.output / 'predictions.csv'}")
         elif args.command == "serve-llm":
             from emotion.llm.server import serve

@@ -26,16 +26,24 @@ def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
 
 def metrics_table(metrics: dict) -> pd.DataFrame:
     """One row per model: family, n, answered, accuracy, macro precision/recall/F1."""
-    rows = [{"model": name, "family": m["family"], "n": m["n"], "answered": m["answered"],
-             **{k: round(m[k], 4) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")}}
-            for name, m in metrics["models"].items()]
+    rows = [
+        {
+            "model": name,
+            "family": m["family"],
+            "n": m["n"],
+            "answered": m["answered"],
+            **{k: round(m[k], 4) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")},
+        }
+        for name, m in metrics["models"].items()
+    ]
     return pd.DataFrame(rows).sort_values("macro_f1", ascending=False, ignore_index=True)
 
 
 def per_class_f1(metrics: dict) -> pd.DataFrame:
     """Models on rows, emotions on columns, F1 in the cells."""
-    return pd.DataFrame({name: {label: m["per_class"][label]["f1"] for label in LABELS}
-                         for name, m in metrics["models"].items()}).T
+    return pd.DataFrame(
+        {name: {label: m["per_class"][label]["f1"] for label in LABELS} for name, m in metrics["models"].items()}
+    ).T
 
 
 def pairwise(labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -57,8 +65,14 @@ def disagreement_counts(labels: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     return pd.crosstab(differ[a], differ[b]).reindex(index=list(LABELS), columns=list(LABELS), fill_value=0)
 
 
-def disagreement_rows(frame: pd.DataFrame, a: str, b: str, gold: str | None = None,
-                      predicted: str | None = None, gold_column: str = "gold") -> pd.DataFrame:
+def disagreement_rows(
+    frame: pd.DataFrame,
+    a: str,
+    b: str,
+    gold: str | None = None,
+    predicted: str | None = None,
+    gold_column: str = "gold",
+) -> pd.DataFrame:
     """Rows where models ``a`` and ``b`` disagree, optionally filtered by gold label and by a predicted label."""
     rows = frame[frame[a].notna() & frame[b].notna() & (frame[a] != frame[b])]
     if gold and gold_column in rows:

@@ -24,9 +24,7 @@ def isear_path(split: str) -> Path:
     """Path of an ISEAR file (``train``, ``dev`` or ``llm_zero_shot``) inside :func:`data_dir`."""
     path = data_dir() / f"{split}.csv"
     if not path.exists():
-        raise DataError(
-            f"ISEAR file not found: {path} (set EMOTION_DATA_DIR to the folder holding train.csv/dev.csv)"
-        )
+        raise DataError(f"ISEAR file not found: {path} (set EMOTION_DATA_DIR to the folder holding train.csv/dev.csv)")
     return path
 
 
@@ -50,7 +48,9 @@ def load_labelled(path: str | Path, text_column: str = "text", label_column: str
     for column in (text_column, label_column):
         if column not in frame.columns:
             raise DataError(f"{Path(path).name}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
-    labels = [to_label(v) if str(v).strip().lower() not in LABELS else str(v).strip().lower() for v in frame[label_column]]
+    labels = [
+        to_label(v) if str(v).strip().lower() not in LABELS else str(v).strip().lower() for v in frame[label_column]
+    ]
     for row, (raw, label) in enumerate(zip(frame[label_column], labels, strict=True)):
         if label is None:
             raise DataError(f"{Path(path).name}: row {row + 2}: label {raw!r} is not one of {', '.join(LABELS)}")
@@ -61,7 +61,12 @@ def load_labelled(path: str | Path, text_column: str = "text", label_column: str
         else pd.Series(False, index=frame.index)
     )
     return pd.DataFrame(
-        {"id": ids.to_numpy(), "label": labels, "text": frame[text_column].to_numpy(), "placeholder": placeholder.to_numpy()}
+        {
+            "id": ids.to_numpy(),
+            "label": labels,
+            "text": frame[text_column].to_numpy(),
+            "placeholder": placeholder.to_numpy(),
+        }
     )
 
 
@@ -97,7 +102,7 @@ def sheet_names(source: str | Path | bytes) -> list[str]:
     try:
         with pd.ExcelFile(io.BytesIO(source) if isinstance(source, bytes) else source, engine="openpyxl") as book:
             return [str(name) for name in book.sheet_names]
-    except Exception as error:  # noqa: BLE001 - any parser failure is an unreadable file
+    except Exception as error:
         raise DataError(f"cannot read the spreadsheet: {type(error).__name__}: {error}".splitlines()[0]) from None
 
 
@@ -123,22 +128,36 @@ def read_table(
     raw = source if isinstance(source, bytes) else None
     try:
         if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(io.BytesIO(raw) if raw is not None else source, sheet_name=sheet, dtype=str,
-                                  engine="openpyxl", nrows=nrows)
+            frame = pd.read_excel(
+                io.BytesIO(raw) if raw is not None else source,
+                sheet_name=sheet,
+                dtype=str,
+                engine="openpyxl",
+                nrows=nrows,
+            )
         elif suffix == ".parquet":
             frame = pd.read_parquet(io.BytesIO(raw) if raw is not None else source).astype("string").astype(object)
         elif suffix in (".csv", ".tsv", ".txt"):
             raw = raw if raw is not None else Path(source).read_bytes()
             encoding, delimiter = sniff_csv(raw)
-            frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
-                                na_values=[""], nrows=nrows)
+            frame = pd.read_csv(
+                io.BytesIO(raw),
+                sep=delimiter,
+                encoding=encoding,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                nrows=nrows,
+            )
         else:
-            raise DataError(f"{Path(name).name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .parquet)")
+            raise DataError(
+                f"{Path(name).name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .parquet)"
+            )
     except DataError:
         raise
     except FileNotFoundError:
         raise DataError(f"file not found: {name}") from None
-    except Exception as error:  # noqa: BLE001 - parser errors become one clear line
+    except Exception as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{Path(name).name}: cannot read as {suffix.lstrip('.').upper()}: {message}") from None
     if frame.empty and len(frame.columns) == 0:

@@ -15,8 +15,14 @@ from emotion.metrics import classification_metrics
 from emotion.published import PUBLISHED, published_for
 
 
-def evaluate(models: list[str], output: Path, data: Path | None = None, limit: int | None = None,
-             published: bool = True, **llm_options) -> dict:
+def evaluate(
+    models: list[str],
+    output: Path,
+    data: Path | None = None,
+    limit: int | None = None,
+    published: bool = True,
+    **llm_options,
+) -> dict:
     """Evaluate ``models`` on ``data`` (default: ISEAR dev).
 
     Args:
@@ -52,8 +58,11 @@ def evaluate(models: list[str], output: Path, data: Path | None = None, limit: i
     sets = published_for(frame) if published else None
     for name, labels in (sets or {}).items():
         predictions[name] = labels
-        results[name] = {"family": "published", "description": PUBLISHED[name],
-                         **classification_metrics(list(frame["label"]), labels)}
+        results[name] = {
+            "family": "published",
+            "description": PUBLISHED[name],
+            **classification_metrics(list(frame["label"]), labels),
+        }
     metrics = {
         "data": {"file": path.name, "sha256": file_sha256(path), "rows": len(frame), "limit": limit},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -26,13 +26,22 @@ def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             return
         with open(path, "rb") as handle:
             encoding, delimiter = sniff_csv(handle.read(64 * 1024))
-        reader = pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
-                             na_values=[""], chunksize=chunk_rows)
+        reader = pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            chunksize=chunk_rows,
+        )
         yield from reader
     except DataError:
         raise
-    except Exception as error:  # noqa: BLE001 - parser errors become one clear line
-        raise DataError(f"{path.name}: cannot read as {suffix.lstrip('.').upper()}: {str(error).splitlines()[0]}") from None
+    except Exception as error:
+        raise DataError(
+            f"{path.name}: cannot read as {suffix.lstrip('.').upper()}: {str(error).splitlines()[0]}"
+        ) from None
 
 
 def count_rows(path: Path) -> int | None:
@@ -58,8 +67,14 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         raise DataError(f"unsupported output type {suffix or '(none)'} (use .csv, .xlsx or .parquet)")
 
 
-def label_file(source: Path, output: Path, text_column: str, models: Mapping[str, Classifier],
-               chunk_rows: int = 20_000, resume: bool = True) -> int:
+def label_file(
+    source: Path,
+    output: Path,
+    text_column: str,
+    models: Mapping[str, Classifier],
+    chunk_rows: int = 20_000,
+    resume: bool = True,
+) -> int:
     """Label a file into ``output``; returns the number of rows written.
 
     CSV and Parquet inputs with a CSV output are streamed chunk by chunk (flat memory). Progress goes
@@ -80,8 +95,14 @@ def label_file(source: Path, output: Path, text_column: str, models: Mapping[str
 
     partial = output.with_name(output.name + ".partial")
     state_file = output.with_name(output.name + ".progress.json")
-    fingerprint = {"source": str(source.resolve()), "size": source.stat().st_size, "mtime": source.stat().st_mtime,
-                   "chunk_rows": chunk_rows, "text_column": text_column, "models": list(models)}
+    fingerprint = {
+        "source": str(source.resolve()),
+        "size": source.stat().st_size,
+        "mtime": source.stat().st_mtime,
+        "chunk_rows": chunk_rows,
+        "text_column": text_column,
+        "models": list(models),
+    }
     state = json.loads(state_file.read_text()) if resume and state_file.exists() else None
     if state and state["fingerprint"] == fingerprint and partial.exists():
         with open(partial, "r+b") as handle:

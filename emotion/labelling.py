@@ -24,8 +24,13 @@ def confidence_column(name: str) -> str:
     return f"{name}_confidence"
 
 
-def label_frame(frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier],
-                progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> pd.DataFrame:
+def label_frame(
+    frame: pd.DataFrame,
+    text_column: str,
+    models: Mapping[str, Classifier],
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> pd.DataFrame:
     """Label every row of ``frame``; returns a copy with the new columns and a ``status`` column.
 
     Rows whose text is empty or not a string keep their place with ``status`` saying so; rows an LLM
@@ -95,9 +100,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = [
-                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]
-            ]
+            out[column] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]]
     return out
 
 
@@ -112,8 +115,9 @@ def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") ->
         raise DataError(f"{source}: column {column!r} holds no text (empty or numbers only)")
 
 
-def label_chunks(frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier], start: int = 0,
-                 chunk_rows: int = 256):
+def label_chunks(
+    frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier], start: int = 0, chunk_rows: int = 256
+):
     """Yield labelled chunks of ``frame`` from row ``start`` on (for progress and stopping between chunks)."""
     for begin in range(start, len(frame), chunk_rows):
         yield label_frame(frame.iloc[begin : begin + chunk_rows], text_column, models)

@@ -17,8 +17,9 @@ PUBLISHED: dict[str, str] = {
 def load_published() -> pd.DataFrame:
     """``id`` plus one label column per published model (``None`` where the model gave no usable answer)."""
     frame = pd.read_csv(isear_path("llm_zero_shot"), dtype=str, keep_default_na=False)
-    return pd.DataFrame({name: [to_label(v) for v in frame[name]] for name in PUBLISHED},
-                        index=frame["id"].astype(int), dtype=object)
+    return pd.DataFrame(
+        {name: [to_label(v) for v in frame[name]] for name in PUBLISHED}, index=frame["id"].astype(int), dtype=object
+    )
 
 
 def published_for(frame: pd.DataFrame) -> dict[str, list[str | None]] | None:

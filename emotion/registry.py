@@ -64,7 +64,7 @@ def info(name: str, api_key: str | None = None, probe: bool = True) -> ModelInfo
     if name.startswith(LLM_PREFIX):
         from emotion.llm.classifier import LLMClassifier
 
-        model = LLMClassifier(load_presets()[name[len(LLM_PREFIX):]], api_key=api_key)
+        model = LLMClassifier(load_presets()[name[len(LLM_PREFIX) :]], api_key=api_key)
         return ModelInfo(name, model.family, model.description, model.status(probe=probe), local=False)
     cls = _class(name)
     return ModelInfo(name, cls.family, cls.description, cls.artifact_status(), local=True)
@@ -98,5 +98,5 @@ def load(name: str, api_key: str | None = None, **llm_options) -> Classifier:
     if name.startswith(LLM_PREFIX):
         from emotion.llm.classifier import LLMClassifier
 
-        return LLMClassifier(load_presets()[name[len(LLM_PREFIX):]], api_key=api_key, **llm_options)
+        return LLMClassifier(load_presets()[name[len(LLM_PREFIX) :]], api_key=api_key, **llm_options)
     return _load_local(name)

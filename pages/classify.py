@@ -18,7 +18,6 @@ EXAMPLES = [
 ]
 
 
-
 def use_example() -> None:
     """Copy the chosen example into the text box."""
     choice = st.session_state["classify_example"]
@@ -28,8 +27,12 @@ def use_example() -> None:
 
 st.title("Classify a text")
 st.selectbox("Try an example", ["(write your own)", *EXAMPLES], key="classify_example", on_change=use_example)
-text = st.text_area("Text", height=110, key="classify_text",
-                    placeholder="Describe a situation, e.g. 'I lost my keys again and missed the train.'")
+text = st.text_area(
+    "Text",
+    height=110,
+    key="classify_text",
+    placeholder="Describe a situation, e.g. 'I lost my keys again and missed the train.'",
+)
 names = common.model_picker("Models", registry.local_ready(), key="classify_models")
 
 if st.button("Classify", type="primary", key="classify_button"):

@@ -45,7 +45,7 @@ def api_key() -> str | None:
         return st.secrets.get("OPENAI_API_KEY")
     except FileNotFoundError:
         return None
-    except Exception:  # noqa: BLE001 - no secrets file configured
+    except Exception:
         return None
 
 
@@ -71,7 +71,10 @@ def model_picker(label: str, default: list[str], key: str) -> list[str]:
     """Multiselect of all models, with unready ones marked; returns the chosen names."""
     available = infos()
     return st.multiselect(
-        label, list(available), default=[d for d in default if d in available], key=key,
+        label,
+        list(available),
+        default=[d for d in default if d in available],
+        key=key,
         format_func=lambda n: n if available[n].status.ready else f"{n} (not ready)",
     )
 
@@ -93,9 +96,18 @@ def sidebar() -> None:
     with st.sidebar:
         st.caption("Seven emotions, several model families. Local models run offline on CPU.")
         with st.expander("LLM settings"):
-            st.text_input("OpenAI API key", type="password", key="api_key",
-                          help="Kept in this browser session only: never stored, logged or shared.")
-            st.radio("Prompt", ["zero_shot", "few_shot"], key="prompt_mode", horizontal=True,
-                     format_func=lambda m: m.replace("_", "-"),
-                     help="few-shot puts the most similar ISEAR training examples before the text.")
+            st.text_input(
+                "OpenAI API key",
+                type="password",
+                key="api_key",
+                help="Kept in this browser session only: never stored, logged or shared.",
+            )
+            st.radio(
+                "Prompt",
+                ["zero_shot", "few_shot"],
+                key="prompt_mode",
+                horizontal=True,
+                format_func=lambda m: m.replace("_", "-"),
+                help="few-shot puts the most similar ISEAR training examples before the text.",
+            )
         st.caption(f"ISEAR data: `{data_dir()}`")

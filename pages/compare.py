@@ -17,9 +17,11 @@ source = st.radio("Data", sources, horizontal=True, key="compare_source")
 if source == "Stored dev evaluation":
     metrics, predictions = common.stored_evaluation()
     names = list(metrics["models"])
-    st.caption(f"{metrics['data']['file']} · {metrics['data']['rows']} rows · sha256 "
-               f"`{metrics['data']['sha256'][:12]}…` · evaluated {metrics['created']}. "
-               + " ".join(f"**{n}**: {PUBLISHED[n]}." for n in names if n in PUBLISHED))
+    st.caption(
+        f"{metrics['data']['file']} · {metrics['data']['rows']} rows · sha256 "
+        f"`{metrics['data']['sha256'][:12]}…` · evaluated {metrics['created']}. "
+        + " ".join(f"**{n}**: {PUBLISHED[n]}." for n in names if n in PUBLISHED)
+    )
     table = metrics_table(metrics)
     st.dataframe(table, hide_index=True)
     st.plotly_chart(metrics_bars(table), key="compare_metrics")
@@ -28,8 +30,12 @@ if source == "Stored dev evaluation":
     c1, c2 = st.columns([2, 1])
     model = c1.selectbox("Confusion matrix of", names, key="compare_confusion_model")
     normalise = c2.toggle("Row-normalised", value=True, key="compare_normalise")
-    st.plotly_chart(confusion_heatmap(metrics["models"][model]["confusion"]["matrix"], normalise,
-                                      f"{model}: gold (rows) vs predicted (columns)"), key="compare_confusion")
+    st.plotly_chart(
+        confusion_heatmap(
+            metrics["models"][model]["confusion"]["matrix"], normalise, f"{model}: gold (rows) vs predicted (columns)"
+        ),
+        key="compare_confusion",
+    )
     labels = predictions[names]
     rows = predictions
     texts = common.isear_texts()
@@ -56,13 +62,23 @@ second = p2.selectbox("Model B", names, index=1, key="compare_b")
 if first == second:
     st.info("Pick two different models.")
     st.stop()
-st.plotly_chart(heatmap(disagreement_counts(labels, first, second), f"Disagreements: {first} (rows) vs {second} "
-                        "(columns)", ".0f", 0, None, "Reds"), key="compare_pair_counts")
+st.plotly_chart(
+    heatmap(
+        disagreement_counts(labels, first, second),
+        f"Disagreements: {first} (rows) vs {second} (columns)",
+        ".0f",
+        0,
+        None,
+        "Reds",
+    ),
+    key="compare_pair_counts",
+)
 f1, f2 = st.columns(2)
 gold = f1.selectbox("Gold label", ["(any)", *LABELS], key="compare_gold") if "gold" in rows else "(any)"
 predicted = f2.selectbox("Predicted label (by either)", ["(any)", *LABELS], key="compare_predicted")
-shown = disagreement_rows(rows, first, second, None if gold == "(any)" else gold,
-                          None if predicted == "(any)" else predicted)
+shown = disagreement_rows(
+    rows, first, second, None if gold == "(any)" else gold, None if predicted == "(any)" else predicted
+)
 columns = [c for c in ("id", "gold") if c in shown] + [first, second]
 if texts is None and source != "Stored dev evaluation":
     columns.insert(0, text_column)

@@ -11,20 +11,25 @@ from emotion.config import data_dir
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SAMPLE = {
-    "anger": ["My neighbour keeps parking in my spot and laughed when I complained.",
-              "He lied to my face about the money and I wanted to scream."],
-    "disgust": ["The restaurant kitchen was crawling with cockroaches.",
-                "He spat on the floor of the bus right next to me."],
-    "fear": ["A car swerved toward me on the dark road at night.",
-             "I heard footsteps following me home through the empty park."],
-    "guilt": ["I forgot my mother's birthday and she cried.",
-              "I broke my friend's camera and never told her."],
-    "joy": ["I passed my final exam and celebrated with my friends.",
-            "My sister had a healthy baby girl this morning."],
-    "sadness": ["My grandfather died last winter after a long illness.",
-                "My best friend moved to another country."],
-    "shame": ["I tripped on stage in front of the whole school.",
-              "My teacher read my bad essay aloud to the class."],
+    "anger": [
+        "My neighbour keeps parking in my spot and laughed when I complained.",
+        "He lied to my face about the money and I wanted to scream.",
+    ],
+    "disgust": [
+        "The restaurant kitchen was crawling with cockroaches.",
+        "He spat on the floor of the bus right next to me.",
+    ],
+    "fear": [
+        "A car swerved toward me on the dark road at night.",
+        "I heard footsteps following me home through the empty park.",
+    ],
+    "guilt": ["I forgot my mother's birthday and she cried.", "I broke my friend's camera and never told her."],
+    "joy": [
+        "I passed my final exam and celebrated with my friends.",
+        "My sister had a healthy baby girl this morning.",
+    ],
+    "sadness": ["My grandfather died last winter after a long illness.", "My best friend moved to another country."],
+    "shame": ["I tripped on stage in front of the whole school.", "My teacher read my bad essay aloud to the class."],
 }
 """Hand-written examples (not from ISEAR), two per emotion."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -37,8 +38,9 @@ def stats(port: int) -> dict:
 
 def start_llama(port: int) -> subprocess.Popen:
     """llama-cpp-python serving SmolLM2 as ``smollm2-135m``, with ``/stats`` counting chat requests."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.llm_servers", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.llm_servers", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_until_up(f"http://127.0.0.1:{port}/stats", process)
     return process
 
@@ -50,9 +52,12 @@ def _serve_llama(port: int) -> None:
 
     from emotion.llm.server import smollm2_gguf
 
-    app = create_app(server_settings=ServerSettings(host="127.0.0.1", port=port),
-                     model_settings=[ModelSettings(model=str(smollm2_gguf()), model_alias="smollm2-135m", n_ctx=2048,
-                                                   n_threads=2, verbose=False)])
+    app = create_app(
+        server_settings=ServerSettings(host="127.0.0.1", port=port),
+        model_settings=[
+            ModelSettings(model=str(smollm2_gguf()), model_alias="smollm2-135m", n_ctx=2048, n_threads=2, verbose=False)
+        ],
+    )
     counts = {"requests": 0, "active": 0, "max_active": 0}
     lock = threading.Lock()
 
@@ -119,18 +124,31 @@ class FaultyServer:
                 elif mode == "auth":
                     key = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     message = f"Incorrect API key provided: {key}"
-                    self._send(401, json.dumps({"error": {"message": message, "type": "invalid_request_error",
-                                                          "code": "invalid_api_key"}}).encode())
+                    self._send(
+                        401,
+                        json.dumps(
+                            {"error": {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}}
+                        ).encode(),
+                    )
                 else:
                     if mode == "slow":
                         time.sleep(server.delay)
-                    answer = {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-                              "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                                           "message": {"role": "assistant", "content": '{"emotion": "joy"}'}}]}
-                    try:
+                    answer = {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "logprobs": None,
+                                "message": {"role": "assistant", "content": '{"emotion": "joy"}'},
+                            }
+                        ],
+                    }
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                         self._send(200, json.dumps(answer).encode())
-                    except (BrokenPipeError, ConnectionResetError):
-                        pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

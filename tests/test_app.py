@@ -88,9 +88,11 @@ def test_bulk_page_xlsx_with_sheet_choice(table):
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("bad.xlsx", b"not a zip", "cannot read"),
-     ("numbers.csv", b"a,b\n1,2\n3,4\n", "no text column"),
-     ("empty.csv", b"text\n", "no data rows")],
+    [
+        ("bad.xlsx", b"not a zip", "cannot read"),
+        ("numbers.csv", b"a,b\n1,2\n3,4\n", "no text column"),
+        ("empty.csv", b"text\n", "no data rows"),
+    ],
 )
 def test_bulk_page_clear_errors(name, content, message):
     at = app("pages/bulk.py")

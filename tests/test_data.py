@@ -24,9 +24,11 @@ def test_reads_xlsx_sheets(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("x.pdf", b"%PDF", "unsupported file type"),
-     ("x.xlsx", b"this is not a zip file", "cannot read"),
-     ("x.csv", b"", "cannot read")],
+    [
+        ("x.pdf", b"%PDF", "unsupported file type"),
+        ("x.xlsx", b"this is not a zip file", "cannot read"),
+        ("x.csv", b"", "cannot read"),
+    ],
 )
 def test_unreadable_files_give_one_line_errors(tmp_path, name, content, message):
     path = tmp_path / name

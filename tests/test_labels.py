@@ -11,8 +11,17 @@ def test_fixed_order_and_one_colour_each():
 
 @pytest.mark.parametrize(
     ("text", "label"),
-    [("joy", "joy"), ("  JOY. ", "joy"), ('"Sadness"', "sadness"), ("sad", "sadness"), ("I'm angry!", "anger"),
-     ("ashamed", "shame"), ("The emotion is: fear", "fear"), ("Guilty", "guilt"), ("{\"emotion\": \"disgust\"}", "disgust")],
+    [
+        ("joy", "joy"),
+        ("  JOY. ", "joy"),
+        ('"Sadness"', "sadness"),
+        ("sad", "sadness"),
+        ("I'm angry!", "anger"),
+        ("ashamed", "shame"),
+        ("The emotion is: fear", "fear"),
+        ("Guilty", "guilt"),
+        ('{"emotion": "disgust"}', "disgust"),
+    ],
 )
 def test_maps_free_text(text, label):
     assert to_label(text) == label

@@ -19,13 +19,25 @@ from emotion.llm.retrieval import Retriever
 from tests.llm_servers import FaultyServer, free_port, start_llama, stats
 
 SECRET = "sk-test-THIS-KEY-MUST-NEVER-LEAK-1234567890"
-TEXTS = ["I won the lottery today", "My dog died last night", "I cheated on the exam and nobody knows",
-         "Someone followed me home", "The soup had a hair in it", "I fell over on stage"]
+TEXTS = [
+    "I won the lottery today",
+    "My dog died last night",
+    "I cheated on the exam and nobody knows",
+    "Someone followed me home",
+    "The soup had a hair in it",
+    "I fell over on stage",
+]
 
 
 def preset(url: str, **overrides) -> Preset:
-    values = {"name": "test", "base_url": url, "model": "smollm2-135m", "structured_output": "json_object",
-              "logprobs": True, **overrides}
+    values = {
+        "name": "test",
+        "base_url": url,
+        "model": "smollm2-135m",
+        "structured_output": "json_object",
+        "logprobs": True,
+        **overrides,
+    }
     return Preset(**values)
 
 
@@ -35,6 +47,7 @@ def classifier(url: str, tmp_path, **options) -> LLMClassifier:
 
 
 # --- pure functions -------------------------------------------------------------------------------
+
 
 def test_presets_and_prompt_files():
     presets = load_presets()
@@ -65,11 +78,18 @@ def test_answers_parse_strictly():
 
 def test_probabilities_from_top_logprobs():
     def tok(token, logprob, top=()):
-        return SimpleNamespace(token=token, logprob=logprob, top_logprobs=[SimpleNamespace(token=t, logprob=l) for t, l in top])
+        return SimpleNamespace(
+            token=token, logprob=logprob, top_logprobs=[SimpleNamespace(token=t, logprob=l) for t, l in top]
+        )
 
-    tokens = [tok('{"', 0), tok("emotion", 0), tok('": "', 0),
-              tok("sad", np.log(0.6), [("sad", np.log(0.6)), ("gu", np.log(0.3)), ("s", np.log(0.05))]),
-              tok("ness", 0), tok('"}', 0)]
+    tokens = [
+        tok('{"', 0),
+        tok("emotion", 0),
+        tok('": "', 0),
+        tok("sad", np.log(0.6), [("sad", np.log(0.6)), ("gu", np.log(0.3)), ("s", np.log(0.05))]),
+        tok("ness", 0),
+        tok('"}', 0),
+    ]
     proba = label_distribution(tokens, "sadness")
     assert proba[5] == pytest.approx(0.6 / 0.9) and proba[3] == pytest.approx(0.3 / 0.9)
     assert sum(proba) == pytest.approx(1)
@@ -90,8 +110,13 @@ def test_retrieval_few_shot(sample):
 
 
 def test_finetune_format_validation():
-    good = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"},
-                         {"role": "assistant", "content": '{"emotion": "joy"}'}]}
+    good = {
+        "messages": [
+            {"role": "system", "content": "s"},
+            {"role": "user", "content": "u"},
+            {"role": "assistant", "content": '{"emotion": "joy"}'},
+        ]
+    }
     validate_example(good)
     with pytest.raises(ValueError, match="last message"):
         validate_example({"messages": good["messages"][:2]})
@@ -109,8 +134,9 @@ def test_missing_key_and_unreachable_server_are_not_ready(tmp_path, monkeypatch)
 
 
 def test_estimate_counts_only_uncached_rows(tmp_path):
-    model = classifier("http://127.0.0.1:9/v1", tmp_path, preset={"price_input_per_mtok": 1.0,
-                                                                  "price_output_per_mtok": 2.0})
+    model = classifier(
+        "http://127.0.0.1:9/v1", tmp_path, preset={"price_input_per_mtok": 1.0, "price_output_per_mtok": 2.0}
+    )
     first = model.estimate(TEXTS)
     assert first.rows == len(TEXTS) and first.cached == 0 and first.cost_usd > 0
     model.cache.put(model.keys([TEXTS[0]])[0], '{"emotion": "joy"}', None, True)
@@ -119,6 +145,7 @@ def test_estimate_counts_only_uncached_rows(tmp_path):
 
 
 # --- faults, against a small misbehaving server -----------------------------------------------------
+
 
 @pytest.fixture
 def faulty():
@@ -176,6 +203,7 @@ def test_wrong_key_never_leaks(faulty, tmp_path, caplog):
 
 
 # --- a real llama.cpp server --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def llama():

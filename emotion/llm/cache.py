@@ -27,8 +27,10 @@ class AnswerCache:
         self.path = Path(path or cache_dir() / "llm_answers.sqlite")
         self._lock = threading.Lock()
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT, proba TEXT, "
-                       "one_hot INTEGER, created TEXT DEFAULT CURRENT_TIMESTAMP)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT, proba TEXT, "
+                "one_hot INTEGER, created TEXT DEFAULT CURRENT_TIMESTAMP)"
+            )
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30)
@@ -49,5 +51,7 @@ class AnswerCache:
     def put(self, key: str, answer: str, proba: list[float] | None, one_hot: bool) -> None:
         """Store one answer (an answer without a label is stored too: it was paid for)."""
         with self._lock, self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO answers (key, answer, proba, one_hot) VALUES (?, ?, ?, ?)",
-                       (key, answer, json.dumps(proba) if proba is not None else None, int(one_hot)))
+            db.execute(
+                "INSERT OR REPLACE INTO answers (key, answer, proba, one_hot) VALUES (?, ?, ?, ?)",
+                (key, answer, json.dumps(proba) if proba is not None else None, int(one_hot)),
+            )

@@ -113,9 +113,18 @@ class LLMClassifier(Classifier):
 
     family = "llm"
 
-    def __init__(self, preset: Preset, api_key: str | None = None, prompt_mode: str = "zero_shot", k: int = 4,
-                 concurrency: int = 4, timeout: float = 30.0, max_retries: int = 2, cache: AnswerCache | None = None,
-                 retriever=None) -> None:
+    def __init__(
+        self,
+        preset: Preset,
+        api_key: str | None = None,
+        prompt_mode: str = "zero_shot",
+        k: int = 4,
+        concurrency: int = 4,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        cache: AnswerCache | None = None,
+        retriever=None,
+    ) -> None:
         self.preset = preset
         self.name = f"llm:{preset.name}"
         self.description = preset.label or preset.model
@@ -140,8 +149,9 @@ class LLMClassifier(Classifier):
             return Status(False, f"no API key: set {self.preset.api_key_env} or enter a key in the sidebar")
         if not probe:
             return Status(True)
-        probe_client = openai.OpenAI(api_key=self._api_key or "not-needed", base_url=self.preset.base_url,
-                                     timeout=2.0, max_retries=0)
+        probe_client = openai.OpenAI(
+            api_key=self._api_key or "not-needed", base_url=self.preset.base_url, timeout=2.0, max_retries=0
+        )
         try:
             probe_client.models.list()
         except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
@@ -154,8 +164,12 @@ class LLMClassifier(Classifier):
         return Status(True)
 
     def _client(self) -> openai.OpenAI:
-        return openai.OpenAI(api_key=self._api_key or "not-needed", base_url=self.preset.base_url,
-                             timeout=self.timeout, max_retries=self.max_retries)
+        return openai.OpenAI(
+            api_key=self._api_key or "not-needed",
+            base_url=self.preset.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
 
     def _cache(self) -> AnswerCache:
         if self.cache is None:
@@ -219,7 +233,7 @@ class LLMClassifier(Classifier):
                     i = futures[future]
                     try:
                         answer, proba = future.result()
-                    except Exception as error:  # noqa: BLE001 - every failure is recorded on its row
+                    except Exception as error:
                         if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
                             stop.set()
                         errors[i] = redact(f"request failed: {type(error).__name__}: {error}", self._api_key)
@@ -240,7 +254,7 @@ class LLMClassifier(Classifier):
             if i in errors:
                 messages[i] = errors[i]
                 continue
-            answer, distribution, one_hot = answers[key]
+            answer, distribution, _one_hot = answers[key]
             label = parse_answer(answer)
             if label is None:
                 messages[i] = f"answer maps to no label: {answer[:60]!r}"
@@ -264,7 +278,9 @@ class LLMClassifier(Classifier):
         output_tokens = todo * 8
         cost = None
         if self.preset.price_input_per_mtok is not None:
-            cost = (input_tokens * self.preset.price_input_per_mtok
-                    + output_tokens * (self.preset.price_output_per_mtok or 0)) / 1e6
+            cost = (
+                input_tokens * self.preset.price_input_per_mtok
+                + output_tokens * (self.preset.price_output_per_mtok or 0)
+            ) / 1e6
         seconds = todo * self.preset.seconds_per_request / self.concurrency
         return Estimate(len(unique), len(cached), input_tokens, output_tokens, cost, seconds)

@@ -38,8 +38,9 @@ def export_finetune(output: Path, split: str = "train") -> int:
     count = 0
     with open(output, "w", encoding="utf-8") as handle:
         for text, label in zip(rows.text, rows.label, strict=True):
-            example = {"messages": prompt.messages(text) + [
-                {"role": "assistant", "content": json.dumps({"emotion": label})}]}
+            example = {
+                "messages": [*prompt.messages(text), {"role": "assistant", "content": json.dumps({"emotion": label})}]
+            }
             validate_example(example)
             handle.write(json.dumps(example, ensure_ascii=False) + "\n")
             count += 1

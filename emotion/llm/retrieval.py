@@ -23,7 +23,9 @@ def _sentence_model():
 
 def embed(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """L2-normalised all-MiniLM-L6-v2 sentence embeddings, ``(n, 384)``."""
-    return _sentence_model().encode(list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    return _sentence_model().encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+    )
 
 
 class Retriever:

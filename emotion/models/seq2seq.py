@@ -22,7 +22,9 @@ from emotion.labels import LABELS
 from emotion.models.encoder import length_order, minilm_path
 
 SPEC_FILE = "seq2seq.json"
-LORA_REGEX = r".*\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
+LORA_REGEX = (
+    r".*\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
+)
 
 
 class Seq2SeqClassifier(Classifier):
@@ -51,7 +53,7 @@ class Seq2SeqClassifier(Classifier):
             start = config.decoder.bos_token_id
         end = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
         pad = tokenizer.pad_token_id or 0
-        sequences = [tokenizer(label, add_special_tokens=False).input_ids + [end] for label in LABELS]
+        sequences = [[*tokenizer(label, add_special_tokens=False).input_ids, end] for label in LABELS]
         width = max(map(len, sequences))
         self.targets = torch.tensor([s + [pad] * (width - len(s)) for s in sequences])
         self.target_mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences])
@@ -71,7 +73,9 @@ class Seq2SeqClassifier(Classifier):
 
         base = minilm_path()
         torch.manual_seed(seed)
-        config = AutoConfig.from_pretrained(base, is_decoder=True, add_cross_attention=True, num_hidden_layers=decoder_layers)
+        config = AutoConfig.from_pretrained(
+            base, is_decoder=True, add_cross_attention=True, num_hidden_layers=decoder_layers
+        )
         model = EncoderDecoderModel(
             encoder=AutoModel.from_pretrained(base), decoder=AutoModelForCausalLM.from_pretrained(base, config=config)
         )
@@ -86,8 +90,13 @@ class Seq2SeqClassifier(Classifier):
         from peft import LoraConfig, get_peft_model
 
         model, tokenizer = cls.minilm_encoder_decoder(decoder_layers, seed)
-        config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.1, target_modules=LORA_REGEX,
-                            modules_to_save=["crossattention", "transform"])
+        config = LoraConfig(
+            r=rank,
+            lora_alpha=2 * rank,
+            lora_dropout=0.1,
+            target_modules=LORA_REGEX,
+            modules_to_save=["crossattention", "transform"],
+        )
         classifier = cls(get_peft_model(model, config), tokenizer)
         classifier.decoder_layers = decoder_layers
         return classifier
@@ -112,9 +121,16 @@ class Seq2SeqClassifier(Classifier):
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         """``(n, 7)`` log-likelihoods of the label sequences: one encoder pass, one batched decoder pass."""
-        batch = self.tokenizer([self.prefix + t for t in texts], padding=True, truncation=True,
-                               max_length=self.max_length, return_tensors="pt")
-        hidden = self.model.get_encoder()(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+        batch = self.tokenizer(
+            [self.prefix + t for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        hidden = self.model.get_encoder()(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask
+        ).last_hidden_state
         n, k = len(texts), len(LABELS)
         out = self.model(
             encoder_outputs=BaseModelOutput(last_hidden_state=hidden.repeat_interleave(k, dim=0)),

@@ -1,0 +1,184 @@
+"""Command-line round trips on small files written by the tests (the committed tfidf model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from emotion.cli import main
+from emotion.labels import LABELS
+from tests.browser import ROOT
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_classify_prints_json(capsys):
+    code, out, _ = run(capsys, "classify", "I passed my driving test!", "--model", "tfidf")
+    assert code == 0
+    [row] = json.loads(out)
+    assert row["model"] == "tfidf" and row["label"] in LABELS
+    assert list(row["probabilities"]) == list(LABELS)
+    assert sum(row["probabilities"].values()) == pytest.approx(1, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["classify", "   ", "--model", "tfidf"], "empty text"),
+        (["classify", "hello", "--model", "nope"], "unknown model 'nope'"),
+        (["label", "missing.csv", "--text-column", "t", "--model", "tfidf", "--output", "o.csv"], "file not found"),
+    ],
+)
+def test_bad_input_gives_one_line_errors(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+
+
+@pytest.fixture
+def survey(tmp_path, sample) -> pd.DataFrame:
+    texts, _ = sample
+    return pd.DataFrame(
+        {
+            "respondent": [f"p{i:03d}" for i in range(len(texts) + 2)],
+            "answer": [*texts, "", "12345"],
+            "age": [str(20 + i) for i in range(len(texts) + 2)],
+        }
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_label_keeps_every_row_and_column(capsys, tmp_path, survey, suffix):
+    source = tmp_path / f"survey{suffix}"
+    {
+        ".csv": lambda p: survey.to_csv(p, index=False),
+        ".xlsx": lambda p: survey.to_excel(p, index=False),
+        ".parquet": lambda p: survey.to_parquet(p, index=False),
+    }[suffix](source)
+    output = tmp_path / ("out.xlsx" if suffix == ".xlsx" else "out.csv")
+    code, _out, err = run(
+        capsys,
+        "label",
+        str(source),
+        "--text-column",
+        "answer",
+        "--model",
+        "tfidf",
+        "--output",
+        str(output),
+        "--chunk-rows",
+        "4",
+    )
+    assert code == 0, err
+    result = pd.read_excel(output, dtype=str) if suffix == ".xlsx" else pd.read_csv(output, dtype=str)
+    assert list(result.columns[:3]) == ["respondent", "answer", "age"]
+    assert list(result.respondent) == list(survey.respondent)
+    assert {"tfidf_label", "tfidf_confidence", "status"} <= set(result.columns)
+    assert result.tfidf_label.iloc[:-2].isin(LABELS).all()
+    assert result.status.iloc[-2] == "empty text"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "column", "message"),
+    [
+        ("nums.csv", "a,b\n1,2\n3,4\n", "a", "holds no text"),
+        ("fake.xlsx", "id,text\n1,hello\n", "text", "cannot read as XLSX"),
+        ("t.csv", "id,text\n1,hello\n", "comment", "no column 'comment'"),
+        ("broken.csv", 'id,text\n1,"hello\n2,unterminated', "text", "cannot read"),
+    ],
+)
+def test_label_rejects_bad_files(capsys, tmp_path, name, content, column, message):
+    (tmp_path / name).write_text(content)
+    code, _, err = run(
+        capsys,
+        "label",
+        str(tmp_path / name),
+        "--text-column",
+        column,
+        "--model",
+        "tfidf",
+        "--output",
+        str(tmp_path / "o.csv"),
+    )
+    assert code == 2 and message in err, err
+
+
+def test_killed_run_resumes_without_duplicates(tmp_path, sample):
+    texts, _ = sample
+    rows = 4000
+    source = tmp_path / "big.csv"
+    pd.DataFrame({"n": range(rows), "text": [f"{texts[i % len(texts)]} #{i}" for i in range(rows)]}).to_csv(
+        source, index=False
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "emotion",
+        "label",
+        str(source),
+        "--text-column",
+        "text",
+        "--model",
+        "tfidf",
+        "--output",
+        str(tmp_path / "out.csv"),
+        "--chunk-rows",
+        "250",
+    ]
+    state = tmp_path / "out.csv.progress.json"
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (
+        state.exists() and json.loads(state.read_text() or "{}").get("rows", 0) >= 500
+    ):
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    assert not (tmp_path / "out.csv").exists()  # it really was interrupted
+    done_before = json.loads(state.read_text())["rows"]
+    assert 500 <= done_before < rows
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    result = pd.read_csv(tmp_path / "out.csv")
+    assert list(result.n) == list(range(rows))  # nothing duplicated, nothing lost
+    assert result.tfidf_label.isin(LABELS).all()
+    assert not state.exists()
+
+
+def test_evaluate_any_file_with_dev_columns(capsys, tmp_path, sample):
+    texts, labels = sample
+    data = tmp_path / "mine.csv"
+    pd.DataFrame({"id": range(len(texts)), "label": labels, "text": texts}).to_csv(data, index=False)
+    code, _, err = run(capsys, "evaluate", "--data", str(data), "--model", "tfidf", "--output", str(tmp_path / "ev"))
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert metrics["data"]["rows"] == len(texts) and len(metrics["data"]["sha256"]) == 64
+    tfidf = metrics["models"]["tfidf"]
+    assert tfidf["n"] == len(texts) and 0 <= tfidf["macro_f1"] <= 1
+    assert set(tfidf["per_class"]) == set(LABELS) and len(tfidf["confusion"]["matrix"]) == 7
+    assert "gpt-3.5-turbo-1106" not in metrics["models"]  # not ISEAR rows: published sets are not joined
+    predictions = pd.read_csv(tmp_path / "ev" / "predictions.csv")
+    assert list(predictions.columns) == ["id", "gold", "tfidf", "tfidf_confidence"]
+    assert "text" not in predictions
+
+
+@pytest.mark.isear
+def test_export_finetune_jsonl(capsys, tmp_path, isear_dir):
+    from emotion.llm.finetune import validate_example
+
+    code, _, err = run(capsys, "export-finetune", "--output", str(tmp_path / "ft.jsonl"))
+    assert code == 0, err
+    lines = (tmp_path / "ft.jsonl").read_text().splitlines()
+    assert len(lines) == 5366
+    for line in lines[:50]:
+        example = json.loads(line)
+        validate_example(example)
+        assert json.loads(example["messages"][-1]["content"])["emotion"] in LABELS

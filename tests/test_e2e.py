@@ -1,0 +1,78 @@
+"""End to end in Debian chromium: classify, bulk-label an XLSX and download the CSV, compare models."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from emotion.labels import LABELS
+from tests.browser import CHROMIUM, ROOT, chromium_page, streamlit_server
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser_app():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing: scripts/setup.sh dev installs it")
+        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright")
+    with streamlit_server() as url, chromium_page() as page:
+        yield url, page
+
+
+def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, sample):
+    url, page = browser_app
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    # Classify
+    page.goto(url, wait_until="networkidle")
+    page.get_by_label("Text").fill("I finally got the letter: I have been accepted to the university I dreamed of.")
+    page.get_by_role("button", name="Classify").click()
+    page.get_by_text("models say", exact=False).first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() in LABELS
+    page.screenshot(path=str(SCREENSHOTS / "classify.png"), full_page=True)
+
+    # Bulk label an XLSX, download the CSV
+    texts, _ = sample
+    frame = pd.DataFrame(
+        {
+            "ref": [f"r{i}" for i in range(len(texts) + 1)],
+            "answer": [*texts, ""],
+            "formula": ['=HYPERLINK("x")'] * (len(texts) + 1),
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    upload = tmp_path / "survey.xlsx"
+    upload.write_bytes(buffer.getvalue())
+    page.goto(f"{url}/bulk", wait_until="networkidle")
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
+    page.get_by_text(f"Labelled {len(frame)} rows").wait_for(timeout=120_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    path = tmp_path / "labelled.csv"
+    download.value.save_as(path)
+    out = pd.read_csv(path, keep_default_na=False, dtype=str)
+    assert list(out["ref"]) == list(frame["ref"])  # every row, in order
+    assert {"encoder_label", "encoder_confidence", "consensus_label", "status", "corrected_label"} <= set(out.columns)
+    assert set(out["encoder_label"].iloc[:-1]) <= set(LABELS)
+    assert out["status"].iloc[-1] == "empty text"
+    assert out["formula"].str.startswith("'=").all()  # formula injection neutralised
+    page.screenshot(path=str(SCREENSHOTS / "bulk.png"), full_page=True)
+
+    # Compare
+    page.goto(f"{url}/compare", wait_until="networkidle")
+    page.get_by_text("Where models disagree").wait_for(timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
+    assert page.get_by_text("gpt-3.5-turbo-1106").count() > 0
+    page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
