@@ -31,18 +31,30 @@ def write_card(folder: Path, files: list[str], **info: object) -> dict:
             name: {"sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in files
         },
     }
+    _write(folder, card)
+    return card
+
+
+def update_card(folder: Path, **info: object) -> dict:
+    """Add or replace entries of an existing card (files and their sha256 stay as they are)."""
+    card = {**read_card(folder, verify=False), **info}
+    _write(folder, card)
+    return card
+
+
+def _write(folder: Path, card: dict) -> None:
     (folder / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     lines = [f"# Model card: `{folder.name}`", ""]
     for key, value in card.items():
         if key == "files":
-            lines += ["", "| file | bytes | sha256 |", "|---|---|---|"]
-            lines += [f"| `{n}` | {f['bytes']:,} | `{f['sha256']}` |" for n, f in value.items()]
-        elif isinstance(value, dict):
+            continue
+        if isinstance(value, dict):
             lines.append(f"- **{key}**: " + ", ".join(f"{k}={v}" for k, v in value.items()))
         else:
             lines.append(f"- **{key}**: {value}")
+    lines += ["", "| file | bytes | sha256 |", "|---|---|---|"]
+    lines += [f"| `{n}` | {f['bytes']:,} | `{f['sha256']}` |" for n, f in card["files"].items()]
     (folder / "CARD.md").write_text("\n".join(lines) + "\n")
-    return card
 
 
 def read_card(folder: Path, verify: bool = True) -> dict:

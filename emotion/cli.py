@@ -60,7 +60,8 @@ def _train(args) -> dict:
     if args.model == "tfidf":
         return train.train_tfidf(seed=args.seed)
     if args.model == "encoder":
-        return train.train_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        train.train_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        return train.check_onnx_int8()
     if args.model == "seq2seq":
         return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     return train.train_ensemble()

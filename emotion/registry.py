@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 from emotion.base import Classifier, Status
 from emotion.llm.presets import load_presets
 
+ENCODER_RUNTIMES = {
+    "onnx": "emotion.exporters.onnx:OnnxEncoderClassifier",
+    "torch": "emotion.models.encoder:EncoderClassifier",
+}
 LOCAL_MODELS: dict[str, str] = {
-    "encoder": "emotion.models.encoder:EncoderClassifier",
+    "encoder": ENCODER_RUNTIMES[os.environ.get("EMOTION_ENCODER_RUNTIME", "onnx")],
     "tfidf": "emotion.models.tfidf:TfidfClassifier",
     "seq2seq": "emotion.models.seq2seq:Seq2SeqClassifier",
     "ensemble": "emotion.models.ensemble:EnsembleClassifier",
 }
-"""Committed offline models, default first."""
+"""Committed offline models, default first. The encoder runs on ONNX Runtime unless
+``EMOTION_ENCODER_RUNTIME=torch``."""
 
 DEFAULT_MODEL = "encoder"
 LLM_PREFIX = "llm:"

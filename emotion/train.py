@@ -179,3 +179,32 @@ def train_ensemble(members: tuple[str, ...] = ("tfidf", "encoder", "seq2seq"), f
         training_seconds=round(time.time() - started),
         dev_metrics=_dev_metrics(model, dev),
     )
+
+
+def check_onnx_int8() -> dict:
+    """Measure the committed encoder on dev with torch, ONNX fp32 and ONNX int8; record on its card.
+
+    int8 is accepted (and then used by default) only if its dev macro-F1 is at most 0.005 below torch's.
+    """
+    from emotion.artifacts import update_card
+    from emotion.exporters.onnx import MAX_INT8_DROP, OnnxEncoderClassifier
+    from emotion.models.encoder import EncoderClassifier
+
+    dev = load_isear("dev")
+    scores = {}
+    for runtime, model in (
+        ("torch", EncoderClassifier.load()),
+        ("onnx_fp32", OnnxEncoderClassifier.from_artifact(int8=False)),
+        ("onnx_int8", OnnxEncoderClassifier.from_artifact(int8=True)),
+    ):
+        scores[runtime] = _dev_metrics(model, dev)["macro_f1"]
+    drop = round(scores["torch"] - scores["onnx_int8"], 4)
+    return update_card(
+        artifact_dir("encoder"),
+        onnx={
+            **{f"dev_macro_f1_{k}": v for k, v in scores.items()},
+            "int8_drop": drop,
+            "int8_accepted": drop <= MAX_INT8_DROP,
+            "rule": f"int8 used only if the drop is <= {MAX_INT8_DROP}",
+        },
+    )

@@ -1,0 +1,52 @@
+"""Bulk page in headless chromium: label a CSV with the default model, time it, check the progress cadence."""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from emotion.bench import bench_texts  # noqa: E402
+from tests.browser import chromium_page, streamlit_server  # noqa: E402
+
+
+def main(rows: int = 10_000) -> None:
+    texts = bench_texts()
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "survey.csv"
+        pd.DataFrame({"row": range(rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(rows)]}).to_csv(
+            source, index=False
+        )
+        with streamlit_server() as url, chromium_page() as page:
+            page.goto(f"{url}/bulk", wait_until="networkidle")
+            page.locator('input[type="file"]').set_input_files(str(source))
+            button = page.get_by_role("button", name="Label all rows")
+            button.wait_for(timeout=120_000)
+            page.wait_for_timeout(500)
+            started = time.time()
+            button.click()
+            updates, last = [], None
+            while not page.get_by_text(f"Labelled {rows:,} rows").count():
+                text = (
+                    page.locator('[data-testid="stProgress"]').first.inner_text()
+                    if page.locator('[data-testid="stProgress"]').count()
+                    else None
+                )
+                if text and text != last:
+                    updates.append(time.time())
+                    last = text
+                if time.time() - started > 1800:
+                    raise TimeoutError("bulk run did not finish in 30 minutes")
+                time.sleep(0.05)
+            seconds = time.time() - started
+            gaps = [b - a for a, b in zip(updates, updates[1:], strict=False)]
+            print(
+                f"{rows:,} rows labelled in the browser in {seconds:,.1f} s ({rows / seconds:,.0f} rows/s); "
+                f"{len(updates)} progress updates, longest gap {max(gaps, default=0):.2f} s"
+            )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

@@ -1,0 +1,156 @@
+"""Benchmark: throughput, peak memory and latency of the local models against a plain transformers pipeline.
+
+Each measurement runs in a fresh subprocess so that its peak RSS is its own. Texts: the distinct ISEAR
+train and dev texts (6,000 of them, each once, so deduplication cannot flatter the figures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+N_TEXTS = 6000
+LATENCY_TEXTS = 200
+
+
+def bench_texts(n: int = N_TEXTS) -> list[str]:
+    """The first ``n`` distinct texts of ISEAR train then dev."""
+    import pandas as pd
+
+    from emotion.data import load_isear, prepare_text
+
+    texts = pd.concat([load_isear("train"), load_isear("dev")]).text.map(prepare_text)
+    unique = list(dict.fromkeys(texts))
+    if len(unique) < n:
+        raise ValueError(f"only {len(unique)} distinct texts available, {n} asked")
+    return unique[:n]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure_model(name: str) -> dict:
+    from emotion import registry
+
+    texts = bench_texts()
+    started = time.perf_counter()
+    model = registry.load(name)
+    load_seconds = time.perf_counter() - started
+    model.predict_proba(texts[:64])  # warm-up
+    started = time.perf_counter()
+    model.predict_proba(texts)
+    seconds = time.perf_counter() - started
+    latencies = []
+    for text in texts[:LATENCY_TEXTS]:
+        t = time.perf_counter()
+        model.predict_proba([text])
+        latencies.append((time.perf_counter() - t) * 1000)
+    return {
+        "load_s": load_seconds,
+        "texts_per_s": len(texts) / seconds,
+        "seconds": seconds,
+        "p50_ms": float(np.percentile(latencies, 50)),
+        "p95_ms": float(np.percentile(latencies, 95)),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _measure_pipeline() -> dict:
+    """``transformers.pipeline("text-classification")`` with default settings on the same fine-tuned weights."""
+    from transformers import pipeline
+
+    from emotion.models.encoder import EncoderClassifier
+
+    texts = bench_texts()
+    with tempfile.TemporaryDirectory() as folder:
+        merged = EncoderClassifier.load()
+        merged.model.save_pretrained(folder)
+        merged.tokenizer.save_pretrained(folder)
+        started = time.perf_counter()
+        classify = pipeline("text-classification", model=folder, device=-1)
+        load_seconds = time.perf_counter() - started
+        classify(texts[:64])
+        started = time.perf_counter()
+        classify(texts)
+        seconds = time.perf_counter() - started
+        latencies = []
+        for text in texts[:LATENCY_TEXTS]:
+            t = time.perf_counter()
+            classify(text)
+            latencies.append((time.perf_counter() - t) * 1000)
+    return {
+        "load_s": load_seconds,
+        "texts_per_s": len(texts) / seconds,
+        "seconds": seconds,
+        "p50_ms": float(np.percentile(latencies, 50)),
+        "p95_ms": float(np.percentile(latencies, 95)),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _run_child(target: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion.bench", target],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TRANSFORMERS_VERBOSITY": "error"},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark of {target} failed: {result.stderr.strip().splitlines()[-1:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_benchmark(
+    output: Path = Path("BENCHMARKS.md"), models: tuple[str, ...] = ("encoder", "tfidf", "seq2seq", "ensemble")
+) -> str:
+    """Measure every local model and the plain pipeline; write ``output`` and return the same table."""
+    from emotion import registry
+
+    rows = {}
+    for name in ("pipeline", *models):
+        if name != "pipeline" and name not in registry.local_ready():
+            continue
+        print(f"measuring {name}...", file=sys.stderr, flush=True)
+        rows[name] = _run_child(name)
+    base = rows.get("pipeline", {}).get("texts_per_s")
+    lines = [
+        f"# Benchmarks ({dt.date.today().isoformat()})",
+        "",
+        f"{N_TEXTS:,} distinct ISEAR train+dev texts, each once. Machine: {os.cpu_count()} cores, "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}; torch "
+        f"{version('torch')}, transformers {version('transformers')}, onnxruntime {version('onnxruntime')}, "
+        f"scikit-learn {version('scikit-learn')}. Reproduce: `python -m emotion bench`.",
+        "",
+        "| model | texts/s | × pipeline | load s | p50 ms (1 text) | p95 ms | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows.items():
+        label = "transformers pipeline (defaults, same weights)" if name == "pipeline" else name
+        ratio = f"{r['texts_per_s'] / base:.1f}" if base else "-"
+        lines.append(
+            f"| {label} | {r['texts_per_s']:,.0f} | {ratio} | {r['load_s']:.1f} | {r['p50_ms']:.1f} | "
+            f"{r['p95_ms']:.1f} | {r['peak_rss_mb']:,.0f} |"
+        )
+    table = "\n".join(lines) + "\n"
+    output.write_text(table)
+    print(table)
+    return table
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    target = sys.argv[1]
+    print(json.dumps(_measure_pipeline() if target == "pipeline" else _measure_model(target)))

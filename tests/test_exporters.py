@@ -1,0 +1,39 @@
+"""ONNX Runtime path of the encoder: same probabilities as torch, any batch shape, int8 close."""
+
+import numpy as np
+import pytest
+
+from emotion.artifacts import write_card
+from emotion.exporters.onnx import OnnxEncoderClassifier
+from emotion.models.encoder import EncoderClassifier
+from tests.test_models import check_contract
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("encoder")
+    model = EncoderClassifier.from_base(rank=4, seed=1)
+    for p in model.model.parameters():  # move the head away from its init so outputs differ per class
+        if p.requires_grad:
+            p.data += 0.05 * np.random.default_rng(0).standard_normal(p.shape).astype("float32")
+    write_card(folder, model.save(folder), params={"max_length": 128})
+    return folder
+
+
+def test_onnx_matches_torch(adapter, cache_dir, sample):
+    texts = [*sample[0], "word " * 400]
+    torch_model = EncoderClassifier.load(adapter)
+    onnx_model = OnnxEncoderClassifier.from_artifact(adapter, int8=False)
+    assert onnx_model.onnx_path.parent == cache_dir / "onnx"
+    check_contract(onnx_model, sample[0])
+    for batch_size in (1, 5, 64):
+        assert np.allclose(
+            onnx_model.predict_proba(texts, batch_size=batch_size), torch_model.predict_proba(texts), atol=1e-4
+        )
+
+
+def test_int8_is_close(adapter, cache_dir, sample):
+    fp32 = OnnxEncoderClassifier.from_artifact(adapter, int8=False).predict_proba(sample[0])
+    int8 = OnnxEncoderClassifier.from_artifact(adapter, int8=True)
+    assert "int8" in int8.onnx_path.name
+    assert np.abs(int8.predict_proba(sample[0]) - fp32).max() < 0.1
