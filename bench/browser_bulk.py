@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from emotion.bench import bench_texts  # noqa: E402
-from tests.browser import chromium_page, streamlit_server  # noqa: E402
+import itertools
+
+from emotion.bench import bench_texts
+from tests.browser import chromium_page, streamlit_server
 
 
 def main(rows: int = 10_000) -> None:
@@ -41,7 +43,7 @@ def main(rows: int = 10_000) -> None:
                     raise TimeoutError("bulk run did not finish in 30 minutes")
                 time.sleep(0.05)
             seconds = time.time() - started
-            gaps = [b - a for a, b in zip(updates, updates[1:], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(updates)]
             print(
                 f"{rows:,} rows labelled in the browser in {seconds:,.1f} s ({rows / seconds:,.0f} rows/s); "
                 f"{len(updates)} progress updates, longest gap {max(gaps, default=0):.2f} s"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from emotion.bench import bench_texts  # noqa: E402
+from emotion.bench import bench_texts
 
 
 def main(rows: int = 1_000_000) -> None:
@@ -29,7 +29,8 @@ def main(rows: int = 1_000_000) -> None:
         )
         seconds = time.time() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        written = sum(1 for _ in open(output, encoding="utf-8")) - 1
+        with open(output, encoding="utf-8") as handle:
+            written = sum(1 for _ in handle) - 1
         print(
             f"labelled {written:,} rows in {seconds:,.0f} s ({written / seconds:,.0f} rows/s); "
             f"peak RSS of the labelling process {peak:,.0f} MB"
