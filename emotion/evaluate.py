@@ -21,6 +21,7 @@ def evaluate(
     data: Path | None = None,
     limit: int | None = None,
     published: bool = True,
+    merge: bool = False,
     **llm_options,
 ) -> dict:
     """Evaluate ``models`` on ``data`` (default: ISEAR dev).
@@ -33,6 +34,7 @@ def evaluate(
         data: Any CSV with the columns of ``dev.csv`` (``id``, ``label``, ``text``).
         limit: Only the first ``limit`` rows (for paid endpoints).
         published: Add the published LLM predictions when ``data`` holds ISEAR rows they cover.
+        merge: Keep the other models of an existing evaluation of the same data file in ``output``.
         **llm_options: Passed to LLM classifiers (``prompt_mode``, ``concurrency``...).
     """
     path = Path(data) if data else isear_path("dev")
@@ -43,18 +45,24 @@ def evaluate(
         registry.check_name(name)
     predictions = pd.DataFrame({"id": frame["id"], "gold": frame["label"]})
     results = {}
+    if merge and (output / "metrics.json").exists():
+        old = json.loads((output / "metrics.json").read_text())
+        if old["data"]["sha256"] == file_sha256(path) and old["data"]["rows"] == len(frame):
+            results = old["models"]
+            predictions = pd.read_csv(output / "predictions.csv", dtype={"id": str}, keep_default_na=False)
     for name in models:
-        options = llm_options if name.startswith(registry.LLM_PREFIX) else {}
-        model = registry.load(name, **options)
+        llm = name.startswith(registry.LLM_PREFIX)
+        model = registry.load(name, **(llm_options if llm else {}))
+        key = f"{name} ({model.prompt_mode.replace('_', '-')})" if llm else name
         labelled = label_frame(frame, "text", {name: model})
         labels = list(labelled[label_column(name)])
-        predictions[name] = labels
-        predictions[f"{name}_confidence"] = labelled[confidence_column(name)]
+        predictions[key] = labels
+        predictions[f"{key}_confidence"] = labelled[confidence_column(name)]
         info = {"family": model.family, "description": model.description}
-        if name.startswith(registry.LLM_PREFIX):
+        if llm:
             info.update(endpoint=model.preset.base_url, llm=model.preset.model, prompt=model.prompt.version)
-        results[name] = {**info, **classification_metrics(list(frame["label"]), labels)}
-        print(f"{name}: macro-F1 {results[name]['macro_f1']:.4f}, accuracy {results[name]['accuracy']:.4f}", flush=True)
+        results[key] = {**info, **classification_metrics(list(frame["label"]), labels)}
+        print(f"{key}: macro-F1 {results[key]['macro_f1']:.4f}, accuracy {results[key]['accuracy']:.4f}", flush=True)
     sets = published_for(frame) if published else None
     for name, labels in (sets or {}).items():
         predictions[name] = labels

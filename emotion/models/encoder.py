@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +10,6 @@ import torch
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status
 from emotion.labels import LABELS
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]

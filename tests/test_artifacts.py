@@ -1,0 +1,48 @@
+"""The committed models: cards complete, files match their sha256, dev scores reproduce."""
+
+import pytest
+from sklearn.metrics import f1_score
+
+from emotion import registry
+from emotion.artifacts import ArtifactError, artifact_dir, read_card
+from emotion.data import load_isear
+
+COMMITTED = ["tfidf", "encoder", "seq2seq", "ensemble"]
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_cards_are_complete_and_files_match(name):
+    card = read_card(artifact_dir(name))  # raises if a file is missing or its sha256 differs
+    for key in ("created", "recipe", "data", "seed", "training_seconds", "dev_metrics", "files"):
+        assert key in card, key
+    assert sum(f["bytes"] for f in card["files"].values()) < 8_000_000  # small artifacts only
+
+
+def test_tampered_artifact_is_refused(tmp_path):
+    import shutil
+
+    folder = tmp_path / "tfidf"
+    shutil.copytree(artifact_dir("tfidf"), folder)
+    with open(folder / "model.pkl", "ab") as handle:
+        handle.write(b"x")
+    with pytest.raises(ArtifactError, match="sha256"):
+        read_card(folder)
+
+
+@pytest.mark.isear
+@pytest.mark.parametrize("name", COMMITTED)
+def test_committed_model_reproduces_its_dev_score(isear_dir, name):
+    dev = load_isear("dev")
+    predicted = registry.load(name).predict(list(dev.text))
+    score = f1_score(list(dev.label), predicted, average="macro")
+    assert score == pytest.approx(read_card(artifact_dir(name))["dev_metrics"]["macro_f1"], abs=0.005)
+
+
+def test_registry_names_and_errors():
+    names = registry.model_names()
+    assert names[:4] == ["encoder", "tfidf", "seq2seq", "ensemble"]
+    assert "llm:local-smollm2" in names
+    with pytest.raises(registry.UnknownModelError, match="unknown model 'bert'"):
+        registry.load("bert")
+    info = registry.info("llm:openai-gpt-4o-mini", probe=False)
+    assert info.family == "llm" and not info.local
