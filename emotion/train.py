@@ -205,6 +205,6 @@ def check_onnx_int8() -> dict:
             **{f"dev_macro_f1_{k}": v for k, v in scores.items()},
             "int8_drop": drop,
             "int8_accepted": drop <= MAX_INT8_DROP,
-            "rule": f"int8 used only if the drop is <= {MAX_INT8_DROP}",
+            "rule": f"dynamic int8 (per-channel weights) used only if the drop is <= {MAX_INT8_DROP}",
         },
     )

@@ -46,7 +46,7 @@ def export_encoder(model: EncoderClassifier, path: Path, quantize: bool = False)
     if quantize:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
         fp32.unlink()
     return path
 
@@ -92,7 +92,7 @@ class OnnxEncoderClassifier(Classifier):
         if int8 is None:
             int8 = bool(card.get("onnx", {}).get("int8_accepted", False))
         digest = card["files"]["adapter_model.safetensors"]["sha256"][:16]
-        path = cache_dir() / "onnx" / f"encoder-{digest}-{'int8' if int8 else 'fp32'}.onnx"
+        path = cache_dir() / "onnx" / f"encoder-{digest}-{'int8pc' if int8 else 'fp32'}.onnx"
         if not path.exists():
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
             export_encoder(EncoderClassifier.load(folder), tmp, quantize=int8)

@@ -111,4 +111,5 @@ class EncoderClassifier(Classifier):
         folder.mkdir(parents=True, exist_ok=True)
         self.model.peft_config["default"].base_model_name_or_path = "sentence-transformers/all-MiniLM-L6-v2"
         self.model.save_pretrained(str(folder))
+        (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
         return ["adapter_config.json", "adapter_model.safetensors"]

@@ -158,6 +158,7 @@ class Seq2SeqClassifier(Classifier):
         folder.mkdir(parents=True, exist_ok=True)
         self.model.peft_config["default"].base_model_name_or_path = "sentence-transformers/all-MiniLM-L6-v2"
         self.model.save_pretrained(str(folder))
+        (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
         spec = {"decoder_layers": self.decoder_layers, "prefix": self.prefix, "max_length": self.max_length}
         (folder / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n")
         return ["adapter_config.json", "adapter_model.safetensors", SPEC_FILE]
