@@ -34,11 +34,12 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
 
     # Classify
     page.goto(url, wait_until="networkidle")
-    page.get_by_label("Text").fill("I finally got the letter: I have been accepted to the university I dreamed of.")
+    page.locator("textarea").first.fill("I finally got the letter: I have been accepted to the university I dreamed of.")
     page.get_by_role("button", name="Classify").click()
     page.get_by_text("models say", exact=False).first.wait_for(timeout=60_000)
     page.locator('[data-testid="stMetric"]').first.wait_for()
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() in LABELS
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .bars').length >= 1", timeout=60_000)
     page.screenshot(path=str(SCREENSHOTS / "classify.png"), full_page=True)
 
     # Bulk label an XLSX, download the CSV
@@ -47,7 +48,7 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
         {
             "ref": [f"r{i}" for i in range(len(texts) + 1)],
             "answer": [*texts, ""],
-            "formula": ['=HYPERLINK("x")'] * (len(texts) + 1),
+            "formula": ["@SUM(1+1)"] * (len(texts) + 1),
         }
     )
     buffer = io.BytesIO()
@@ -67,7 +68,8 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     assert {"encoder_label", "encoder_confidence", "consensus_label", "status", "corrected_label"} <= set(out.columns)
     assert set(out["encoder_label"].iloc[:-1]) <= set(LABELS)
     assert out["status"].iloc[-1] == "empty text"
-    assert out["formula"].str.startswith("'=").all()  # formula injection neutralised
+    assert out["formula"].str.startswith("'@").all()  # formula injection neutralised
+    page.get_by_text("Results: survey.xlsx").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "bulk.png"), full_page=True)
 
     # Compare
