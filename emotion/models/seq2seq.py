@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import torch
 from transformers.modeling_outputs import BaseModelOutput
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Status
 from emotion.labels import LABELS
-from emotion.models.encoder import length_order, minilm_path
+from emotion.models.encoder import minilm_path
+from emotion.models.torch_base import TorchClassifier
 
 SPEC_FILE = "seq2seq.json"
 LORA_REGEX = (
@@ -27,7 +27,7 @@ LORA_REGEX = (
 )
 
 
-class Seq2SeqClassifier(Classifier):
+class Seq2SeqClassifier(TorchClassifier):
     """Scores the label words with an encoder-decoder model.
 
     Args:
@@ -141,24 +141,9 @@ class Seq2SeqClassifier(Classifier):
         logp = out.logits.log_softmax(-1).gather(-1, self.targets.repeat(n, 1).unsqueeze(-1)).squeeze(-1)
         return (logp * self.target_mask.repeat(n, 1)).sum(-1).view(n, k)
 
-    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
-        self.model.eval()
-        order = length_order([len(t) for t in texts])
-        proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                idx = order[start : start + batch_size]
-                proba[idx] = torch.softmax(self.logits([texts[i] for i in idx]), dim=-1).numpy()
-                if progress:
-                    progress(min(start + batch_size, len(texts)), len(texts))
-        return Predictions(proba)
-
     def save(self, folder: Path) -> list[str]:
         """Write the adapter, the trained cross-attention and the spec to rebuild the model."""
-        folder.mkdir(parents=True, exist_ok=True)
-        self.model.peft_config["default"].base_model_name_or_path = "sentence-transformers/all-MiniLM-L6-v2"
-        self.model.save_pretrained(str(folder))
-        (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
+        files = super().save(folder)
         spec = {"decoder_layers": self.decoder_layers, "prefix": self.prefix, "max_length": self.max_length}
         (folder / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n")
-        return ["adapter_config.json", "adapter_model.safetensors", SPEC_FILE]
+        return [*files, SPEC_FILE]

@@ -1,0 +1,51 @@
+"""Shared inference and saving for the torch models (encoder, seq2seq)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from emotion.base import Classifier, Predictions, Progress
+from emotion.labels import LABELS
+
+BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def length_order(lengths: list[int]) -> np.ndarray:
+    """Indices that sort texts by length, so each batch pads little."""
+    return np.argsort(np.asarray(lengths), kind="stable")
+
+
+class TorchClassifier(Classifier):
+    """A classifier whose ``logits(texts)`` gives ``(n, 7)`` scores; batches sorted by length, softmax on top.
+
+    Subclasses set ``self.model`` (a torch module, possibly peft-wrapped) and implement ``logits``.
+    """
+
+    model: torch.nn.Module
+    adapter_files: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors")
+
+    def logits(self, texts: list[str]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        self.model.eval()
+        order = length_order([len(t) for t in texts])
+        proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start : start + batch_size]
+                proba[idx] = torch.softmax(self.logits([texts[i] for i in idx]), dim=-1).numpy()
+                if progress:
+                    progress(min(start + batch_size, len(texts)), len(texts))
+        return Predictions(proba)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the peft adapter (LoRA weights and fully trained modules); returns the file names."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.peft_config["default"].base_model_name_or_path = BASE_MODEL_ID
+        self.model.save_pretrained(str(folder))
+        (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
+        return list(self.adapter_files)
