@@ -14,6 +14,31 @@ from emotion.bench import bench_texts
 from tests.browser import chromium_page, streamlit_server
 
 
+def classify_latency(url: str, page, runs: int = 4) -> None:
+    """Seconds from the Classify click to the answer of every default (local) model, models warm."""
+    page.goto(url, wait_until="networkidle")
+    box = page.locator("textarea").first
+    timings = []
+    for i in range(runs):
+        box.fill(f"I got the job I wanted and called my parents straight away ({i}).")
+        box.press("Control+Enter")
+        page.wait_for_timeout(300)
+        started = time.time()
+        page.get_by_role("button", name="Classify").click()
+        page.wait_for_function(
+            "marker => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+            ".some(c => c.innerText.includes(marker))",
+            arg=f"({i}).",
+            timeout=120_000,
+        )
+        timings.append(time.time() - started)
+    models = page.locator('[data-testid="stMetric"]').count()
+    print(
+        f"classify page, {models} local models: first click {timings[0]:.2f} s (loads models), warm clicks "
+        + ", ".join(f"{t:.2f} s" for t in timings[1:])
+    )
+
+
 def main(rows: int = 10_000) -> None:
     texts = bench_texts()
     with tempfile.TemporaryDirectory() as folder:
@@ -22,6 +47,7 @@ def main(rows: int = 10_000) -> None:
             source, index=False
         )
         with streamlit_server() as url, chromium_page() as page:
+            classify_latency(url, page)
             page.goto(f"{url}/bulk", wait_until="networkidle")
             page.locator('input[type="file"]').set_input_files(str(source))
             button = page.get_by_role("button", name="Label all rows")

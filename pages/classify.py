@@ -46,6 +46,7 @@ if st.button("Classify", type="primary", key="classify_button"):
 if "classify_results" in st.session_state:
     shown_text, results = st.session_state["classify_results"]
     st.subheader(agreement_line(results))
+    st.caption(f"Results for: {shown_text[:160]}")
     for column, result in zip(st.columns(max(1, len(results))), results, strict=False):
         with column:
             if result.error and result.label is None:
