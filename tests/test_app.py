@@ -107,3 +107,16 @@ def test_compare_page_builds_charts_from_committed_evaluation():
     charts = at.get("plotly_chart")
     assert len(charts) >= 6  # metrics, per-class, confusion, agreement, kappa, pair disagreements
     assert "gpt-3.5-turbo-1106" in at.dataframe[0].value["model"].tolist()
+
+
+def test_disagreement_views_on_the_latest_bulk_result(table):
+    at = app("pages/bulk.py")
+    at.file_uploader(key="bulk_upload").set_value(("notes.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    at.multiselect(key="bulk_models").set_value(["tfidf", "encoder"]).run()
+    at.button(key="bulk_run").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/compare.py").run()
+    at.radio(key="compare_source").set_value("Latest bulk-labelling result").run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 3  # agreement, kappa, pair disagreements
+    assert "comment" in at.dataframe[-1].value.columns  # the file's own text column in the example browser
