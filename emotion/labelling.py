@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 
 from emotion.base import Classifier, Progress
 from emotion.data import check_text
+from emotion.labels import LABELS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -76,22 +76,21 @@ def add_consensus(frame: pd.DataFrame, names: list[str], threshold: float = 0.5)
     ``low_confidence`` is set when the mean confidence of the models voting for it is below ``threshold``.
     """
     out = frame.copy()
-    consensus, agreement, low = [], [], []
-    for _, row in frame.iterrows():
-        votes = {n: row[label_column(n)] for n in names if isinstance(row[label_column(n)], str)}
-        if not votes:
-            consensus.append(None), agreement.append(np.nan), low.append(False)
-            continue
-        counts = Counter(votes.values())
-        weight = {label: sum(row[confidence_column(n)] for n, v in votes.items() if v == label) for label in counts}
-        best = max(counts, key=lambda label: (counts[label], weight[label]))
-        consensus.append(best)
-        agreement.append(counts[best] / len(votes))
-        low.append(weight[best] / counts[best] < threshold)
-    out["consensus_label"] = consensus
+    labels = frame[[label_column(n) for n in names]].to_numpy(dtype=object)
+    confidence = np.nan_to_num(frame[[confidence_column(n) for n in names]].to_numpy(dtype=float))
+    votes = np.stack([(labels == label).sum(axis=1) for label in LABELS], axis=1)
+    weight = np.stack([((labels == label) * confidence).sum(axis=1) for label in LABELS], axis=1)
+    best = np.argmax(votes * (len(names) + 1) + weight, axis=1)  # summed confidence < models + 1 breaks ties
+    rows = np.arange(len(frame))
+    answered = votes.sum(axis=1)
+    best_votes = votes[rows, best]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreement = np.where(answered > 0, best_votes / answered, np.nan)
+        mean_confidence = np.where(best_votes > 0, weight[rows, best] / best_votes, np.nan)
+    out["consensus_label"] = [LABELS[b] if n else None for b, n in zip(best, answered, strict=True)]
     out["agreement"] = np.round(agreement, 3)
-    out["disagreement"] = [a < 1 if not np.isnan(a) else False for a in agreement]
-    out["low_confidence"] = low
+    out["disagreement"] = (answered > 0) & (agreement < 1)
+    out["low_confidence"] = (answered > 0) & (mean_confidence < threshold)
     return out
 
 
