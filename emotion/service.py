@@ -74,8 +74,8 @@ def agreement_line(results: list[ModelResult]) -> str:
     return f"{votes} of {len(labels)} models say {label}."
 
 
-THROUGHPUT_HINT = {"tfidf": 5000.0, "encoder": 300.0, "seq2seq": 150.0, "ensemble": 100.0}
-"""Rough texts per second on 2 CPU cores, for time estimates before a run (see BENCHMARKS.md)."""
+THROUGHPUT_HINT = {"tfidf": 6000.0, "encoder": 500.0, "seq2seq": 80.0, "ensemble": 70.0}
+"""Texts per second measured on 2 CPU cores (BENCHMARKS.md), for estimates and chunk sizes."""
 
 
 def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:
