@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -115,11 +116,27 @@ def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") ->
 
 
 def label_chunks(
-    frame: pd.DataFrame, text_column: str, models: Mapping[str, Classifier], start: int = 0, chunk_rows: int = 256
+    frame: pd.DataFrame,
+    text_column: str,
+    models: Mapping[str, Classifier],
+    start: int = 0,
+    chunk_rows: int = 256,
+    target_seconds: float | None = None,
 ):
-    """Yield labelled chunks of ``frame`` from row ``start`` on (for progress and stopping between chunks)."""
-    for begin in range(start, len(frame), chunk_rows):
-        yield label_frame(frame.iloc[begin : begin + chunk_rows], text_column, models)
+    """Yield labelled chunks of ``frame`` from row ``start`` on (for progress and stopping between chunks).
+
+    With ``target_seconds``, each next chunk is sized from the rate of the last one so that a chunk takes
+    about that long on this machine, whatever else it is doing.
+    """
+    begin = start
+    while begin < len(frame):
+        started = time.perf_counter()
+        part = label_frame(frame.iloc[begin : begin + chunk_rows], text_column, models)
+        elapsed = time.perf_counter() - started
+        yield part
+        begin += len(part)
+        if target_seconds:
+            chunk_rows = int(max(4, min(4096, len(part) * target_seconds / max(elapsed, 1e-3))))
 
 
 def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], threshold: float = 0.5) -> pd.DataFrame:

@@ -28,3 +28,15 @@ def test_formula_cells_are_neutralised():
     out = neutralise_formulas(frame)
     assert list(out.t[:5]) == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "'\tx"]
     assert out.t[5] == "plain" and pd.isna(out.t[6]) and list(out.n) == list(range(7))
+
+
+def test_chunks_cover_every_row_once_and_adapt(sample):
+    from emotion.labelling import label_chunks
+    from emotion.models.tfidf import TfidfClassifier
+
+    texts, labels = sample
+    model = TfidfClassifier().fit(texts * 3, labels * 3)
+    frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts * 20)]})
+    parts = list(label_chunks(frame, "text", {"tfidf": model}, start=10, chunk_rows=8, target_seconds=0.05))
+    assert pd.concat(parts).index.tolist() == list(range(10, len(frame)))
+    assert len({len(p) for p in parts[:-1]}) > 1  # chunk sizes follow the measured rate
