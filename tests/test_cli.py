@@ -114,7 +114,7 @@ def test_label_rejects_bad_files(capsys, tmp_path, name, content, column, messag
 
 def test_killed_run_resumes_without_duplicates(tmp_path, sample):
     texts, _ = sample
-    rows = 4000
+    rows = 20_000  # several seconds of work, so the kill lands mid-run
     source = tmp_path / "big.csv"
     pd.DataFrame({"n": range(rows), "text": [f"{texts[i % len(texts)]} #{i}" for i in range(rows)]}).to_csv(
         source, index=False
