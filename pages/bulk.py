@@ -89,7 +89,7 @@ if frame is not None:
             with st.status(f"Labelling {len(frame):,} rows…", expanded=True) as status:
                 st.button("Stop (keeps finished rows)", key="bulk_stop")
                 bar, began, first = st.progress(done / len(frame)), time.time(), done
-                chunks = label_chunks(job["frame"], job["text_column"], models, done, chunk_rows_for(models), 0.5)
+                chunks = label_chunks(job["frame"], job["text_column"], models, done, chunk_rows_for(models), 0.7)
                 for part in chunks:
                     job["parts"].append(part)
                     done += len(part)
