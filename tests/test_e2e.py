@@ -71,7 +71,6 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     assert set(out["encoder_label"].iloc[:-1]) <= set(LABELS)
     assert out["status"].iloc[-1] == "empty text"
     assert out["formula"].str.startswith("'@").all()  # formula injection neutralised
-    page.get_by_text("Results: survey.xlsx").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "bulk.png"), full_page=True)
 
     # Compare
