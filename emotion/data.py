@@ -16,6 +16,10 @@ MAX_CHARS = 5000
 """Texts longer than this are cut before any model sees them (never an error)."""
 
 
+CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+"""Cells stay strings; only empty cells are missing (so "NA" or "007" survive as written)."""
+
+
 class DataError(ValueError):
     """A file or column that cannot be used; the message is one line naming the problem."""
 
@@ -140,15 +144,7 @@ def read_table(
         elif suffix in (".csv", ".tsv", ".txt"):
             raw = raw if raw is not None else Path(source).read_bytes()
             encoding, delimiter = sniff_csv(raw)
-            frame = pd.read_csv(
-                io.BytesIO(raw),
-                sep=delimiter,
-                encoding=encoding,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                nrows=nrows,
-            )
+            frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, nrows=nrows, **CSV_OPTIONS)
         else:
             raise DataError(
                 f"{Path(name).name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .parquet)"

@@ -10,7 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from emotion.base import Classifier
-from emotion.data import DataError, read_table, sniff_csv
+from emotion.data import CSV_OPTIONS, DataError, read_table, sniff_csv
 from emotion.labelling import check_text_column, label_frame, neutralise_formulas
 
 
@@ -26,16 +26,7 @@ def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             return
         with open(path, "rb") as handle:
             encoding, delimiter = sniff_csv(handle.read(64 * 1024))
-        reader = pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            chunksize=chunk_rows,
-        )
-        yield from reader
+        yield from pd.read_csv(path, sep=delimiter, encoding=encoding, chunksize=chunk_rows, **CSV_OPTIONS)
     except DataError:
         raise
     except Exception as error:

@@ -31,9 +31,10 @@ def stored_evaluation():
 def isear_texts() -> dict[int, str] | None:
     """ISEAR dev texts by id when the data folder is present (for the disagreement browser)."""
     try:
-        return dict(zip(load_isear("dev").id, load_isear("dev").text, strict=True))
+        dev = load_isear("dev")
     except (FileNotFoundError, ValueError):
         return None
+    return dict(zip(dev.id.astype(int), dev.text, strict=True))
 
 
 def api_key() -> str | None:
@@ -43,8 +44,6 @@ def api_key() -> str | None:
         return typed
     try:
         return st.secrets.get("OPENAI_API_KEY")
-    except FileNotFoundError:
-        return None
     except Exception:
         return None
 
