@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -13,6 +16,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status
 from emotion.labels import LABELS
+from emotion.models.ngrams import FastTfidf, supported
 
 MODEL_FILE = "model.pkl"
 
@@ -21,19 +25,22 @@ class TfidfClassifier(Classifier):
     """Word (1-2) and character (2-5, within word bounds) TF-IDF features, softmax regression.
 
     Logistic regression gives probabilities directly; :meth:`explain` lists the words whose
-    weighted features pushed toward each emotion.
+    weighted features pushed toward each emotion. Prediction computes the features with
+    :class:`~emotion.models.ngrams.FastTfidf` (same matrix as scikit-learn's, about 4x faster).
 
     Args:
         C: Inverse regularisation strength of the logistic regression.
+        threads: Batches classified in parallel (numpy releases the GIL; default: all cores).
     """
 
     name = "tfidf"
     family = "classical"
     description = "TF-IDF word + character n-grams, logistic regression"
-    default_batch_size = 4096
+    default_batch_size = 2048
 
-    def __init__(self, C: float = 10.0) -> None:
+    def __init__(self, C: float = 10.0, threads: int | None = None) -> None:
         self.C = C
+        self.threads = threads or os.cpu_count() or 1
 
     def fit(self, texts: list[str], labels: list[str]) -> TfidfClassifier:
         """Fit on texts and their labels; returns ``self``."""
@@ -46,14 +53,32 @@ class TfidfClassifier(Classifier):
         self.pipeline_ = make_pipeline(features, LogisticRegression(C=self.C, max_iter=3000))
         self.pipeline_.fit(texts, labels)
         assert tuple(self.pipeline_.classes_) == LABELS
+        self._prepare()
         return self
 
+    def _prepare(self) -> None:
+        """Vectorised transforms for the fitted vectorizers (scikit-learn's own where not supported)."""
+        union = self.pipeline_.steps[0][1]
+        self.transforms_ = [
+            FastTfidf(v).transform if supported(v) and not union.transformer_weights else v.transform
+            for _, v in union.transformer_list
+        ]
+
+    def features(self, texts: list[str]) -> sp.csr_matrix:
+        """The model's input features for ``texts`` (equal to the fitted pipeline's first step)."""
+        return sp.hstack([transform(texts) for transform in self.transforms_], format="csr")
+
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        regression = self.pipeline_.steps[1][1]
+        size = max(1, min(batch_size, -(-len(texts) // self.threads)))  # every thread gets a batch
+        batches = [texts[start : start + size] for start in range(0, len(texts), size)]
         parts = []
-        for start in range(0, len(texts), batch_size):
-            parts.append(self.pipeline_.predict_proba(texts[start : start + batch_size]))
-            if progress:
-                progress(min(start + batch_size, len(texts)), len(texts))
+        with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
+            run = pool.map if len(batches) > 1 else map  # one batch: no thread hand-off
+            for part in run(lambda batch: regression.predict_proba(self.features(batch)), batches):
+                parts.append(part)
+                if progress:
+                    progress(min(len(parts) * size, len(texts)), len(texts))
         return Predictions(np.vstack(parts))
 
     def explain(self, text: str, top_k: int = 8) -> dict[str, list[tuple[str, float]]]:
@@ -95,6 +120,7 @@ class TfidfClassifier(Classifier):
         model = cls(C=card.get("params", {}).get("C", 10.0))
         with open(folder / MODEL_FILE, "rb") as handle:
             model.pipeline_ = pickle.load(handle)
+        model._prepare()
         return model
 
     @classmethod
