@@ -8,6 +8,7 @@ offered only if it costs at most 0.005 dev macro-F1.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,8 @@ class OnnxEncoderClassifier(Classifier):
     Args:
         onnx_path: The exported model.
         max_length: Longer texts are truncated to this many tokens.
-        threads: ONNX Runtime intra-op threads (default: all cores).
+        threads: Batches run at once, each on one ONNX Runtime thread (default: all cores). On 2 cores
+            this gave 520-600 texts/s against 420-450 for one batch at a time on 2 intra-op threads.
     """
 
     name = "encoder"
@@ -70,8 +72,9 @@ class OnnxEncoderClassifier(Classifier):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.threads = threads or os.cpu_count() or 1
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
@@ -110,20 +113,27 @@ class OnnxEncoderClassifier(Classifier):
         """Ready when the committed adapter exists."""
         return EncoderClassifier.artifact_status()
 
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        logits = self.session.run(["logits"], feeds)[0]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         order = length_order([len(t) for t in texts])
+        batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
         proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            idx = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
-            feeds = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            }
-            logits = self.session.run(["logits"], feeds)[0]
-            logits -= logits.max(axis=1, keepdims=True)
-            exp = np.exp(logits)
-            proba[idx] = exp / exp.sum(axis=1, keepdims=True)
-            if progress:
-                progress(min(start + batch_size, len(texts)), len(texts))
+        done = 0
+        with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
+            run = pool.map if len(batches) > 1 else map  # one batch: no thread hand-off
+            for idx, part in zip(batches, run(lambda b: self._batch([texts[i] for i in b]), batches), strict=True):
+                proba[idx] = part
+                done += len(idx)
+                if progress:
+                    progress(done, len(texts))
         return Predictions(proba)

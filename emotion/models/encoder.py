@@ -42,8 +42,17 @@ class EncoderClassifier(TorchClassifier):
         self.max_length = max_length
 
     @classmethod
-    def from_base(cls, base: str | None = None, rank: int = 16, seed: int = 0) -> EncoderClassifier:
-        """A trainable model: base weights frozen, LoRA on every linear layer, head and pooler trained."""
+    def from_base(
+        cls, base: str | None = None, rank: int = 16, seed: int = 0, layers: int | None = None
+    ) -> EncoderClassifier:
+        """A trainable model: base weights frozen, LoRA on every linear layer, head and pooler trained.
+
+        Args:
+            base: Base model folder or hub id (default: the packaged MiniLM).
+            rank: LoRA rank.
+            seed: Seeds the new weights.
+            layers: Keep only the base model's first ``layers`` transformer layers (default: all).
+        """
         from peft import LoraConfig, get_peft_model
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -51,6 +60,7 @@ class EncoderClassifier(TorchClassifier):
         torch.manual_seed(seed)
         model = AutoModelForSequenceClassification.from_pretrained(
             base,
+            **({"num_hidden_layers": layers} if layers else {}),
             num_labels=len(LABELS),
             id2label=dict(enumerate(LABELS)),
             label2id={l: i for i, l in enumerate(LABELS)},
@@ -74,7 +84,10 @@ class EncoderClassifier(TorchClassifier):
         folder = folder or artifact_dir(cls.name)
         card = read_card(folder)
         base = base or minilm_path()
-        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=len(LABELS))
+        layers = card.get("params", {}).get("layers")
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(LABELS), **({"num_hidden_layers": layers} if layers else {})
+        )
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length=card.get("params", {}).get("max_length", 128))
 
