@@ -16,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("model", choices=["tfidf", "encoder", "seq2seq", "ensemble"])
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
+    train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
 
     classify = sub.add_parser("classify", help="classify one text, print JSON")
     classify.add_argument("text")
@@ -57,7 +58,7 @@ def _train(args) -> dict:
     if args.model == "tfidf":
         return train.train_tfidf(seed=args.seed)
     if args.model == "encoder":
-        train.train_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        train.train_encoder(seed=args.seed, layers=args.layers, **({"epochs": args.epochs} if args.epochs else {}))
         return train.check_onnx_int8()
     if args.model == "seq2seq":
         return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))

@@ -85,18 +85,26 @@ def _train_torch(model, name: str, args, recipe: str, **info) -> dict:
     )
 
 
-def train_encoder(epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32) -> dict:
-    """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/encoder``."""
+def train_encoder(
+    epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32, layers: int | None = None
+) -> dict:
+    """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/encoder``.
+
+    ``layers`` keeps only MiniLM's first layers: 3 layers ran 845 texts/s against 441 for 6 (ONNX int8, one
+    batch at a time) but reached 0.624 dev macro-F1 against 0.684, so the committed encoder has all 6.
+    """
     from emotion.models.encoder import EncoderClassifier
 
+    info = {"layers": layers} if layers else {}
     return _train_torch(
-        EncoderClassifier.from_base(rank=rank, seed=seed),
+        EncoderClassifier.from_base(rank=rank, seed=seed, layers=layers),
         "encoder",
         trainer_args(epochs, lr, seed, batch_size),
         f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on all attention and feed-forward linears; pooler and "
         f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, "
         f"batch {batch_size}, length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev "
-        "macro-F1",
+        "macro-F1" + (f"; MiniLM's first {layers} layers only" if layers else ""),
+        **info,
     )
 
 

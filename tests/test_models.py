@@ -67,11 +67,13 @@ def test_duplicates_are_computed_once(sample):
     assert np.allclose(proba[0], proba[2])
 
 
-def test_encoder_trains_and_round_trips(tmp_path, sample):
+@pytest.mark.parametrize("layers", [None, 2])
+def test_encoder_trains_and_round_trips(tmp_path, sample, layers):
     from emotion.models.encoder import EncoderClassifier
 
     texts, labels = sample
-    model = EncoderClassifier.from_base(rank=4, seed=0)
+    model = EncoderClassifier.from_base(rank=4, seed=0, layers=layers)
+    assert model.model.config.num_hidden_layers == (layers or 6)
     losses = train_steps(model, texts, labels, lr=1e-2, steps=5)
     assert losses[-1] < losses[0]
     check_contract(model, texts)
@@ -80,8 +82,9 @@ def test_encoder_trains_and_round_trips(tmp_path, sample):
     assert (tmp_path / "encoder" / files[1]).stat().st_size < 2_000_000
     from emotion.artifacts import write_card
 
-    write_card(tmp_path / "encoder", files, params={"max_length": 128})
+    write_card(tmp_path / "encoder", files, params={"max_length": 128, **({"layers": layers} if layers else {})})
     loaded = EncoderClassifier.load(tmp_path / "encoder")
+    assert loaded.model.config.num_hidden_layers == (layers or 6)
     assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
 
 
