@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import queue
+import threading
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -115,28 +116,82 @@ def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") ->
         raise DataError(f"{source}: column {column!r} holds no text (empty or numbers only)")
 
 
-def label_chunks(
-    frame: pd.DataFrame,
-    text_column: str,
-    models: Mapping[str, Classifier],
-    start: int = 0,
-    chunk_rows: int = 256,
-    target_seconds: float | None = None,
-):
-    """Yield labelled chunks of ``frame`` from row ``start`` on (for progress and stopping between chunks).
+class _Stopped(Exception):
+    """Raised inside a model's progress callback to abandon the current chunk."""
 
-    With ``target_seconds``, each next chunk is sized from the rate of the last one so that a chunk takes
-    about that long on this machine, whatever else it is doing.
+
+class LabellingRun:
+    """Label ``frame`` from row ``start`` on in a background thread, chunk by chunk, for a UI to watch.
+
+    The UI thread reads :attr:`rows_done` whenever it likes (finished chunks plus the share of the current
+    one) and collects finished chunks, in order, with :meth:`take`; so how often progress is shown does not
+    depend on how long a chunk takes. :meth:`stop` abandons the current chunk at its next batch without
+    waiting; finished chunks are kept. Nothing here touches the UI.
+
+    Args:
+        frame: The table; rows keep their order and index.
+        text_column: Column with the texts.
+        models: ``{name: classifier}``.
+        start: First row to label (rows before it were labelled by an earlier run).
+        chunk_rows: Rows per chunk.
     """
-    begin = start
-    while begin < len(frame):
-        started = time.perf_counter()
-        part = label_frame(frame.iloc[begin : begin + chunk_rows], text_column, models)
-        elapsed = time.perf_counter() - started
-        yield part
-        begin += len(part)
-        if target_seconds:
-            chunk_rows = int(max(4, min(4096, len(part) * target_seconds / max(elapsed, 1e-3))))
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        text_column: str,
+        models: Mapping[str, Classifier],
+        start: int = 0,
+        chunk_rows: int = 2048,
+    ) -> None:
+        self.frame, self.text_column, self.models = frame, text_column, dict(models)
+        self.start_row, self.chunk_rows = start, max(1, chunk_rows)
+        self.rows_done: float = start
+        self.error: BaseException | None = None
+        self._parts: queue.SimpleQueue[pd.DataFrame] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="emotion-labelling", daemon=True)
+
+    def start(self) -> LabellingRun:
+        """Start the background thread; returns ``self``."""
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        begin = self.start_row
+        try:
+            while begin < len(self.frame) and not self._stop.is_set():
+                chunk = self.frame.iloc[begin : begin + self.chunk_rows]
+
+                def progress(done: int, total: int, begin: int = begin, rows: int = len(chunk)) -> None:
+                    if self._stop.is_set():
+                        raise _Stopped
+                    self.rows_done = begin + rows * done / max(total, 1)
+
+                part = label_frame(chunk, self.text_column, self.models, progress=progress)
+                begin += len(part)
+                self._parts.put(part)
+                self.rows_done = begin
+        except _Stopped:
+            pass
+        except Exception as error:  # the run ends; the UI reads `error`
+            self.error = error
+
+    def take(self) -> list[pd.DataFrame]:
+        """The chunks finished since the last call, in row order."""
+        parts = []
+        while not self._parts.empty():
+            parts.append(self._parts.get())
+        return parts
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the run to end; returns True while it is still running."""
+        self._thread.join(seconds)
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Ask the run to stop at its next batch (does not wait; see :meth:`wait`)."""
+        self._stop.set()
 
 
 def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], threshold: float = 0.5) -> pd.DataFrame:
@@ -151,9 +206,9 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
     return add_consensus(result, names, threshold)
 
 
-def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 0.8) -> int:
-    """Rows per chunk so that one chunk takes about ``target_seconds`` (progress updates at least every second)."""
+def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 4.0) -> int:
+    """Rows per chunk so that one chunk takes about ``target_seconds`` (what a stop may throw away)."""
     from emotion.service import THROUGHPUT_HINT
 
-    rate = min(THROUGHPUT_HINT.get(name, 4.0) for name in models) if models else 100.0
-    return int(max(4, min(1024, rate * target_seconds)))
+    seconds_per_row = sum(1 / THROUGHPUT_HINT.get(name, 4.0) for name in models) if models else 0.01
+    return int(max(4, min(8192, target_seconds / seconds_per_row)))

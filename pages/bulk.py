@@ -10,7 +10,7 @@ from emotion import registry
 from emotion.charts import distribution_bars, heatmap
 from emotion.compare import pairwise
 from emotion.data import DataError, guess_text_column, read_table, sheet_names, sniff_csv
-from emotion.labelling import assemble, check_text_column, chunk_rows_for, label_chunks, label_column
+from emotion.labelling import LabellingRun, assemble, check_text_column, chunk_rows_for, label_column
 from emotion.labels import LABELS
 from emotion.service import estimate_seconds
 from emotion.spreadsheet import to_csv_bytes, to_xlsx_bytes
@@ -84,23 +84,37 @@ if frame is not None:
                     "text_column": text_column,
                     "status": "running",
                 }
+            if job.get("run"):  # a stopped run may still be finishing a batch (an LLM request)
+                job["run"].stop()
+                job["run"].wait(60)
             job["status"] = "running"
             done = sum(len(p) for p in job["parts"])
             with st.status(f"Labelling {len(frame):,} rows…", expanded=True) as status:
                 st.button("Stop (keeps finished rows)", key="bulk_stop")
-                bar, began, first = st.progress(done / len(frame)), time.time(), done
-                chunks = label_chunks(job["frame"], job["text_column"], models, done, chunk_rows_for(models), 0.7)
-                for part in chunks:
-                    job["parts"].append(part)
-                    done += len(part)
-                    rate = (done - first) / max(time.time() - began, 1e-6)
-                    eta = (len(frame) - done) / rate if rate else 0
-                    bar.progress(
-                        done / len(frame),
-                        text=f"{done:,} of {len(frame):,} rows · {rate:,.0f} rows/s · ETA {eta:,.0f} s",
-                    )
-                job["status"] = "done"
-                status.update(label=f"Labelled {len(frame):,} rows in {time.time() - began:,.1f} s", state="complete")
+                bar, began = st.progress(done / len(frame)), time.time()
+                # Labelling runs in a background thread; this loop only redraws the progress, 4 times a
+                # second. A click on Stop reruns the page, which interrupts this loop: `finally` stops the run.
+                run = job["run"] = LabellingRun(job["frame"], job["text_column"], models, done, chunk_rows_for(models))
+                run.start()
+                try:
+                    while run.wait(0.25):
+                        job["parts"].extend(run.take())
+                        rate = (run.rows_done - done) / max(time.time() - began, 1e-6)
+                        eta = (len(frame) - run.rows_done) / rate if rate else 0
+                        bar.progress(
+                            min(run.rows_done / len(frame), 1.0),
+                            text=f"{run.rows_done:,.0f} of {len(frame):,} rows · {rate:,.0f} rows/s · ETA {eta:,.0f} s",
+                        )
+                finally:
+                    run.stop()
+                    job["parts"].extend(run.take())
+                if run.error is not None:
+                    job["status"] = "stopped"
+                    status.update(label=f"Stopped by an error: {run.error}", state="error")
+                else:
+                    job["status"] = "done"
+                    seconds = time.time() - began
+                    status.update(label=f"Labelled {len(frame):,} rows in {seconds:,.1f} s", state="complete")
 
 job = state.get("bulk_job")
 if job and job["parts"]:

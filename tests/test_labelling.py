@@ -1,7 +1,11 @@
+import time
+
 import numpy as np
 import pandas as pd
 
-from emotion.labelling import add_consensus, neutralise_formulas
+from emotion.base import Classifier, Predictions
+from emotion.labelling import LabellingRun, add_consensus, label_frame, neutralise_formulas
+from emotion.labels import LABELS
 
 
 def test_consensus_votes_ties_and_flags():
@@ -30,13 +34,67 @@ def test_formula_cells_are_neutralised():
     assert out.t[5] == "plain" and pd.isna(out.t[6]) and list(out.n) == list(range(7))
 
 
-def test_chunks_cover_every_row_once_and_adapt(sample):
-    from emotion.labelling import label_chunks
+class SlowModel(Classifier):
+    """Answers "joy" after ``delay`` seconds per text, reporting progress text by text; can be told to fail."""
+
+    name = "slow"
+
+    def __init__(self, delay: float = 0.002, fail_at: int | None = None) -> None:
+        self.delay, self.fail_at, self.seen = delay, fail_at, 0
+
+    def _classify(self, texts, batch_size, progress):
+        for i in range(len(texts)):
+            time.sleep(self.delay)
+            self.seen += 1
+            if self.seen == self.fail_at:
+                raise RuntimeError("model crashed")
+            if progress:
+                progress(i + 1, len(texts))
+        return Predictions(np.tile(np.eye(len(LABELS))[LABELS.index("joy")], (len(texts), 1)))
+
+
+def frame_of(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"id": range(rows), "text": [f"text number {i}" for i in range(rows)]})
+
+
+def test_background_run_labels_every_row_once_in_order(sample):
     from emotion.models.tfidf import TfidfClassifier
 
     texts, labels = sample
     model = TfidfClassifier().fit(texts * 3, labels * 3)
-    frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts * 20)]})
-    parts = list(label_chunks(frame, "text", {"tfidf": model}, start=10, chunk_rows=8, target_seconds=0.05))
-    assert pd.concat(parts).index.tolist() == list(range(10, len(frame)))
-    assert len({len(p) for p in parts[:-1]}) > 1  # chunk sizes follow the measured rate
+    frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts * 20)] + [""]})
+    run = LabellingRun(frame, "text", {"tfidf": model}, start=10, chunk_rows=8).start()
+    parts = []
+    while run.wait(0.01):
+        parts += run.take()
+    parts += run.take()
+    assert run.error is None and run.rows_done == len(frame)
+    result = pd.concat(parts)
+    assert result.index.tolist() == list(range(10, len(frame)))
+    expected = label_frame(frame.iloc[10:], "text", {"tfidf": model})
+    assert result.tfidf_label.tolist() == expected.tfidf_label.tolist()
+    assert result.status.iloc[-1] == "empty text"
+
+
+def test_background_run_stops_at_the_next_batch_and_keeps_finished_chunks():
+    frame = frame_of(400)
+    run = LabellingRun(frame, "text", {"slow": SlowModel()}, chunk_rows=50).start()
+    seen = []
+    while run.rows_done < 120:
+        seen.append(run.rows_done)
+        time.sleep(0.005)
+    assert any(0 < r < 50 for r in seen)  # progress moves inside a chunk, not only between chunks
+    run.stop()
+    assert not run.wait(1.0)  # ends within a batch
+    parts = run.take()
+    done = sum(len(p) for p in parts)
+    assert done % 50 == 0 and 100 <= done < 400
+    assert pd.concat(parts).id.tolist() == list(range(done))
+    assert run.error is None
+
+
+def test_background_run_reports_a_model_error():
+    run = LabellingRun(frame_of(100), "text", {"slow": SlowModel(delay=0, fail_at=30)}, chunk_rows=20).start()
+    assert not run.wait(5.0)
+    assert isinstance(run.error, RuntimeError)
+    assert sum(len(p) for p in run.take()) == 20

@@ -189,6 +189,23 @@ def test_timeouts_are_explicit(faulty, tmp_path):
     assert all("APITimeoutError" in e for e in result.errors)
 
 
+def test_a_caller_giving_up_sends_nothing_more(faulty, tmp_path):
+    """A stopped bulk run raises from the progress callback: queued requests are cancelled, not sent."""
+    server = faulty("slow", delay=0.2)
+    model = classifier(server.url, tmp_path, concurrency=1, preset={"logprobs": False})
+    texts = [f"text {i}" for i in range(20)]
+
+    def give_up(done, total):
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        model.classify(texts, progress=give_up)
+    time.sleep(0.5)
+    assert server.requests <= 3  # two answered, at most one already in flight
+    assert model.estimate(texts).cached == 2  # answered rows were kept
+
+
 def test_wrong_key_never_leaks(faulty, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     server = faulty("auth")

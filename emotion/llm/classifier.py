@@ -229,21 +229,26 @@ class LLMClassifier(Classifier):
 
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
                 futures = {pool.submit(work, i, shots): i for i, shots in zip(todo, examples, strict=True)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    try:
-                        answer, proba = future.result()
-                    except Exception as error:
-                        if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-                            stop.set()
-                        errors[i] = redact(f"request failed: {type(error).__name__}: {error}", self._api_key)
-                    else:
-                        one_hot = proba is None
-                        self._cache().put(keys[i], answer, proba, one_hot)
-                        answers[keys[i]] = (answer, proba, one_hot)
-                    done += 1
-                    if progress:
-                        progress(done, len(texts))
+                try:
+                    for future in as_completed(futures):
+                        i = futures[future]
+                        try:
+                            answer, proba = future.result()
+                        except Exception as error:
+                            if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
+                                stop.set()
+                            errors[i] = redact(f"request failed: {type(error).__name__}: {error}", self._api_key)
+                        else:
+                            one_hot = proba is None
+                            self._cache().put(keys[i], answer, proba, one_hot)
+                            answers[keys[i]] = (answer, proba, one_hot)
+                        done += 1
+                        if progress:
+                            progress(done, len(texts))
+                except BaseException:
+                    for future in futures:  # the caller gave up (e.g. a stopped run): send nothing more
+                        future.cancel()
+                    raise
         return self._assemble(texts, keys, answers, errors)
 
     def _assemble(self, texts, keys, answers, errors) -> Predictions:
