@@ -79,3 +79,44 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
     assert page.get_by_text("gpt-3.5-turbo-1106").count() > 0
     page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
+
+
+def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path, sample):
+    url, page = browser_app
+    texts, _ = sample
+    rows = 6000
+    frame = pd.DataFrame({"ref": range(rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(rows)]})
+    upload = tmp_path / "big.csv"
+    frame.to_csv(upload, index=False)
+    page.goto(f"{url}/bulk", wait_until="networkidle")
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
+    # Stop once a first chunk is finished (the progress text reads "N of 6,000 rows · ...").
+    page.wait_for_function(
+        """() => {
+            const bar = document.querySelector('[data-testid=stProgress]');
+            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= 2500;
+        }""",
+        timeout=120_000,
+    )
+    page.get_by_role("button", name="Stop (keeps finished rows)").click()
+    warning = page.get_by_text("Stopped after", exact=False)
+    warning.wait_for(timeout=60_000)
+    kept = int(warning.inner_text().split("Stopped after ")[1].split(" of")[0].replace(",", ""))
+    assert 0 < kept < rows
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    download.value.save_as(tmp_path / "partial.csv")
+    partial = pd.read_csv(tmp_path / "partial.csv", keep_default_na=False)
+    assert partial["ref"].tolist() == list(range(rows))  # every row is there, labelled or not
+    assert (partial["status"].iloc[:kept] == "ok").all()
+    assert (partial["status"].iloc[kept:] == "not run (stopped)").all()
+
+    page.get_by_role("button", name="Resume").click()
+    page.get_by_text(f"Labelled {rows:,} rows").wait_for(timeout=300_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    download.value.save_as(tmp_path / "full.csv")
+    full = pd.read_csv(tmp_path / "full.csv", keep_default_na=False)
+    assert full["ref"].tolist() == list(range(rows))  # nothing duplicated or lost
+    assert (full["status"] == "ok").all() and set(full["encoder_label"]) <= set(LABELS)
