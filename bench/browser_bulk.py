@@ -14,15 +14,18 @@ from emotion.bench import bench_texts
 from tests.browser import chromium_page, streamlit_server
 
 
-def classify_latency(url: str, page, runs: int = 4) -> None:
-    """Seconds from the Classify click to the answer of every default (local) model, models warm."""
+def classify_latency(url: str, page, runs: int = 5) -> None:
+    """Seconds from the Classify click to the first answer and to every model's answer, models warm.
+
+    The text is committed (Ctrl+Enter) and its rerun left to finish first, so only the click is timed.
+    """
     page.goto(url, wait_until="networkidle")
     box = page.locator("textarea").first
-    timings = []
+    first, complete = [], []
     for i in range(runs):
         box.fill(f"I got the job I wanted and called my parents straight away ({i}).")
         box.press("Control+Enter")
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(2000)
         started = time.time()
         page.get_by_role("button", name="Classify").click()
         page.wait_for_function(
@@ -31,11 +34,19 @@ def classify_latency(url: str, page, runs: int = 4) -> None:
             arg=f"({i}).",
             timeout=120_000,
         )
-        timings.append(time.time() - started)
+        first.append(time.time() - started)
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=stMetric]').length >= n"
+            " && !document.querySelector('[data-stale=true]')",
+            arg=page.locator('[data-testid="stMetric"]').count() or 1,
+            timeout=120_000,
+        )
+        complete.append(time.time() - started)
     models = page.locator('[data-testid="stMetric"]').count()
+    warm = ", ".join(f"{a:.2f}/{b:.2f} s" for a, b in zip(first[1:], complete[1:], strict=True))
     print(
-        f"classify page, {models} local models: first click {timings[0]:.2f} s (loads models), warm clicks "
-        + ", ".join(f"{t:.2f} s" for t in timings[1:])
+        f"classify page, {models} local models: first click {first[0]:.2f} s / {complete[0]:.2f} s (loads models); "
+        f"warm clicks, first answer / all answers: {warm}"
     )
 
 

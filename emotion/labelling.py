@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from emotion.base import Classifier, Progress
+from emotion.base import Classifier, Predictions, Progress
 from emotion.data import check_text
 from emotion.labels import LABELS
+from emotion.models.ensemble import EnsembleClassifier
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,17 +55,30 @@ def label_frame(
     texts = [frame[text_column].iloc[i] for i in valid]
     status = ["ok" if p is None else p for p in problems]
     total = len(texts) * len(models)
-    for m, (name, model) in enumerate(models.items()):
+    done: dict[Classifier, Predictions] = {}
+    columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    # Ensembles last: one whose members are also chosen averages their answers instead of running them again.
+    order = sorted(models, key=lambda n: isinstance(models[n], EnsembleClassifier))
+    for m, name in enumerate(order):
+        model = models[name]
         labels = np.full(len(frame), None, dtype=object)
         confidence = np.full(len(frame), np.nan)
         if texts and not (should_stop and should_stop()):
-            step = (lambda done, _n, m=m: progress(m * len(texts) + done, total)) if progress else None
-            result = model.classify(texts, progress=step)
+            step = (lambda d, _n, m=m: progress(m * len(texts) + d, total)) if progress else None
+            result = model.from_members(done) if isinstance(model, EnsembleClassifier) else None
+            if result is None:
+                result = model.classify(texts, progress=step)
+            elif step:
+                step(len(texts), len(texts))
+            done[model] = result
             labels[valid] = result.labels
             confidence[valid] = result.confidence
             for row, error in zip(valid, result.errors, strict=True):
                 if error:
                     status[row] = f"{name}: {error}" if status[row] == "ok" else f"{status[row]}; {name}: {error}"
+        columns[name] = labels, confidence
+    for name in models:
+        labels, confidence = columns[name]
         out[label_column(name)] = labels
         out[confidence_column(name)] = np.round(confidence, 4)
     out["status"] = status

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emotion.base import Classifier
+from emotion.base import Classifier, Predictions
+from emotion.models.ensemble import EnsembleClassifier
 
 
 @dataclass
@@ -23,27 +24,33 @@ class ModelResult:
     error: str | None = None
     one_hot: bool = False
     explanation: list[tuple[str, float]] = field(default_factory=list)
+    from_members: bool = False  # an ensemble averaged from its members' answers above
 
 
 def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]:
-    """Classify ``text`` with each model, timing each; TF-IDF adds the words behind its label."""
-    results = []
-    for name, model in models.items():
+    """Classify ``text`` with each model, timing each; TF-IDF adds the words behind its label.
+
+    An ensemble whose members are among ``models`` averages their answers instead of running them again.
+    """
+    done: dict[Classifier, Predictions] = {}
+    results: dict[str, ModelResult] = {}
+    for name in sorted(models, key=lambda n: isinstance(models[n], EnsembleClassifier)):  # ensembles last
+        model = models[name]
         started = time.perf_counter()
+        reused = model.from_members(done) if isinstance(model, EnsembleClassifier) else None
         try:
-            prediction = model.classify([text])
+            prediction = reused if reused is not None else model.classify([text])
         except Exception as error:
-            results.append(
-                ModelResult(
-                    name,
-                    None,
-                    float("nan"),
-                    np.full(7, np.nan),
-                    (time.perf_counter() - started) * 1000,
-                    f"{type(error).__name__}: {error}",
-                )
+            results[name] = ModelResult(
+                name,
+                None,
+                float("nan"),
+                np.full(7, np.nan),
+                (time.perf_counter() - started) * 1000,
+                f"{type(error).__name__}: {error}",
             )
             continue
+        done[model] = prediction
         latency = (time.perf_counter() - started) * 1000
         label = prediction.labels[0]
         result = ModelResult(
@@ -54,11 +61,12 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
             latency,
             prediction.errors[0],
             prediction.one_hot,
+            from_members=reused is not None,
         )
         if label and hasattr(model, "explain"):
             result.explanation = model.explain(text)[label]
-        results.append(result)
-    return results
+        results[name] = result
+    return [results[name] for name in models]
 
 
 def agreement_line(results: list[ModelResult]) -> str:

@@ -62,6 +62,6 @@ if "classify_results" in st.session_state:
                 border=True,
             )
             st.plotly_chart(probability_bars(result.proba), key=f"proba_{result.name}")
-            st.caption(f"{result.latency_ms:.0f} ms")
+            st.caption(f"{result.latency_ms:.0f} ms" + (" (average of the members' answers)" * result.from_members))
             if result.explanation:
                 st.plotly_chart(word_bars(result.explanation, result.label), key=f"words_{result.name}")

@@ -1,6 +1,7 @@
 """The interface contract every local classifier keeps, on small models built in the test."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -98,3 +99,26 @@ def test_ensemble_weights_and_contract(sample):
     check_contract(ensemble, texts)
     expected = weights[0] * a.predict_proba(texts) + weights[1] * b.predict_proba(texts)
     assert np.allclose(ensemble.predict_proba(texts), expected)
+    # From the members' own predictions, without running them again; None while one is missing.
+    assert np.allclose(ensemble.from_members({a: a.classify(texts), b: b.classify(texts)}).proba, expected)
+    assert ensemble.from_members({a: a.classify(texts)}) is None
+
+
+def test_ensemble_next_to_its_members_reuses_their_answers(sample):
+    from emotion.labelling import label_frame
+    from emotion.service import classify_text
+
+    texts, labels = sample
+    a, b = TfidfClassifier(C=10).fit(texts, labels), TfidfClassifier(C=0.1).fit(texts, labels)
+    ensemble = EnsembleClassifier([a, b], [0.7, 0.3])
+    models = {"ensemble": ensemble, "a": a, "b": b}
+    results = classify_text(texts[0], models)
+    assert [r.name for r in results] == ["ensemble", "a", "b"]
+    assert results[0].from_members and not results[1].from_members
+    assert np.allclose(results[0].proba, ensemble.predict_proba([texts[0]])[0])
+    assert not classify_text(texts[0], {"ensemble": ensemble, "a": a})[0].from_members  # b missing: run it
+
+    frame = pd.DataFrame({"text": texts})
+    out = label_frame(frame, "text", models)
+    assert [c for c in out.columns if c.endswith("_label")] == ["ensemble_label", "a_label", "b_label"]
+    assert out.ensemble_label.tolist() == ensemble.predict(texts)
