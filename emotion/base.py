@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,6 +15,21 @@ from emotion.labels import LABELS
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: called as texts are classified."""
+
+Batch = TypeVar("Batch")
+Result = TypeVar("Result")
+
+
+def map_batches(work: Callable[[Batch], Result], batches: list[Batch], threads: int) -> Iterator[Result]:
+    """``work(batch)`` for every batch, results in order, up to ``threads`` batches at once.
+
+    For runtimes that release the GIL (numpy, ONNX Runtime); a single batch runs in the calling thread.
+    """
+    if len(batches) <= 1 or threads <= 1:
+        yield from map(work, batches)
+        return
+    with ThreadPoolExecutor(min(threads, len(batches))) as pool:
+        yield from pool.map(work, batches)
 
 
 class InputError(ValueError):

@@ -8,13 +8,12 @@ offered only if it costs at most 0.005 dev macro-F1.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Classifier, Predictions, Progress, Status, map_batches
 from emotion.config import cache_dir
 from emotion.labels import LABELS
 from emotion.models.encoder import EncoderClassifier, minilm_path
@@ -129,11 +128,10 @@ class OnnxEncoderClassifier(Classifier):
         batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
         proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         done = 0
-        with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
-            run = pool.map if len(batches) > 1 else map  # one batch: no thread hand-off
-            for idx, part in zip(batches, run(lambda b: self._batch([texts[i] for i in b]), batches), strict=True):
-                proba[idx] = part
-                done += len(idx)
-                if progress:
-                    progress(done, len(texts))
+        parts = map_batches(lambda b: self._batch([texts[i] for i in b]), batches, self.threads)
+        for idx, part in zip(batches, parts, strict=True):
+            proba[idx] = part
+            done += len(idx)
+            if progress:
+                progress(done, len(texts))
         return Predictions(proba)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Classifier, Predictions, Progress, Status, map_batches
 from emotion.labels import LABELS
 from emotion.models.ngrams import FastTfidf, supported
 
@@ -73,12 +72,10 @@ class TfidfClassifier(Classifier):
         size = max(1, min(batch_size, -(-len(texts) // self.threads)))  # every thread gets a batch
         batches = [texts[start : start + size] for start in range(0, len(texts), size)]
         parts = []
-        with ThreadPoolExecutor(min(self.threads, len(batches))) as pool:
-            run = pool.map if len(batches) > 1 else map  # one batch: no thread hand-off
-            for part in run(lambda batch: regression.predict_proba(self.features(batch)), batches):
-                parts.append(part)
-                if progress:
-                    progress(min(len(parts) * size, len(texts)), len(texts))
+        for part in map_batches(lambda batch: regression.predict_proba(self.features(batch)), batches, self.threads):
+            parts.append(part)
+            if progress:
+                progress(min(len(parts) * size, len(texts)), len(texts))
         return Predictions(np.vstack(parts))
 
     def explain(self, text: str, top_k: int = 8) -> dict[str, list[tuple[str, float]]]:
