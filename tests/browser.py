@@ -68,3 +68,17 @@ def chromium_page():
             yield context.new_page()
         finally:
             browser.close()
+
+
+def wait_until_idle(page, timeout: float = 120_000) -> None:
+    """Wait until the app's script run has finished and no element on the page is stale.
+
+    While a run is going, elements of the previous run stay on the page (``data-stale``); a download button
+    among them points at a file the server drops when the run ends, so clicking it cancels the download.
+    """
+    page.wait_for_function(
+        """() => !document.querySelector(
+                '[data-testid=stStatusWidgetRunningIcon], [data-testid=stStatusWidgetRunningManIcon], [data-stale=true]'
+            )""",
+        timeout=timeout,
+    )

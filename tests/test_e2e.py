@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from emotion.labels import LABELS
-from tests.browser import CHROMIUM, ROOT, chromium_page, streamlit_server
+from tests.browser import CHROMIUM, ROOT, chromium_page, streamlit_server, wait_until_idle
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -61,6 +61,7 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_role("button", name="Label all rows").click(timeout=60_000)
     page.get_by_text(f"Labelled {len(frame)} rows").wait_for(timeout=120_000)
+    wait_until_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     path = tmp_path / "labelled.csv"
@@ -102,8 +103,10 @@ def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path
     page.get_by_role("button", name="Stop (keeps finished rows)").click()
     warning = page.get_by_text("Stopped after", exact=False)
     warning.wait_for(timeout=60_000)
+    wait_until_idle(page)
     kept = int(warning.inner_text().split("Stopped after ")[1].split(" of")[0].replace(",", ""))
     assert 0 < kept < rows
+    wait_until_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     download.value.save_as(tmp_path / "partial.csv")
@@ -114,6 +117,7 @@ def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path
 
     page.get_by_role("button", name="Resume").click()
     page.get_by_text(f"Labelled {rows:,} rows").wait_for(timeout=300_000)
+    wait_until_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     download.value.save_as(tmp_path / "full.csv")
