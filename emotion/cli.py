@@ -13,14 +13,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a local model, write data/<model>/ and its card")
-    train.add_argument("model", choices=["tfidf", "encoder", "seq2seq", "ensemble"])
+    train.add_argument("model", choices=["tfidf", "encoder", "encoder-fast", "seq2seq", "ensemble"])
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
     train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
 
     classify = sub.add_parser("classify", help="classify one text, print JSON")
     classify.add_argument("text")
-    classify.add_argument("--model", action="append", help="model name (repeatable; default: encoder)")
+    classify.add_argument("--model", action="append", help="model name (repeatable; default: encoder-fast)")
 
     label = sub.add_parser("label", help="label a CSV/XLSX/Parquet file")
     label.add_argument("input", type=Path)
@@ -60,6 +60,9 @@ def _train(args) -> dict:
     if args.model == "encoder":
         train.train_encoder(seed=args.seed, layers=args.layers, **({"epochs": args.epochs} if args.epochs else {}))
         return train.check_onnx_int8()
+    if args.model == "encoder-fast":
+        train.train_fast_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        return train.check_onnx_int8("encoder-fast")
     if args.model == "seq2seq":
         return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     return train.train_ensemble()

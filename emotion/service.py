@@ -82,7 +82,7 @@ def agreement_line(results: list[ModelResult]) -> str:
     return f"{votes} of {len(labels)} models say {label}."
 
 
-THROUGHPUT_HINT = {"tfidf": 25000.0, "encoder": 500.0, "seq2seq": 75.0, "ensemble": 65.0}
+THROUGHPUT_HINT = {"tfidf": 25000.0, "encoder-fast": 1000.0, "encoder": 600.0, "seq2seq": 75.0, "ensemble": 65.0}
 """Texts per second measured on 2 CPU cores (BENCHMARKS.md), for estimates and chunk sizes."""
 
 

@@ -27,6 +27,9 @@ class TrainArgs:
         label_smoothing: Cross-entropy label smoothing.
         weight_decay: AdamW weight decay.
         seed: Seeds Python, NumPy and torch.
+        distill_weight: Weight of the distillation loss (0: gold labels only). With a teacher, the loss is
+            ``(1 - w) * cross-entropy(gold) + w * T^2 * KL(teacher_T || student_T)`` (Hinton et al., 2015).
+        temperature: ``T`` above; both distributions are softened by it.
     """
 
     epochs: int = 5
@@ -36,6 +39,8 @@ class TrainArgs:
     weight_decay: float = 0.01
     warmup: float = 0.06
     seed: int = 0
+    distill_weight: float = 0.0
+    temperature: float = 2.0
     history: list[dict] = field(default_factory=list)
 
 
@@ -52,11 +57,31 @@ def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) ->
     return batches
 
 
-def fit(model, train: tuple[list[str], list[str]], dev: tuple[list[str], list[str]], args: TrainArgs) -> dict:
+def soft_targets(proba: np.ndarray, temperature: float) -> torch.Tensor:
+    """A teacher's probabilities softened by ``temperature``: ``softmax(log(p) / T)``."""
+    logits = torch.log(torch.as_tensor(proba, dtype=torch.float32).clamp_min(1e-8)) / temperature
+    return torch.softmax(logits, dim=-1)
+
+
+def fit(
+    model,
+    train: tuple[list[str], list[str]],
+    dev: tuple[list[str], list[str]],
+    args: TrainArgs,
+    teacher_proba: np.ndarray | None = None,
+) -> dict:
     """Train ``model`` (an object with ``.model``, ``.logits(texts)`` and ``.predict``) in place.
 
     The trainable parameters are those with ``requires_grad``. After each epoch the dev macro-F1 is
     measured; the weights of the best epoch are restored at the end.
+
+    Args:
+        model: The model to train.
+        train: Training texts and gold labels.
+        dev: Dev texts and labels, for choosing the best epoch.
+        args: The recipe.
+        teacher_proba: ``(len(train texts), 7)`` probabilities of a teacher in :data:`LABELS` order, used
+            when ``args.distill_weight > 0``.
 
     Returns:
         ``{"best_epoch", "dev_macro_f1", "history", "seconds"}``.
@@ -75,6 +100,11 @@ def fit(model, train: tuple[list[str], list[str]], dev: tuple[list[str], list[st
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
     )
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    distill = args.distill_weight > 0
+    if distill:
+        if teacher_proba is None or len(teacher_proba) != len(texts):
+            raise ValueError("distill_weight > 0 needs teacher_proba with one row per training text")
+        soft = soft_targets(teacher_proba, args.temperature)
     best, best_state, started = -1.0, None, time.time()
     lengths = [len(t) for t in texts]
     for epoch in range(1, args.epochs + 1):
@@ -82,7 +112,12 @@ def fit(model, train: tuple[list[str], list[str]], dev: tuple[list[str], list[st
         batches = bucketed_batches(lengths, args.batch_size, rng)
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
         for batch in bar:
-            loss = loss_fn(model.logits([texts[i] for i in batch]), targets[batch])
+            logits = model.logits([texts[i] for i in batch])
+            loss = loss_fn(logits, targets[batch])
+            if distill:
+                log_student = torch.log_softmax(logits / args.temperature, dim=-1)
+                kl = torch.nn.functional.kl_div(log_student, soft[batch], reduction="batchmean")
+                loss = (1 - args.distill_weight) * loss + args.distill_weight * args.temperature**2 * kl
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()

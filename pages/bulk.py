@@ -117,6 +117,8 @@ if frame is not None:
                     status.update(label=f"Labelled {len(frame):,} rows in {seconds:,.1f} s", state="complete")
 
 job = state.get("bulk_job")
+if job and not job["parts"] and job["status"] == "stopped":
+    st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
 if job and job["parts"]:
     st.divider()
     st.subheader(f"Results: {job['file']}")

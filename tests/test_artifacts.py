@@ -7,7 +7,7 @@ from emotion import registry
 from emotion.artifacts import ArtifactError, artifact_dir, read_card
 from emotion.data import load_isear
 
-COMMITTED = ["tfidf", "encoder", "seq2seq", "ensemble"]
+COMMITTED = ["tfidf", "encoder-fast", "encoder", "seq2seq", "ensemble"]
 
 
 @pytest.mark.parametrize("name", COMMITTED)
@@ -40,7 +40,8 @@ def test_committed_model_reproduces_its_dev_score(isear_dir, name):
 
 def test_registry_names_and_errors():
     names = registry.model_names()
-    assert names[:4] == ["encoder", "tfidf", "seq2seq", "ensemble"]
+    assert names[:5] == ["encoder-fast", "encoder", "tfidf", "seq2seq", "ensemble"]
+    assert names[0] == registry.DEFAULT_MODEL
     assert "llm:local-smollm2" in names
     with pytest.raises(registry.UnknownModelError, match="unknown model 'bert'"):
         registry.load("bert")

@@ -68,8 +68,10 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     download.value.save_as(path)
     out = pd.read_csv(path, keep_default_na=False, dtype=str)
     assert list(out["ref"]) == list(frame["ref"])  # every row, in order
-    assert {"encoder_label", "encoder_confidence", "consensus_label", "status", "corrected_label"} <= set(out.columns)
-    assert set(out["encoder_label"].iloc[:-1]) <= set(LABELS)
+    assert {"encoder-fast_label", "encoder-fast_confidence", "consensus_label", "status", "corrected_label"} <= set(
+        out.columns
+    )
+    assert set(out["encoder-fast_label"].iloc[:-1]) <= set(LABELS)
     assert out["status"].iloc[-1] == "empty text"
     assert out["formula"].str.startswith("'@").all()  # formula injection neutralised
     page.screenshot(path=str(SCREENSHOTS / "bulk.png"), full_page=True)
@@ -85,18 +87,18 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
 def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path, sample):
     url, page = browser_app
     texts, _ = sample
-    rows = 6000
+    rows = 20_000  # several chunks of the default model, so Stop lands mid-run
     frame = pd.DataFrame({"ref": range(rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(rows)]})
     upload = tmp_path / "big.csv"
     frame.to_csv(upload, index=False)
     page.goto(f"{url}/bulk", wait_until="networkidle")
     page.locator('input[type="file"]').set_input_files(str(upload))
     page.get_by_role("button", name="Label all rows").click(timeout=60_000)
-    # Stop once a first chunk is finished (the progress text reads "N of 6,000 rows · ...").
+    # Stop half-way, once whole chunks are finished (the progress text reads "N of 20,000 rows · ...").
     page.wait_for_function(
         """() => {
             const bar = document.querySelector('[data-testid=stProgress]');
-            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= 2500;
+            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= 10000;
         }""",
         timeout=120_000,
     )
@@ -123,4 +125,4 @@ def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path
     download.value.save_as(tmp_path / "full.csv")
     full = pd.read_csv(tmp_path / "full.csv", keep_default_na=False)
     assert full["ref"].tolist() == list(range(rows))  # nothing duplicated or lost
-    assert (full["status"] == "ok").all() and set(full["encoder_label"]) <= set(LABELS)
+    assert (full["status"] == "ok").all() and set(full["encoder-fast_label"]) <= set(LABELS)

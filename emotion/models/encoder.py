@@ -95,9 +95,20 @@ class EncoderClassifier(TorchClassifier):
     def artifact_status(cls) -> Status:
         """Ready when the committed adapter exists."""
         exists = (artifact_dir(cls.name) / "card.json").exists()
-        return Status(exists, "" if exists else "artifact missing: run `python -m emotion train encoder`")
+        return Status(exists, "" if exists else f"artifact missing: run `python -m emotion train {cls.name}`")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return self.model(**batch).logits
+
+
+class FastEncoderClassifier(EncoderClassifier):
+    """The default encoder: MiniLM's first 4 layers with a LoRA adapter, distilled from the ensemble.
+
+    Same interface and files as :class:`EncoderClassifier`, in ``data/encoder-fast``; its card says how it
+    was trained and what it scores.
+    """
+
+    name = "encoder-fast"
+    description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA)"
