@@ -22,8 +22,6 @@ import numpy as np
 
 N_TEXTS = 6000
 LATENCY_TEXTS = 200
-ENCODERS = ("encoder-fast", "encoder")
-"""Models also measured as a plain ``transformers.pipeline`` on their merged weights."""
 
 
 def bench_texts(n: int = N_TEXTS) -> list[str]:
@@ -83,9 +81,9 @@ def _measure_pipeline(folder: str) -> dict:
 
 def _save_merged_encoder(name: str, folder: str) -> None:
     """A committed encoder with its adapter merged, as a plain transformers checkpoint."""
-    from emotion.models.encoder import EncoderClassifier, FastEncoderClassifier
+    from emotion.exporters.onnx import ONNX_ENCODERS
 
-    merged = {"encoder": EncoderClassifier, "encoder-fast": FastEncoderClassifier}[name].load()
+    merged = ONNX_ENCODERS[name].torch_class.load()
     merged.model.save_pretrained(folder)
     merged.tokenizer.save_pretrained(folder)
 
@@ -113,12 +111,13 @@ def run_benchmark(
         The Markdown table, also printed.
     """
     from emotion import registry
+    from emotion.exporters.onnx import ONNX_ENCODERS
 
     rows, pipelines = {}, {}
     for name in models:
         if name not in registry.local_ready():
             continue
-        if name in ENCODERS:
+        if name in ONNX_ENCODERS:
             print(f"measuring the pipeline on {name}'s weights...", file=sys.stderr, flush=True)
             with tempfile.TemporaryDirectory() as folder:
                 _save_merged_encoder(name, folder)

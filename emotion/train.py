@@ -255,9 +255,9 @@ def check_onnx_int8(name: str = "encoder") -> dict:
     int8 is accepted (and then used by default) only if its dev macro-F1 is at most 0.005 below torch's.
     """
     from emotion.artifacts import update_card
-    from emotion.exporters.onnx import MAX_INT8_DROP, FastOnnxEncoderClassifier, OnnxEncoderClassifier
+    from emotion.exporters.onnx import MAX_INT8_DROP, ONNX_ENCODERS
 
-    onnx_class = {"encoder": OnnxEncoderClassifier, "encoder-fast": FastOnnxEncoderClassifier}[name]
+    onnx_class = ONNX_ENCODERS[name]
     dev = load_isear("dev")
     scores = {}
     for runtime, model in (

@@ -153,3 +153,9 @@ class FastOnnxEncoderClassifier(OnnxEncoderClassifier):
     name = "encoder-fast"
     description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA), ONNX Runtime"
     torch_class = FastEncoderClassifier
+
+
+ONNX_ENCODERS: dict[str, type[OnnxEncoderClassifier]] = {
+    cls.name: cls for cls in (FastOnnxEncoderClassifier, OnnxEncoderClassifier)
+}
+"""The committed encoders by registry name; ``.torch_class`` gives each one's torch model."""
