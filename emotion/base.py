@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -82,6 +82,8 @@ class Classifier(ABC):
     description: str = ""
     default_batch_size: int = 64
     classes_: tuple[str, ...] = LABELS
+    members: Sequence[Classifier] = ()
+    """Classifiers whose answers this one combines (an ensemble); empty for the others."""
 
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
@@ -129,5 +131,20 @@ class Classifier(ABC):
         """The most probable label per text."""
         return self.classify(texts, batch_size, progress).labels
 
+    def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
+        """Predictions built from :attr:`members`' predictions on the same texts, without running anything.
+
+        ``None`` (always, for a classifier without members) means: call :meth:`classify` instead.
+
+        Args:
+            predictions: Predictions keyed by the classifier object that made them.
+        """
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def members_first(models: Mapping[str, Classifier]) -> list[str]:
+    """Model names, those that combine others (ensembles) last, so they can reuse answers (``from_members``)."""
+    return sorted(models, key=lambda name: bool(models[name].members))

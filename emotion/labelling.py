@@ -9,10 +9,9 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from emotion.base import Classifier, Predictions, Progress
+from emotion.base import Classifier, Predictions, Progress, members_first
 from emotion.data import check_text
 from emotion.labels import LABELS
-from emotion.models.ensemble import EnsembleClassifier
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,14 +57,13 @@ def label_frame(
     done: dict[Classifier, Predictions] = {}
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     # Ensembles last: one whose members are also chosen averages their answers instead of running them again.
-    order = sorted(models, key=lambda n: isinstance(models[n], EnsembleClassifier))
-    for m, name in enumerate(order):
+    for m, name in enumerate(members_first(models)):
         model = models[name]
         labels = np.full(len(frame), None, dtype=object)
         confidence = np.full(len(frame), np.nan)
         if texts and not (should_stop and should_stop()):
             step = (lambda d, _n, m=m: progress(m * len(texts) + d, total)) if progress else None
-            result = model.from_members(done) if isinstance(model, EnsembleClassifier) else None
+            result = model.from_members(done)
             if result is None:
                 result = model.classify(texts, progress=step)
             elif step:

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emotion.base import Classifier, Predictions
-from emotion.models.ensemble import EnsembleClassifier
+from emotion.base import Classifier, Predictions, members_first
 
 
 @dataclass
@@ -34,10 +33,10 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
     """
     done: dict[Classifier, Predictions] = {}
     results: dict[str, ModelResult] = {}
-    for name in sorted(models, key=lambda n: isinstance(models[n], EnsembleClassifier)):  # ensembles last
+    for name in members_first(models):
         model = models[name]
         started = time.perf_counter()
-        reused = model.from_members(done) if isinstance(model, EnsembleClassifier) else None
+        reused = model.from_members(done)
         try:
             prediction = reused if reused is not None else model.classify([text])
         except Exception as error:

@@ -55,12 +55,9 @@ class EnsembleClassifier(Classifier):
         return Predictions(mixed)
 
     def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
-        """The ensemble's predictions from its members' predictions on the same texts; None if one is missing.
+        """The members' predictions averaged; None if one is missing.
 
         Saves running every member twice when they are shown side by side with the ensemble.
-
-        Args:
-            predictions: Predictions keyed by the classifier object that made them.
         """
         if any(member not in predictions for member in self.members):
             return None
