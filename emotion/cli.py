@@ -22,13 +22,19 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("text")
     classify.add_argument("--model", action="append", help="model name (repeatable; default: encoder-fast)")
 
-    label = sub.add_parser("label", help="label a CSV/XLSX/Parquet file")
-    label.add_argument("input", type=Path)
+    label = sub.add_parser("label", help="label a CSV/XLSX/Parquet file (or, with --engine ray, many)")
+    label.add_argument("input", help="a file; with --engine ray also a directory, a glob or a URI such as s3://…")
     label.add_argument("--text-column", required=True)
     label.add_argument("--model", action="append")
-    label.add_argument("--output", type=Path, required=True)
-    label.add_argument("--chunk-rows", type=int, default=20_000)
+    label.add_argument("--output", required=True, help="a file (local engine) or a directory (ray engine)")
+    label.add_argument("--chunk-rows", type=int, help="rows per chunk (default 20,000) or Ray block (default 4,096)")
     label.add_argument("--no-resume", action="store_true", help="start over instead of resuming a killed run")
+    label.add_argument("--batch-size", type=int, help="texts per forward pass (default: each model's own)")
+    label.add_argument("--llm-concurrency", type=int, default=4, help="LLM requests in flight (whole cluster)")
+    label.add_argument("--engine", choices=["local", "ray"], default="local", help="local (default) or Ray Data")
+    label.add_argument("--ray-address", help="ray engine: an existing cluster (default: start a local Ray)")
+    label.add_argument("--workers", type=int, help="ray engine: actors, each with its own models")
+    label.add_argument("--output-format", choices=["parquet", "csv"], default="parquet", help="ray engine")
 
     evaluate = sub.add_parser("evaluate", help="score models on a labelled CSV (default: ISEAR dev)")
     evaluate.add_argument("--data", type=Path)
@@ -87,6 +93,45 @@ def _classify(args) -> list[dict]:
     return out
 
 
+def _label(args) -> None:
+    from emotion import registry
+
+    names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
+    if args.engine == "ray":
+        from emotion.distributed import label_with_ray, summary_json
+
+        summary = label_with_ray(
+            args.input,
+            args.output,
+            args.text_column,
+            names,
+            workers=args.workers,
+            address=args.ray_address,
+            output_format=args.output_format,
+            batch_rows=args.chunk_rows or 4096,
+            llm_concurrency=args.llm_concurrency,
+            batch_size=args.batch_size,
+        )
+        print(summary_json(summary))
+        return
+    from emotion.fileio import label_file
+
+    models = {
+        n: registry.load(n, concurrency=args.llm_concurrency) if n.startswith(registry.LLM_PREFIX) else registry.load(n)
+        for n in names
+    }
+    rows = label_file(
+        Path(args.input),
+        Path(args.output),
+        args.text_column,
+        models,
+        args.chunk_rows or 20_000,
+        not args.no_resume,
+        args.batch_size,
+    )
+    print(f"labelled {rows} rows -> {args.output}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; errors print one line on stderr and exit with status 2."""
     args = _parser().parse_args(argv)
@@ -102,12 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "classify":
             print(json.dumps(_classify(args), indent=2))
         elif args.command == "label":
-            from emotion import registry
-            from emotion.fileio import label_file
-
-            models = {n: registry.load(registry.check_name(n)) for n in args.model or [registry.DEFAULT_MODEL]}
-            rows = label_file(args.input, args.output, args.text_column, models, args.chunk_rows, not args.no_resume)
-            print(f"labelled {rows} rows -> {args.output}")
+            _label(args)
         elif args.command == "evaluate":
             from emotion import registry
             from emotion.evaluate import evaluate

@@ -22,3 +22,12 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("EMOTION_CACHE_DIR", default))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def threads() -> int:
+    """CPU threads a model may use: ``$EMOTION_THREADS``, else every core.
+
+    A Ray worker sets it to the CPUs its actor reserves, since ONNX Runtime and numpy ignore Ray's limits.
+    """
+    value = os.environ.get("EMOTION_THREADS", "")
+    return max(1, int(value)) if value.strip() else (os.cpu_count() or 1)

@@ -5,28 +5,37 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from emotion.base import Classifier
 from emotion.data import CSV_OPTIONS, DataError, read_table, sniff_csv
-from emotion.labelling import check_text_column, label_frame, neutralise_formulas
+from emotion.labelling import check_text_column, label_table, neutralise_formulas
 
 
-def iter_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """The rows of a CSV or Parquet file, ``chunk_rows`` at a time, as strings."""
+def iter_chunks(path: Path, chunk_rows: int, handle: BinaryIO | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a CSV or Parquet file, ``chunk_rows`` at a time, as strings.
+
+    Args:
+        path: The file; its suffix picks the format.
+        chunk_rows: Rows per chunk.
+        handle: An open, seekable binary file to read instead of opening ``path`` (a pyarrow filesystem's
+            file, for object stores).
+    """
     suffix = path.suffix.lower()
     try:
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
+        with handle if handle is not None else open(path, "rb") as source:
+            if suffix == ".parquet":
+                import pyarrow.parquet as pq
 
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas().astype("string").astype(object).where(lambda f: f.notna(), None)
-            return
-        with open(path, "rb") as handle:
-            encoding, delimiter = sniff_csv(handle.read(64 * 1024))
-        yield from pd.read_csv(path, sep=delimiter, encoding=encoding, chunksize=chunk_rows, **CSV_OPTIONS)
+                for batch in pq.ParquetFile(source).iter_batches(batch_size=chunk_rows):
+                    yield batch.to_pandas().astype("string").astype(object).where(lambda f: f.notna(), None)
+                return
+            encoding, delimiter = sniff_csv(source.read(64 * 1024))
+            source.seek(0)
+            yield from pd.read_csv(source, sep=delimiter, encoding=encoding, chunksize=chunk_rows, **CSV_OPTIONS)
     except DataError:
         raise
     except Exception as error:
@@ -65,13 +74,15 @@ def label_file(
     models: Mapping[str, Classifier],
     chunk_rows: int = 20_000,
     resume: bool = True,
+    batch_size: int | None = None,
 ) -> int:
     """Label a file into ``output``; returns the number of rows written.
 
     CSV and Parquet inputs with a CSV output are streamed chunk by chunk (flat memory). Progress goes
     to ``<output>.progress.json`` after every chunk, so a killed run started again with the same
     arguments continues after the last finished chunk: nothing redone, nothing duplicated. Other
-    combinations (XLSX in or out, Parquet out) are labelled in memory.
+    combinations (XLSX in or out, Parquet out) are labelled in memory. ``batch_size``: texts per forward
+    pass (default: each model's own; 1 labels every text alone).
     """
     source, output = Path(source), Path(output)
     if not source.exists():
@@ -80,7 +91,9 @@ def label_file(
     if not streaming:
         frame = read_table(source, sheet=0)
         check_text_column(frame, text_column, source.name)
-        labelled = label_frame(frame, text_column, models, progress=_bar(len(frame) * len(models)))
+        labelled = label_table(
+            frame, text_column, models, progress=_bar(len(frame) * len(models)), batch_size=batch_size
+        )
         write_table(labelled, output)
         return len(labelled)
 
@@ -111,7 +124,7 @@ def label_file(
         if rows < done_rows:
             rows += len(chunk)
             continue
-        labelled = neutralise_formulas(label_frame(chunk, text_column, models))
+        labelled = neutralise_formulas(label_table(chunk, text_column, models, batch_size=batch_size))
         labelled.to_csv(partial, mode="a", header=rows == 0, index=False)
         rows += len(chunk)
         state_file.write_text(json.dumps({"fingerprint": fingerprint, "rows": rows, "bytes": partial.stat().st_size}))

@@ -32,6 +32,7 @@ def label_frame(
     models: Mapping[str, Classifier],
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    batch_size: int | None = None,
 ) -> pd.DataFrame:
     """Label every row of ``frame``; returns a copy with the new columns and a ``status`` column.
 
@@ -45,6 +46,7 @@ def label_frame(
         progress: ``progress(done, total)`` over rows times models.
         should_stop: Polled between models; when it returns True the remaining models are skipped
             and their columns left empty (the rows stay).
+        batch_size: Texts per forward pass (default: each model's own).
     """
     if text_column not in frame.columns:
         raise KeyError(f"no column {text_column!r}")
@@ -65,7 +67,7 @@ def label_frame(
             step = (lambda d, _n, m=m: progress(m * len(texts) + d, total)) if progress else None
             result = model.from_members(done)
             if result is None:
-                result = model.classify(texts, progress=step)
+                result = model.classify(texts, batch_size=batch_size, progress=step)
             elif step:
                 step(len(texts), len(texts))
             done[model] = result
@@ -106,6 +108,29 @@ def add_consensus(frame: pd.DataFrame, names: list[str], threshold: float = 0.5)
     out["disagreement"] = (answered > 0) & (agreement < 1)
     out["low_confidence"] = (answered > 0) & (mean_confidence < threshold)
     return out
+
+
+def label_table(
+    frame: pd.DataFrame,
+    text_column: str,
+    models: Mapping[str, Classifier],
+    progress: Progress | None = None,
+    threshold: float = 0.5,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
+    """What every labelling engine writes for a table: the input columns, then :func:`result_columns`.
+
+    Each row depends only on its own text, so chunks labelled apart (a resumed run, a Ray worker) and
+    joined give the same table as one call over all rows.
+    """
+    labelled = label_frame(frame, text_column, models, progress=progress, batch_size=batch_size)
+    return add_consensus(labelled, list(models), threshold)
+
+
+def result_columns(names: list[str]) -> list[str]:
+    """The columns labelling adds after the input's, in order."""
+    per_model = [column for name in names for column in (label_column(name), confidence_column(name))]
+    return [*per_model, "status", "consensus_label", "agreement", "disagreement", "low_confidence"]
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

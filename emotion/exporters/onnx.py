@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion import config
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status, map_batches
 from emotion.config import cache_dir
@@ -64,8 +65,9 @@ class OnnxEncoderClassifier(Classifier):
     Args:
         onnx_path: The exported model.
         max_length: Longer texts are truncated to this many tokens.
-        threads: Batches run at once, each on one ONNX Runtime thread (default: all cores). On 2 cores
-            this ran 1.2-1.3 times faster than one batch at a time on 2 intra-op threads.
+        threads: Batches run at once, each on one ONNX Runtime thread (default:
+            :func:`emotion.config.threads`). On 2 cores this ran 1.2-1.3 times faster than one batch at a
+            time on 2 intra-op threads.
     """
 
     name = "encoder"
@@ -78,7 +80,7 @@ class OnnxEncoderClassifier(Classifier):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or config.threads()
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
+from emotion import config
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status, map_batches
 from emotion.labels import LABELS
@@ -29,7 +29,7 @@ class TfidfClassifier(Classifier):
 
     Args:
         C: Inverse regularisation strength of the logistic regression.
-        threads: Batches classified in parallel (numpy releases the GIL; default: all cores).
+        threads: Batches classified in parallel (numpy releases the GIL; default: :func:`emotion.config.threads`).
     """
 
     name = "tfidf"
@@ -39,7 +39,7 @@ class TfidfClassifier(Classifier):
 
     def __init__(self, C: float = 10.0, threads: int | None = None) -> None:
         self.C = C
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or config.threads()
 
     def fit(self, texts: list[str], labels: list[str]) -> TfidfClassifier:
         """Fit on texts and their labels; returns ``self``."""

@@ -1,0 +1,219 @@
+"""`label --engine ray` against `--engine local`: same rows, columns, labels and confidences; a killed worker;
+bad input. A local Ray with 2 CPUs is started once for the module (the killed-worker test starts its own)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from emotion.cli import main
+from emotion.distributed import POSITION_COLUMNS, read_output
+from emotion.labelling import result_columns
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def survey(texts: list[str], rows: int, start: int = 0) -> pd.DataFrame:
+    """Distinct texts (the row number is part of each), an id kept as a string, some empty cells."""
+    frame = pd.DataFrame(
+        {
+            "id": [f"{i:05d}" for i in range(start, start + rows)],
+            "answer": [f"{texts[i % len(texts)]} (#{i})" for i in range(start, start + rows)],
+            "note": ["=1+1" if i % 7 == 0 else "" for i in range(start, start + rows)],
+        }
+    )
+    frame.loc[frame.index[3::500], "answer"] = ""
+    return frame
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def label_locally(capsys, source: Path, output: Path, *options: str) -> pd.DataFrame:
+    code, _, err = run(capsys, "label", str(source), "--text-column", "answer", "--output", str(output), *options)
+    assert code == 0, err
+    return pd.read_csv(output, dtype=str, keep_default_na=False)
+
+
+def assert_same_results(local: pd.DataFrame, distributed: pd.DataFrame, names: list[str]) -> None:
+    assert list(distributed.columns) == list(local.columns)
+    assert len(distributed) == len(local)
+    distributed = distributed.astype(object).where(distributed.notna(), "")
+    for column in local.columns:
+        if column.endswith("_confidence") or column == "agreement":
+            a = pd.to_numeric(local[column], errors="coerce").round(4)
+            b = pd.to_numeric(distributed[column], errors="coerce").round(4)
+            pd.testing.assert_series_equal(a, b, check_names=False, atol=0, rtol=0)
+        else:
+            assert list(local[column]) == [str(v) for v in distributed[column]], column
+    assert set(result_columns(names)) <= set(local.columns)
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_file_gives_the_local_engines_labels(capsys, tmp_path, sample):
+    # The encoder's int8 graph scales activations per batch, so both engines label each text alone.
+    texts, _ = sample
+    source = tmp_path / "survey.csv"
+    survey(texts, 2500).to_csv(source, index=False)
+    names = ["encoder-fast", "tfidf"]
+    models = [option for name in names for option in ("--model", name)]
+    local = label_locally(capsys, source, tmp_path / "local.csv", *models, "--batch-size", "1")
+    code, out, err = run(
+        capsys,
+        "label",
+        str(source),
+        "--text-column",
+        "answer",
+        *models,
+        "--batch-size",
+        "1",
+        "--engine",
+        "ray",
+        "--workers",
+        "2",
+        "--output",
+        str(tmp_path / "ray_out"),
+    )
+    assert code == 0, err
+    assert '"rows": 2500' in out
+    distributed = read_output(tmp_path / "ray_out")
+    assert_same_results(local, distributed, names)
+    assert (local.status == "empty text").sum() == 5
+    assert list(distributed["id"]) == [f"{i:05d}" for i in range(2500)]  # strings stay strings, order kept
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_directory_and_a_glob_give_every_row_in_input_order(capsys, tmp_path, sample):
+    texts, _ = sample
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    parts = [survey(texts, rows, start) for rows, start in ((700, 0), (10, 700), (1300, 710))]
+    for i, part in enumerate(parts):
+        part.to_csv(folder / f"part-{i}.csv", index=False)
+    (folder / "README.txt").write_text("not an input")
+    whole = tmp_path / "whole.csv"
+    pd.concat(parts).to_csv(whole, index=False)
+    local = label_locally(capsys, whole, tmp_path / "local.csv", "--model", "tfidf")
+    for source, output in ((folder, "from_dir"), (folder / "part-*.csv", "from_glob")):
+        code, _, err = run(
+            capsys,
+            "label",
+            str(source),
+            "--text-column",
+            "answer",
+            "--model",
+            "tfidf",
+            "--engine",
+            "ray",
+            "--output",
+            str(tmp_path / output),
+            "--output-format",
+            "csv",
+            "--chunk-rows",
+            "256",
+        )
+        assert code == 0, err
+        distributed = read_output(tmp_path / output, keep_positions=True)
+        assert list(distributed[POSITION_COLUMNS[0]].unique()) == [0, 1, 2]
+        assert_same_results(local, distributed.drop(columns=list(POSITION_COLUMNS)), ["tfidf"])
+        assert distributed.note.iloc[0] == "'=1+1"  # formulas neutralised in CSV, as locally
+
+
+@pytest.mark.usefixtures("local_ray")
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: d / "missing.csv", "input not found"),
+        (lambda d: (d / "empty").mkdir() or d / "empty", "holds no .csv/.tsv/.parquet files"),
+        (lambda d: d / "nothing-*.csv", "no files match"),
+        (
+            lambda d: (
+                (d / "mixed").mkdir()
+                or (d / "mixed" / "a.csv").write_text("id,answer\n1,I was happy\n")
+                or (d / "mixed" / "b.csv").write_text("id,answer,extra\n2,I was sad,x\n")
+                or d / "mixed"
+            ),
+            "files have different columns",
+        ),
+        (
+            lambda d: (
+                (d / "notext").mkdir()
+                or (d / "notext" / "a.csv").write_text("id,answer\n1,I was happy\n")
+                or (d / "notext" / "b.csv").write_text("id,comment\n2,I was sad\n")
+                or d / "notext"
+            ),
+            "b.csv: no column 'answer'",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(capsys, tmp_path, setup, message):
+    source = setup(tmp_path)
+    output = tmp_path / "out"
+    code, _, err = run(
+        capsys, "label", str(source), "--text-column", "answer", "--engine", "ray", "--output", str(output)
+    )
+    assert code == 2 and message in err, err
+    assert err.count("\n") == 1
+    assert not output.exists()
+    assert not [p for p in tmp_path.iterdir() if ".incomplete-" in p.name]
+
+
+def test_unreachable_address_and_missing_ray_are_one_line_errors(capsys, tmp_path, monkeypatch):
+    source = tmp_path / "a.csv"
+    source.write_text("id,answer\n1,I was happy\n")
+    argv = ["label", str(source), "--text-column", "answer", "--engine", "ray", "--output", str(tmp_path / "o")]
+    code, _, err = run(capsys, *argv, "--ray-address", "127.0.0.1:9")
+    assert code == 2 and "cannot reach Ray at 127.0.0.1:9" in err, err
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "pip install -r requirements-ray.txt" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_killed_worker_is_retried_and_every_row_is_written_once(tmp_path, sample):
+    import psutil
+
+    texts, _ = sample
+    rows = 40_000
+    source = tmp_path / "big.csv"
+    survey(texts, rows).to_csv(source, index=False)
+    output = tmp_path / "out"
+    command = [sys.executable, "-m", "emotion", "label", str(source), "--text-column", "answer"]
+    command += ["--engine", "ray", "--workers", "2", "--chunk-rows", "2000", "--output", str(output)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    killed = None
+    deadline = time.time() + 150
+    while time.time() < deadline and process.poll() is None and killed is None:
+        workers = [
+            p
+            for p in psutil.Process(process.pid).children(recursive=True)
+            if "MapWorker" in " ".join(p.cmdline() or []) and p.cpu_times().user > 3
+        ]  # a worker that has loaded its models and labelled for a while
+        if workers:
+            killed = workers[0].pid
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.2)
+    log, _ = process.communicate(timeout=240)
+    assert killed is not None, log[-3000:]
+    assert process.returncode == 0, log[-3000:]
+    result = read_output(output)
+    assert list(result["id"]) == [f"{i:05d}" for i in range(rows)]  # every row once, in order
+    assert result["encoder-fast_label"].notna().sum() == rows - (rows + 496) // 500
