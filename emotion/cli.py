@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     label.add_argument("--output", required=True, help="a file (local engine) or a directory (ray engine)")
     label.add_argument("--chunk-rows", type=int, help="rows per chunk (default 20,000) or Ray block (default 4,096)")
     label.add_argument("--no-resume", action="store_true", help="start over instead of resuming a killed run")
+    label.add_argument("--sheet", help="XLSX sheet name (default: the first sheet holding data)")
     label.add_argument("--batch-size", type=int, help="texts per forward pass (default: each model's own)")
     label.add_argument("--llm-concurrency", type=int, default=4, help="LLM requests in flight (whole cluster)")
     label.add_argument("--engine", choices=["local", "ray"], default="local", help="local (default) or Ray Data")
@@ -128,6 +129,7 @@ def _label(args) -> None:
         args.chunk_rows or 20_000,
         not args.no_resume,
         args.batch_size,
+        args.sheet,
     )
     print(f"labelled {rows} rows -> {args.output}")
 

@@ -1,23 +1,21 @@
-"""Loading ISEAR and user spreadsheets (CSV, XLSX, Parquet), with one-line errors that name the problem."""
+"""Loading ISEAR and user files (every format of :mod:`emotion.formats`), with one-line errors naming the problem."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
+from emotion import formats
 from emotion.config import data_dir
+from emotion.formats import CSV_OPTIONS, sniff_csv  # noqa: F401  (re-exported)
 from emotion.labels import LABELS, to_label
 
 MAX_CHARS = 5000
 """Texts longer than this are cut before any model sees them (never an error)."""
-
-
-CSV_OPTIONS = {"dtype": str, "keep_default_na": False, "na_values": [""]}
-"""Cells stay strings; only empty cells are missing (so "NA" or "007" survive as written)."""
 
 
 class DataError(ValueError):
@@ -83,79 +81,56 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def sniff_csv(raw: bytes) -> tuple[str, str]:
-    """Guess a CSV's ``(encoding, delimiter)`` from its first bytes."""
-    head = raw[: 64 * 1024]
-    encoding = "utf-8-sig"
-    try:
-        head.decode(encoding)
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is still UTF-8.
-        if error.start < len(head) - 4:
-            encoding = "cp1252"
-    sample = head.decode(encoding, errors="ignore")
-    try:
-        delimiter = csv.Sniffer().sniff("\n".join(sample.splitlines()[:20]), ",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    return encoding, delimiter
-
-
 def sheet_names(source: str | Path | bytes) -> list[str]:
     """Sheet names of an XLSX file (openpyxl parses through defusedxml when it is installed)."""
     try:
-        with pd.ExcelFile(io.BytesIO(source) if isinstance(source, bytes) else source, engine="openpyxl") as book:
-            return [str(name) for name in book.sheet_names]
+        with _open(source) as handle:
+            return formats.sheet_names(handle)
     except Exception as error:
         raise DataError(f"cannot read the spreadsheet: {type(error).__name__}: {error}".splitlines()[0]) from None
+
+
+def default_sheet(source: str | Path | bytes) -> str | int:
+    """The sheet read when none is chosen: the first one holding any cell."""
+    try:
+        with _open(source) as handle:
+            return formats.first_sheet_with_data(handle)
+    except Exception as error:
+        raise DataError(f"cannot read the spreadsheet: {type(error).__name__}: {error}".splitlines()[0]) from None
+
+
+def _open(source: str | Path | bytes) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
 
 
 def read_table(
     source: str | Path | bytes,
     name: str | None = None,
-    sheet: str | int | None = 0,
-    nrows: int | None = None,
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file (a path, or raw bytes with a file ``name``) as strings.
+    """Read any format of :data:`emotion.formats.FORMATS` (a path, or raw bytes with a file ``name``) as strings.
 
-    Encoding and delimiter of CSV files are detected. Cells stay strings (empty cells become NaN),
-    so identifiers such as "007" are not turned into numbers.
+    Encoding (a byte-order mark, UTF-8 or cp1252) and delimiter of CSV files are detected. Cells stay
+    strings (empty cells become NaN), so identifiers such as "007" are not turned into numbers. Rows
+    with more fields than the header keep them in :data:`emotion.formats.OVERFLOW_COLUMN`.
 
     Args:
         source: A path, or the file's bytes.
         name: The file name when ``source`` is bytes; its suffix picks the format.
-        sheet: XLSX sheet name or index.
-        nrows: Read at most this many data rows (for previews).
+        sheet: XLSX sheet name or index (default: the first sheet holding data).
     """
     name = name or str(source)
-    suffix = Path(name).suffix.lower()
-    raw = source if isinstance(source, bytes) else None
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(
-                io.BytesIO(raw) if raw is not None else source,
-                sheet_name=sheet,
-                dtype=str,
-                engine="openpyxl",
-                nrows=nrows,
-            )
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(io.BytesIO(raw) if raw is not None else source).astype("string").astype(object)
-        elif suffix in (".csv", ".tsv", ".txt"):
-            raw = raw if raw is not None else Path(source).read_bytes()
-            encoding, delimiter = sniff_csv(raw)
-            frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, encoding=encoding, nrows=nrows, **CSV_OPTIONS)
-        else:
-            raise DataError(
-                f"{Path(name).name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .parquet)"
-            )
-    except DataError:
-        raise
+        file_format = formats.format_for(name)
+        with _open(source) as handle:
+            frame = file_format.read(handle, sheet)
+    except formats.FormatError as error:
+        raise DataError(str(error)) from None
     except FileNotFoundError:
         raise DataError(f"file not found: {name}") from None
     except Exception as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{Path(name).name}: cannot read as {suffix.lstrip('.').upper()}: {message}") from None
+        raise DataError(f"{Path(name).name}: cannot read as {file_format.name}: {message}") from None
     if frame.empty and len(frame.columns) == 0:
         raise DataError(f"{Path(name).name}: the file or sheet is empty")
     frame.columns = [str(c) for c in frame.columns]

@@ -35,10 +35,11 @@ from typing import Any
 
 import pandas as pd
 
-from emotion.data import DataError, sniff_csv
-from emotion.labelling import label_table, neutralise_formulas, result_columns
+from emotion import formats
+from emotion.data import DataError
+from emotion.labelling import label_table, result_columns
 
-INPUT_SUFFIXES = (".csv", ".tsv", ".parquet")
+INPUT_SUFFIXES = tuple(s for f in formats.FORMATS if f.read_chunks is not None for s in f.suffixes)
 POSITION_COLUMNS = ("_input_file", "_input_row")
 """Added to every output row: the input file's index (in sorted input order) and the row's index in it."""
 SUCCESS_FILE = "_SUCCESS"
@@ -133,9 +134,14 @@ def read_columns(filesystem, path: str) -> list[str]:
                 import pyarrow.parquet as pq
 
                 return list(pq.read_schema(handle).names)
-            encoding, delimiter = sniff_csv(handle.read(64 * 1024))
-            handle.seek(0)
-            return [str(c) for c in pd.read_csv(handle, sep=delimiter, encoding=encoding, nrows=0).columns]
+            file_format = formats.format_for(path)
+            if file_format.name in ("CSV", "TSV"):  # the header alone (the chunked reader scans the whole file)
+                default = "\t" if file_format.name == "TSV" else ","
+                encoding, delimiter = formats.sniff_csv(handle.read(64 * 1024), default)
+                handle.seek(0)
+                return [str(c) for c in pd.read_csv(handle, sep=delimiter, encoding=encoding, nrows=0).columns]
+            first = next(iter(file_format.read_chunks(handle, 1)), None)
+            return [] if first is None else [str(c) for c in first.columns]
     except Exception as error:
         raise DataError(f"{name}: cannot read: {str(error).splitlines()[0] or type(error).__name__}") from None
 
@@ -239,7 +245,7 @@ class LabelBatches:
             labelled = failed_rows(frame, list(self.models), f"failed: {type(error).__name__}: {error}")
         schema = output_schema(list(frame.columns), list(self.models))
         if self.csv_output:  # as the local engine's CSV writer: formulas neutralised, booleans as pandas writes them
-            labelled = neutralise_formulas(labelled)
+            labelled = formats.prepare(labelled, formats.by_name("csv"))
             for column in ("disagreement", "low_confidence"):
                 labelled[column] = labelled[column].map({True: "True", False: "False"})
             schema = schema.set(schema.get_field_index("disagreement"), pa.field("disagreement", pa.string()))
@@ -333,9 +339,10 @@ def label_with_ray(
         address: An existing cluster (``ray://host:10001`` or ``auto``); without one a local Ray is
             started for this run and shut down after (a Ray already started in this process is used).
         output_format: ``parquet`` or ``csv``.
-        cpus_per_worker: CPUs each actor reserves (default: the cluster's CPUs less half a CPU for the read
-            and write tasks, shared among the workers; reserving every CPU leaves none to read with and
-            the pipeline stalls). Its model threads are this rounded up.
+        cpus_per_worker: CPUs each actor reserves (default: the cluster's CPUs less one for the read,
+            repartition and write tasks, shared among the workers; reserving every CPU leaves none for them
+            and the pipeline stalls). The models in each actor use the cluster's CPUs per worker as threads
+            (this value rounded up when given).
         batch_rows: Rows per block read and per ``map_batches`` batch (the unit a retry redoes).
         llm_concurrency: Requests in flight for each ``llm:`` model across the whole cluster; every
             worker gets an equal share, so ``workers`` may not exceed it when an LLM is chosen.
@@ -382,7 +389,8 @@ def label_with_ray(
                 f"{workers} workers would send more than {llm_concurrency} LLM requests at once; "
                 f"use --workers {llm_concurrency} or fewer, or raise --llm-concurrency"
             )
-        cpus = cpus_per_worker or max(0.25, (total_cpus - 0.5) / workers)
+        # Reserving every CPU for the actors leaves none for the read and repartition tasks: the run stalls.
+        cpus = cpus_per_worker or max(0.25, (total_cpus - 1) / workers)
         plan = RayPlan(
             filesystem=filesystem,
             files=files,
@@ -392,7 +400,7 @@ def label_with_ray(
             names=names,
             workers=workers,
             cpus_per_worker=round(cpus, 3),
-            threads=max(1, math.ceil(cpus - 1e-9)),
+            threads=max(1, round(total_cpus / workers)) if cpus_per_worker is None else math.ceil(cpus),
             output_format=output_format,
             batch_rows=batch_rows,
             batch_size=batch_size,
@@ -486,6 +494,9 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
             fn_kwargs={"filesystem": plan.filesystem, "chunk_rows": plan.batch_rows},
             num_cpus=0.1,
         )
+        # A read task's output is joined into blocks of up to 128 MiB: without cutting them back to
+        # `batch_rows` rows, a whole file reaches one actor while the others wait.
+        .repartition(target_num_rows_per_block=plan.batch_rows)
         .map_batches(
             LabelBatches,
             fn_constructor_kwargs={
@@ -508,7 +519,7 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
 
     def write() -> None:
         try:
-            writer(target, filesystem=plan.out_fs, ray_remote_args={"num_cpus": 0.1})
+            writer(target, filesystem=plan.out_fs, min_rows_per_file=100_000, ray_remote_args={"num_cpus": 0.1})
         except BaseException as error:
             failure.append(error)
 

@@ -1,4 +1,4 @@
-"""Streaming file labelling for the CLI: chunked CSV/Parquet in, CSV out, resumable after a kill."""
+"""File labelling for the CLI: streamed chunk by chunk where the formats allow, resumable after a kill."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import BinaryIO
 import pandas as pd
 from tqdm.auto import tqdm
 
+from emotion import formats
 from emotion.base import Classifier
-from emotion.data import CSV_OPTIONS, DataError, read_table, sniff_csv
-from emotion.labelling import check_text_column, label_table, neutralise_formulas
+from emotion.data import DataError, read_table
+from emotion.labelling import check_text_column, label_table
 
 
 def iter_chunks(path: Path, chunk_rows: int, handle: BinaryIO | None = None) -> Iterator[pd.DataFrame]:
-    """The rows of a CSV or Parquet file, ``chunk_rows`` at a time, as strings.
+    """The rows of a file whose format streams (CSV, TSV, Parquet, JSON Lines), ``chunk_rows`` at a time, as strings.
 
     Args:
         path: The file; its suffix picks the format.
@@ -24,24 +25,19 @@ def iter_chunks(path: Path, chunk_rows: int, handle: BinaryIO | None = None) -> 
         handle: An open, seekable binary file to read instead of opening ``path`` (a pyarrow filesystem's
             file, for object stores).
     """
-    suffix = path.suffix.lower()
+    try:
+        file_format = formats.format_for(path)
+    except formats.FormatError as error:
+        raise DataError(str(error)) from None
+    if file_format.read_chunks is None:
+        raise DataError(f"{path.name}: {file_format.name} files are read whole, not in chunks")
     try:
         with handle if handle is not None else open(path, "rb") as source:
-            if suffix == ".parquet":
-                import pyarrow.parquet as pq
-
-                for batch in pq.ParquetFile(source).iter_batches(batch_size=chunk_rows):
-                    yield batch.to_pandas().astype("string").astype(object).where(lambda f: f.notna(), None)
-                return
-            encoding, delimiter = sniff_csv(source.read(64 * 1024))
-            source.seek(0)
-            yield from pd.read_csv(source, sep=delimiter, encoding=encoding, chunksize=chunk_rows, **CSV_OPTIONS)
+            yield from file_format.read_chunks(source, chunk_rows)
     except DataError:
         raise
     except Exception as error:
-        raise DataError(
-            f"{path.name}: cannot read as {suffix.lstrip('.').upper()}: {str(error).splitlines()[0]}"
-        ) from None
+        raise DataError(f"{path.name}: cannot read as {file_format.name}: {str(error).splitlines()[0]}") from None
 
 
 def count_rows(path: Path) -> int | None:
@@ -55,16 +51,13 @@ def count_rows(path: Path) -> int | None:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write CSV, XLSX or Parquet by suffix; text cells that would run as formulas are neutralised."""
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix == ".xlsx":
-        neutralise_formulas(frame).to_excel(path, index=False, engine="openpyxl")
-    elif suffix == ".csv":
-        neutralise_formulas(frame).to_csv(path, index=False)
-    else:
-        raise DataError(f"unsupported output type {suffix or '(none)'} (use .csv, .xlsx or .parquet)")
+    """Write ``frame`` in the format of ``path``'s suffix (see :func:`emotion.formats.write_frame`)."""
+    try:
+        file_format = formats.format_for(path)
+    except formats.FormatError as error:
+        raise DataError(f"output: {error}") from None
+    with open(path, "wb") as handle:
+        formats.write_frame(frame, handle, file_format)
 
 
 def label_file(
@@ -75,21 +68,35 @@ def label_file(
     chunk_rows: int = 20_000,
     resume: bool = True,
     batch_size: int | None = None,
+    sheet: str | int | None = None,
 ) -> int:
     """Label a file into ``output``; returns the number of rows written.
 
-    CSV and Parquet inputs with a CSV output are streamed chunk by chunk (flat memory). Progress goes
-    to ``<output>.progress.json`` after every chunk, so a killed run started again with the same
-    arguments continues after the last finished chunk: nothing redone, nothing duplicated. Other
-    combinations (XLSX in or out, Parquet out) are labelled in memory. ``batch_size``: texts per forward
-    pass (default: each model's own; 1 labels every text alone).
+    Inputs whose format streams (CSV, TSV, Parquet, JSON Lines) into outputs that append (CSV, TSV,
+    JSON Lines) go chunk by chunk (flat memory). Progress goes to ``<output>.progress.json`` after every
+    chunk, so a killed run started again with the same arguments continues after the last finished
+    chunk: nothing redone, nothing duplicated. Other combinations (XLSX in or out, Parquet out) are
+    labelled in memory.
+
+    Args:
+        source: Input file.
+        output: Output file; its suffix picks the format.
+        text_column: Column with the texts.
+        models: ``{name: classifier}``.
+        chunk_rows: Rows per chunk when streaming.
+        resume: Continue a killed run of the same arguments.
+        batch_size: Texts per forward pass (default: each model's own; 1 labels every text alone).
+        sheet: XLSX sheet (default: the first holding data).
     """
     source, output = Path(source), Path(output)
     if not source.exists():
         raise DataError(f"file not found: {source}")
-    streaming = source.suffix.lower() in (".csv", ".tsv", ".txt", ".parquet") and output.suffix.lower() == ".csv"
-    if not streaming:
-        frame = read_table(source, sheet=0)
+    try:
+        in_format, out_format = formats.format_for(source), formats.format_for(output)
+    except formats.FormatError as error:
+        raise DataError(str(error)) from None
+    if in_format.read_chunks is None or out_format.append is None:
+        frame = read_table(source, sheet=sheet)
         check_text_column(frame, text_column, source.name)
         labelled = label_table(
             frame, text_column, models, progress=_bar(len(frame) * len(models)), batch_size=batch_size
@@ -124,8 +131,9 @@ def label_file(
         if rows < done_rows:
             rows += len(chunk)
             continue
-        labelled = neutralise_formulas(label_table(chunk, text_column, models, batch_size=batch_size))
-        labelled.to_csv(partial, mode="a", header=rows == 0, index=False)
+        labelled = label_table(chunk, text_column, models, batch_size=batch_size)
+        with open(partial, "ab") as handle:
+            formats.write_frame(labelled, handle, out_format, first=rows == 0)
         rows += len(chunk)
         state_file.write_text(json.dumps({"fingerprint": fingerprint, "rows": rows, "bytes": partial.stat().st_size}))
         bar.update(len(chunk))

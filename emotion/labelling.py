@@ -13,8 +13,6 @@ from emotion.base import Classifier, Predictions, Progress, members_first
 from emotion.data import check_text
 from emotion.labels import LABELS
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def label_column(name: str) -> str:
     """Output column holding a model's label."""
@@ -131,15 +129,6 @@ def result_columns(names: list[str]) -> list[str]:
     """The columns labelling adds after the input's, in order."""
     per_model = [column for name in names for column in (label_column(name), confidence_column(name))]
     return [*per_model, "status", "consensus_label", "agreement", "disagreement", "low_confidence"]
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix an apostrophe to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]]
-    return out
 
 
 def check_text_column(frame: pd.DataFrame, column: str, source: str = "file") -> None:

@@ -6,30 +6,36 @@ import time
 import pandas as pd
 import streamlit as st
 
-from emotion import registry
+from emotion import formats, registry
 from emotion.charts import distribution_bars, heatmap
 from emotion.compare import pairwise
-from emotion.data import DataError, guess_text_column, read_table, sheet_names, sniff_csv
+from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
 from emotion.labelling import LabellingRun, assemble, check_text_column, chunk_rows_for, label_column
 from emotion.labels import LABELS
 from emotion.service import estimate_seconds
-from emotion.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from pages import common
 
 MAX_ROWS = int(os.environ.get("EMOTION_MAX_ROWS", 200_000))
 state = st.session_state
 
 st.title("Bulk label a spreadsheet")
-upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="bulk_upload")
+upload = st.file_uploader(
+    "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
+)
 
 frame = None
 if upload is not None:
     raw = upload.getvalue()
     try:
-        sheet = 0
-        if upload.name.lower().endswith(".xlsx"):
-            sheet = st.selectbox("Sheet", sheet_names(raw), key="bulk_sheet")
-        else:
+        file_format = formats.format_for(upload.name)
+        sheet = None
+        if file_format.name == "XLSX":
+            sheets, first = sheet_names(raw), default_sheet(raw)
+            index = sheets.index(first) if isinstance(first, str) and first in sheets else 0
+            sheet = st.selectbox("Sheet", sheets, index=index, key="bulk_sheet")
+            if index:
+                st.caption(f"Sheet **{first}** chosen: the first sheet with data (the sheets before it are empty).")
+        elif file_format.name in ("CSV", "TSV"):
             encoding, delimiter = sniff_csv(raw)
             st.caption(f"Detected encoding `{encoding}`, delimiter `{delimiter!r}`")
         frame = read_table(raw, name=upload.name, sheet=sheet)
@@ -37,7 +43,13 @@ if upload is not None:
             raise DataError(f"{upload.name}: the sheet has no data rows")
         if len(frame) > MAX_ROWS:
             raise DataError(f"{upload.name}: {len(frame):,} rows is over the limit of {MAX_ROWS:,} (EMOTION_MAX_ROWS)")
-    except DataError as error:
+        if formats.OVERFLOW_COLUMN in frame.columns:
+            extra = int(frame[formats.OVERFLOW_COLUMN].notna().sum())
+            st.warning(
+                f"{extra:,} rows have more fields than the header; every row is kept, their extra fields are "
+                f"in the column `{formats.OVERFLOW_COLUMN}`."
+            )
+    except (DataError, formats.FormatError) as error:
         st.error(str(error))
         frame = None
 
@@ -169,12 +181,12 @@ if job and job["parts"]:
             corrections[index] = value
             result.loc[index, "corrected_label"] = value
     stem = job["file"].rsplit(".", 1)[0]
-    d1, d2 = st.columns(2)
-    d1.download_button("Download CSV", to_csv_bytes(result), f"{stem}_labelled.csv", "text/csv", key="bulk_csv")
-    d2.download_button(
-        "Download XLSX",
-        to_xlsx_bytes(result),
-        f"{stem}_labelled.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="bulk_xlsx",
-    )
+    for column, file_format in zip(st.columns(len(formats.FORMATS)), formats.FORMATS, strict=True):
+        column.download_button(
+            f"Download {file_format.name}",
+            lambda file_format=file_format: formats.to_bytes(result, file_format),  # built only when clicked
+            f"{stem}_labelled{file_format.suffixes[0]}",
+            file_format.mime,
+            key=f"bulk_download_{file_format.suffixes[0].lstrip('.')}",
+            on_click="ignore",
+        )

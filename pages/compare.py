@@ -41,7 +41,7 @@ if source == "Stored dev evaluation":
     texts = common.isear_texts()
 else:
     result = st.session_state["bulk_result"]
-    names = [c[: -len("_label")] for c in result.columns if c.endswith("_label") and c != "consensus_label"]
+    names = list(st.session_state["bulk_job"]["names"])  # the models run, never `corrected` or `consensus`
     labels = result[[label_column(n) for n in names]].set_axis(names, axis=1)
     rows, texts = pd.concat([result.drop(columns=[label_column(n) for n in names]), labels], axis=1), None
     text_column = st.session_state["bulk_job"]["text_column"]

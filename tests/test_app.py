@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from emotion import formats
 from emotion.labels import LABELS
 
 TIMEOUT = 120
@@ -69,7 +70,7 @@ def test_bulk_page_csv_run_to_the_end(table):
     assert result["tfidf_label"].iloc[:-1].isin(LABELS).all()
     assert result["status"].iloc[-1] == "empty text" and pd.isna(result["tfidf_label"].iloc[-1])
     assert {"consensus_label", "disagreement", "low_confidence", "corrected_label"} <= set(result.columns)
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == len(formats.FORMATS)
 
 
 def test_bulk_page_xlsx_with_sheet_choice(table):
@@ -84,6 +85,30 @@ def test_bulk_page_xlsx_with_sheet_choice(table):
     at.button(key="bulk_run").click().run()
     assert not at.exception, at.exception
     assert len(at.session_state["bulk_result"]) == len(table)
+
+
+def test_bulk_page_skips_an_empty_cover_sheet_and_says_so(table):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="cover", index=False)
+        table.to_excel(writer, sheet_name="answers", index=False)
+    at = app("pages/bulk.py")
+    at.file_uploader(key="bulk_upload").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert at.selectbox(key="bulk_sheet").value == "answers"
+    assert any("first sheet with data" in c.value for c in at.caption)
+
+
+def test_bulk_page_keeps_rows_with_extra_fields_and_compare_lists_only_models(table):
+    data = b"id,comment\n1,I passed my exam and we celebrated\n2,My dog died last night,extra,more\n"
+    at = labelled_upload(app("pages/bulk.py"), "ragged.csv", data, "text/csv")
+    assert any("more fields than the header" in w.value for w in at.warning)
+    result = at.session_state["bulk_result"]
+    assert len(result) == 2 and result["extra_fields"].tolist()[1] == "extra,more"
+    at.switch_page("pages/compare.py").run()
+    at.radio(key="compare_source").set_value("Latest bulk-labelling result").run()
+    assert not at.exception, at.exception
+    assert "corrected" not in at.caption[0].value and "tfidf" in at.caption[0].value
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 
 from emotion.base import Classifier, Predictions
-from emotion.labelling import LabellingRun, add_consensus, label_frame, neutralise_formulas
+from emotion.formats import neutralise_formulas
+from emotion.labelling import LabellingRun, add_consensus, label_frame
 from emotion.labels import LABELS
 
 

@@ -1,0 +1,137 @@
+"""The file-format table: every writer round-trips any text; regression tests for the file bugs users hit."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emotion import formats
+from emotion.cli import main
+from emotion.data import DataError, default_sheet, read_table
+
+TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),  # any character a string can hold
+    max_size=300,
+) | st.sampled_from(["=1+1", "+33 6", "-x", "@sum", "\ttab", "\rcr", 'say "hi"', "a\r\nb", "\x00nul", "x" * 40_000])
+
+
+def read_back(data: bytes, file_format: formats.FileFormat) -> pd.DataFrame:
+    return read_table(data, name=f"back{file_format.suffixes[0]}")
+
+
+@pytest.mark.parametrize("file_format", formats.FORMATS, ids=lambda f: f.name)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(TEXT, min_size=1, max_size=12))
+def test_every_writer_round_trips_rows_and_text(file_format, cells):
+    frame = pd.DataFrame({"id": [str(i) for i in range(len(cells))], "text": cells})
+    back = read_back(formats.to_bytes(frame, file_format), file_format)
+    assert len(back) == len(frame)  # same number of rows, whatever the cells hold
+    assert list(back["id"]) == list(frame["id"])
+    written = formats.prepare(frame, file_format)
+    if file_format.name in ("CSV", "TSV", "JSON Lines", "Parquet"):
+        # Text comes back as written (after formula neutralisation); an empty cell reads back as missing.
+        expected = ["" if v == "" else v for v in written["text"]]
+        assert [("" if pd.isna(v) else v) for v in back["text"]] == expected
+    if file_format.illegal is not None:  # XLSX: what it cannot hold is replaced or cut, and counted per row
+        illegal = [len(file_format.illegal.findall(v)) for v in cells]
+        cut = [len(v) > file_format.max_cell_chars for v in cells]
+        statuses = back["status"].fillna("") if "status" in back.columns else [""] * len(cells)
+        for count, too_long, status in zip(illegal, cut, statuses, strict=True):
+            assert (f"{count} illegal character" in status) == bool(count)
+            assert ("cut to 32,767 characters" in status) == too_long
+
+
+def test_a_carriage_return_in_a_cell_keeps_the_row_count():
+    frame = pd.DataFrame({"text": ["one\rtwo", "three", "four\r", "five", "six", "seven"]})
+    data = formats.to_bytes(frame, "csv")
+    assert len(read_back(data, formats.by_name("csv"))) == 6
+    assert len(pd.read_csv(io.BytesIO(data))) == 6  # any CSV reader, not only ours
+
+
+def test_nul_and_control_characters_do_not_break_xlsx():
+    frame = pd.DataFrame({"text": ["fine", "bad\x00cell\x07", "also fine"], "status": ["ok", "ok", "ok"]})
+    back = read_back(formats.to_bytes(frame, "xlsx"), formats.by_name("xlsx"))
+    assert list(back["text"]) == ["fine", "bad\ufffdcell\ufffd", "also fine"]
+    assert list(back["status"]) == ["ok", "ok; 2 illegal characters replaced", "ok"]
+
+
+def test_utf16_csv_with_a_byte_order_mark_is_read(tmp_path):
+    frame = pd.DataFrame({"id": ["1", "2"], "answer": ["I was so happy — truly", "Ich war wütend"]})
+    data = frame.to_csv(index=False).encode("utf-16")  # BOM + UTF-16 LE, as Excel's "Unicode text"
+    assert data[:2] == b"\xff\xfe"
+    assert formats.sniff_csv(data)[0] == "utf-16"
+    back = read_table(data, name="survey.csv")
+    assert list(back.columns) == ["id", "answer"] and list(back["answer"]) == list(frame["answer"])
+    (tmp_path / "survey.csv").write_bytes(data)
+    code = main(
+        [
+            "label",
+            str(tmp_path / "survey.csv"),
+            "--text-column",
+            "answer",
+            "--model",
+            "tfidf",
+            "--output",
+            str(tmp_path / "out.xlsx"),
+        ]
+    )
+    assert code == 0
+    assert list(pd.read_excel(tmp_path / "out.xlsx", dtype=str)["answer"]) == list(frame["answer"])
+
+
+def test_rows_with_more_fields_than_the_header_are_kept():
+    data = b"id,answer\n1,I was happy\n2,I was sad,and more,and more still\n3,I was angry\n"
+    frame = read_table(data, name="ragged.csv")
+    assert len(frame) == 3
+    assert list(frame["answer"]) == ["I was happy", "I was sad", "I was angry"]
+    assert frame[formats.OVERFLOW_COLUMN].tolist()[1] == "and more,and more still"
+    assert frame[formats.OVERFLOW_COLUMN].isna().tolist() == [True, False, True]
+
+
+def test_xlsx_defaults_to_the_first_sheet_with_data(tmp_path):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="cover", index=False)
+        pd.DataFrame({"answer": ["I was happy", "I was sad"]}).to_excel(writer, sheet_name="answers", index=False)
+    data = buffer.getvalue()
+    assert default_sheet(data) == "answers"
+    assert list(read_table(data, name="book.xlsx")["answer"]) == ["I was happy", "I was sad"]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(DataError, match="empty"):
+        read_table(path, sheet="cover")
+
+
+def test_cli_sheet_option(capsys, tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"answer": ["I was happy"]}).to_excel(writer, sheet_name="first", index=False)
+        pd.DataFrame({"answer": ["I was sad", "I was scared"]}).to_excel(writer, sheet_name="second", index=False)
+    argv = ["label", str(path), "--text-column", "answer", "--model", "tfidf", "--output", str(tmp_path / "o.csv")]
+    assert main([*argv, "--sheet", "second"]) == 0
+    assert list(pd.read_csv(tmp_path / "o.csv")["answer"]) == ["I was sad", "I was scared"]
+    assert main([*argv, "--sheet", "third"]) == 2
+    assert "third" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".jsonl"])
+def test_new_formats_stream_through_the_cli(tmp_path, suffix):
+    file_format = formats.format_for(f"x{suffix}")
+    frame = pd.DataFrame({"id": ["007", "8"], "answer": ["I was happy", "=cmd"]})
+    source = tmp_path / f"in{suffix}"
+    with open(source, "wb") as handle:
+        file_format.write(frame, handle)
+    output = tmp_path / f"out{suffix}"
+    assert main(["label", str(source), "--text-column", "answer", "--model", "tfidf", "--output", str(output)]) == 0
+    back = read_table(output)
+    assert list(back["id"]) == ["007", "8"] and back["tfidf_label"].notna().all()
+    assert back["answer"].iloc[1] == ("'=cmd" if file_format.spreadsheet else "=cmd")
+
+
+def test_unknown_suffix_is_one_line():
+    with pytest.raises(DataError, match=r"unsupported file type \.doc"):
+        read_table(b"x", name="notes.doc")
