@@ -31,3 +31,14 @@ def threads() -> int:
     """
     value = os.environ.get("EMOTION_THREADS", "")
     return max(1, int(value)) if value.strip() else (os.cpu_count() or 1)
+
+
+def runs_db() -> Path:
+    """The SQLite file keeping bulk runs: ``$EMOTION_RUNS_DB``, else ``~/.local/share/emotion/runs.sqlite``."""
+    default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "runs.sqlite"
+    return Path(os.environ.get("EMOTION_RUNS_DB", default))
+
+
+def runs_retention_days() -> float:
+    """Bulk runs untouched for longer are removed at start-up: ``$EMOTION_RUNS_RETENTION_DAYS``, default 30."""
+    return float(os.environ.get("EMOTION_RUNS_RETENTION_DAYS", 30))

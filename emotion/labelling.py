@@ -5,6 +5,8 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -160,6 +162,8 @@ class LabellingRun:
         models: ``{name: classifier}``.
         start: First row to label (rows before it were labelled by an earlier run).
         chunk_rows: Rows per chunk.
+        on_chunk: Called in the labelling thread with ``(first row, labelled chunk)`` as each chunk finishes,
+            before the UI can take it (to store it at once).
     """
 
     def __init__(
@@ -169,8 +173,10 @@ class LabellingRun:
         models: Mapping[str, Classifier],
         start: int = 0,
         chunk_rows: int = 2048,
+        on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
     ) -> None:
         self.frame, self.text_column, self.models = frame, text_column, dict(models)
+        self.on_chunk = on_chunk
         self.start_row, self.chunk_rows = start, max(1, chunk_rows)
         self.rows_done: float = start
         self.error: BaseException | None = None
@@ -195,6 +201,8 @@ class LabellingRun:
                     self.rows_done = begin + rows * done / max(total, 1)
 
                 part = label_frame(chunk, self.text_column, self.models, progress=progress)
+                if self.on_chunk is not None:
+                    self.on_chunk(begin, part)
                 begin += len(part)
                 self._parts.put(part)
                 self.rows_done = begin
@@ -238,3 +246,107 @@ def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 4.0
 
     seconds_per_row = sum(1 / THROUGHPUT_HINT.get(name, 4.0) for name in models) if models else 0.01
     return int(max(4, min(8192, target_seconds / seconds_per_row)))
+
+
+class JobStatus(StrEnum):
+    """Where a bulk job stands."""
+
+    NEW = "new"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    DONE = "done"
+
+
+@dataclass
+class BulkJob:
+    """A bulk labelling job's state: the table, the models chosen, the finished chunks and the corrections.
+
+    The Bulk page draws it; :class:`LabellingRun` does the work; a :class:`~emotion.runs.RunStore` (when
+    given) keeps every chunk and correction as it is made, under :attr:`token`.
+    """
+
+    frame: pd.DataFrame
+    file_name: str
+    text_column: str
+    names: list[str]
+    token: str | None = None
+    parts: list[pd.DataFrame] = field(default_factory=list)
+    corrections: dict[int, str | None] = field(default_factory=dict)
+    status: JobStatus = JobStatus.NEW
+    error: str | None = None
+    run: LabellingRun | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_stored(cls, stored) -> BulkJob:
+        """A job from a :class:`~emotion.runs.StoredRun` (stopped unless every row was labelled)."""
+        job = cls(
+            frame=stored.frame,
+            file_name=stored.file_name,
+            text_column=stored.text_column,
+            names=list(stored.models),
+            token=stored.token,
+            parts=list(stored.parts),
+            corrections=dict(stored.corrections),
+        )
+        job.status = JobStatus.DONE if job.rows_done >= len(job.frame) else JobStatus.STOPPED
+        return job
+
+    @property
+    def rows_done(self) -> int:
+        """Rows in finished chunks."""
+        return sum(len(p) for p in self.parts)
+
+    def start(self, models: Mapping[str, Classifier], store=None, chunk_rows: int | None = None) -> LabellingRun:
+        """Label the rows not done yet in a background thread; each finished chunk is stored at once."""
+        if self.run is not None:  # a stopped run may still be finishing a batch (an LLM request)
+            self.run.stop()
+            self.run.wait(60)
+            self.collect()
+        token = self.token
+
+        def keep(start: int, part: pd.DataFrame) -> None:
+            if store is not None and token is not None:
+                store.add_chunk(token, start, part)
+
+        self.run = LabellingRun(
+            self.frame,
+            self.text_column,
+            models,
+            self.rows_done,
+            chunk_rows or chunk_rows_for(models),
+            on_chunk=keep,
+        ).start()
+        self.status, self.error = JobStatus.RUNNING, None
+        return self.run
+
+    def collect(self) -> None:
+        """Take the chunks the run finished since the last call."""
+        if self.run is not None:
+            self.parts.extend(self.run.take())
+
+    def finish(self) -> None:
+        """After the run's thread ended or was asked to stop: keep its chunks, set the status."""
+        if self.run is None:
+            return
+        self.run.stop()
+        self.collect()
+        if self.run.error is not None:
+            self.status, self.error = JobStatus.FAILED, f"{type(self.run.error).__name__}: {self.run.error}"
+        elif self.rows_done >= len(self.frame):
+            self.status = JobStatus.DONE
+        else:
+            self.status = JobStatus.STOPPED
+
+    def correct(self, row: int, label: str | None, store=None) -> None:
+        """Set (or clear) a row's corrected label, stored at once."""
+        self.corrections[int(row)] = label
+        if store is not None and self.token is not None:
+            store.set_correction(self.token, int(row), label)
+
+    def result(self, threshold: float = 0.5) -> pd.DataFrame:
+        """Every row: finished chunks, the rest ``not run (stopped)``, consensus columns, ``corrected_label``."""
+        result = assemble(self.frame, self.parts, self.names, threshold)
+        result.index = range(len(result))
+        result["corrected_label"] = [self.corrections.get(i) for i in range(len(result))]
+        return result

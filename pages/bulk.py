@@ -1,5 +1,6 @@
 """Bulk label: upload a spreadsheet, label every row with one or more models, review, correct, download."""
 
+import hashlib
 import os
 import time
 
@@ -10,15 +11,77 @@ from emotion import formats, registry
 from emotion.charts import distribution_bars, heatmap
 from emotion.compare import pairwise
 from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
-from emotion.labelling import LabellingRun, assemble, check_text_column, chunk_rows_for, label_column
+from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
 from emotion.labels import LABELS
+from emotion.runs import RunStore
 from emotion.service import estimate_seconds
 from pages import common
 
+
+def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
+    """Label the job's remaining rows, redrawing the progress 4 times a second (the work runs in a thread)."""
+    done = job.rows_done
+    with st.status(f"Labelling {len(job.frame):,} rows…", expanded=True) as status:
+        st.button("Stop (keeps finished rows)", key="bulk_stop")
+        bar, began = st.progress(done / len(job.frame)), time.time()
+        # A click on Stop reruns the page, which interrupts this loop: `finally` stops the run.
+        run = job.start(models, store)
+        try:
+            while run.wait(0.25):
+                job.collect()
+                rate = (run.rows_done - done) / max(time.time() - began, 1e-6)
+                eta = (len(job.frame) - run.rows_done) / rate if rate else 0
+                bar.progress(
+                    min(run.rows_done / len(job.frame), 1.0),
+                    text=f"{run.rows_done:,.0f} of {len(job.frame):,} rows · {rate:,.0f} rows/s · ETA {eta:,.0f} s",
+                )
+        finally:
+            job.finish()
+        if job.status == JobStatus.FAILED:
+            status.update(label=f"Stopped by an error: {job.error}", state="error")
+        elif job.status == JobStatus.DONE:
+            status.update(label=f"Labelled {len(job.frame):,} rows in {time.time() - began:,.1f} s", state="complete")
+
+
 MAX_ROWS = int(os.environ.get("EMOTION_MAX_ROWS", 200_000))
 state = st.session_state
+store = common.run_store()
+my_runs: list[str] = state.setdefault("bulk_my_runs", [])  # tokens this browser session opened or was given
 
 st.title("Bulk label a spreadsheet")
+
+# A run named in the URL (?run=TOKEN) is restored from the store: after a refresh, in a new tab, after a restart.
+token = st.query_params.get("run")
+job: BulkJob | None = state.get("bulk_job")
+if token and (job is None or job.token != token):
+    stored = store.load(token)
+    if stored is None:
+        st.error("No such run.")
+        st.stop()
+    job = state["bulk_job"] = BulkJob.from_stored(stored)
+if token and token not in my_runs:
+    my_runs.append(token)
+
+with st.expander(f"Recent runs ({len(my_runs)})", expanded=False):
+    recent = store.summary(my_runs)
+    if not recent:
+        st.caption("Runs you start or open by link appear here; nobody else's do.")
+    for entry in recent:
+        c1, c2, c3 = st.columns([6, 1, 1])
+        c1.markdown(
+            f"**{entry['file_name']}** · {', '.join(entry['models'])} · {entry['rows_done']:,} of "
+            f"{entry['rows']:,} rows · {time.strftime('%Y-%m-%d %H:%M', time.localtime(entry['created']))}"
+        )
+        if c2.button("Open", key=f"bulk_open_{entry['token']}"):
+            st.query_params["run"] = entry["token"]
+            st.rerun()
+        if c3.button("Delete", key=f"bulk_delete_{entry['token']}"):
+            store.delete(entry["token"])
+            my_runs.remove(entry["token"])
+            if job is not None and job.token == entry["token"]:
+                state.pop("bulk_job", None)
+                st.query_params.clear()
+            st.rerun()
 upload = st.file_uploader(
     "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
 )
@@ -80,79 +143,46 @@ if frame is not None:
             f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
             + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")
         )
-        job = state.get("bulk_job")
-        stopped = job is not None and job["status"] == "running"  # a rerun interrupted the loop: keep what is done
-        if stopped:
-            job["status"] = "stopped"
-        start = st.button("Label all rows", type="primary", key="bulk_run")
-        resume = job is not None and job["status"] == "stopped" and st.button("Resume", key="bulk_resume")
-        if start or resume:
-            if start:
-                job = state["bulk_job"] = {
-                    "frame": frame,
-                    "file": upload.name,
-                    "names": list(models),
-                    "parts": [],
-                    "text_column": text_column,
-                    "status": "running",
-                }
-            if job.get("run"):  # a stopped run may still be finishing a batch (an LLM request)
-                job["run"].stop()
-                job["run"].wait(60)
-            job["status"] = "running"
-            done = sum(len(p) for p in job["parts"])
-            with st.status(f"Labelling {len(frame):,} rows…", expanded=True) as status:
-                st.button("Stop (keeps finished rows)", key="bulk_stop")
-                bar, began = st.progress(done / len(frame)), time.time()
-                # Labelling runs in a background thread; this loop only redraws the progress, 4 times a
-                # second. A click on Stop reruns the page, which interrupts this loop: `finally` stops the run.
-                run = job["run"] = LabellingRun(job["frame"], job["text_column"], models, done, chunk_rows_for(models))
-                run.start()
-                try:
-                    while run.wait(0.25):
-                        job["parts"].extend(run.take())
-                        rate = (run.rows_done - done) / max(time.time() - began, 1e-6)
-                        eta = (len(frame) - run.rows_done) / rate if rate else 0
-                        bar.progress(
-                            min(run.rows_done / len(frame), 1.0),
-                            text=f"{run.rows_done:,.0f} of {len(frame):,} rows · {rate:,.0f} rows/s · ETA {eta:,.0f} s",
-                        )
-                finally:
-                    run.stop()
-                    job["parts"].extend(run.take())
-                if run.error is not None:
-                    job["status"] = "stopped"
-                    status.update(label=f"Stopped by an error: {run.error}", state="error")
-                else:
-                    job["status"] = "done"
-                    seconds = time.time() - began
-                    status.update(label=f"Labelled {len(frame):,} rows in {seconds:,.1f} s", state="complete")
+        if st.button("Label all rows", type="primary", key="bulk_run"):
+            sha = hashlib.sha256(raw).hexdigest()
+            token = store.create(frame, upload.name, sha, text_column, list(models), {"chunk_rows": None})
+            my_runs.append(token)
+            st.query_params["run"] = token
+            job = state["bulk_job"] = BulkJob(frame, upload.name, text_column, list(models), token=token)
+            run_job(job, models, store)
 
 job = state.get("bulk_job")
-if job and not job["parts"] and job["status"] == "stopped":
+if job is not None and job.status == JobStatus.RUNNING:  # a rerun interrupted the loop: keep what is done
+    job.finish()
+if job is not None and job.status in (JobStatus.STOPPED, JobStatus.FAILED):
+    if job.error:
+        st.error(f"Stopped by an error: {job.error}")
+    if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
+        ready = common.ready_or_explain(job.names)
+        if ready == job.names:  # the run's own models, not the ones picked above
+            run_job(job, {name: common.get_model(name) for name in job.names}, store)
+if job and not job.parts and job.status == JobStatus.STOPPED:
     st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
-if job and job["parts"]:
+if job and job.parts:
     st.divider()
-    st.subheader(f"Results: {job['file']}")
-    if job["status"] != "done":
+    st.subheader(f"Results: {job.file_name}")
+    if job.status != JobStatus.DONE:
         st.warning(
-            f"Stopped after {sum(len(p) for p in job['parts']):,} of {len(job['frame']):,} rows; "
+            f"Stopped after {job.rows_done:,} of {len(job.frame):,} rows; "
             "the other rows are kept with status 'not run (stopped)'."
         )
+    st.caption("This run is kept: bookmark or share this page's address to open it again.")
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
-    result = assemble(job["frame"], job["parts"], job["names"], threshold)
-    corrections = job.setdefault("corrections", {})
-    result["corrected_label"] = [corrections.get(i) for i in range(len(result))]
-    result.index = range(len(result))
+    result = job.result(threshold)
     state["bulk_result"] = result
 
     left, right = st.columns(2)
     with left:
-        counts = pd.DataFrame({n: result[label_column(n)].value_counts() for n in job["names"]}).reindex(list(LABELS))
+        counts = pd.DataFrame({n: result[label_column(n)].value_counts() for n in job.names}).reindex(list(LABELS))
         st.plotly_chart(distribution_bars(counts.fillna(0)), key="bulk_distribution")
     with right:
-        if len(job["names"]) > 1:
-            agree, _ = pairwise(result[[label_column(n) for n in job["names"]]].set_axis(job["names"], axis=1))
+        if len(job.names) > 1:
+            agree, _ = pairwise(result[[label_column(n) for n in job.names]].set_axis(job.names, axis=1))
             st.plotly_chart(heatmap(agree, "Agreement between models on this file"), key="bulk_agreement")
         else:
             st.caption("Pick two or more models to see how often they agree.")
@@ -177,10 +207,11 @@ if job and job["parts"]:
         column_config={"corrected_label": st.column_config.SelectboxColumn("corrected_label", options=list(LABELS))},
     )
     for index, value in edited["corrected_label"].items():
-        if value != corrections.get(index):
-            corrections[index] = value
+        value = None if pd.isna(value) else value
+        if value != job.corrections.get(index):
+            job.correct(index, value, store)
             result.loc[index, "corrected_label"] = value
-    stem = job["file"].rsplit(".", 1)[0]
+    stem = job.file_name.rsplit(".", 1)[0]
     for column, file_format in zip(st.columns(len(formats.FORMATS)), formats.FORMATS, strict=True):
         column.download_button(
             f"Download {file_format.name}",

@@ -6,11 +6,12 @@ import time
 
 import streamlit as st
 
-from emotion import registry
+from emotion import config, registry
 from emotion.base import Classifier
 from emotion.compare import load_evaluation
 from emotion.config import data_dir
 from emotion.data import load_isear
+from emotion.runs import RunStore
 
 STATUS_TTL = 30.0
 
@@ -19,6 +20,14 @@ STATUS_TTL = 30.0
 def local_model(name: str) -> Classifier:
     """A local model, loaded once per server process and shared by all sessions (no user data in it)."""
     return registry.load(name)
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    """The store of bulk runs (one per server process); runs older than the retention setting go at start-up."""
+    store = RunStore(config.runs_db())
+    store.purge(config.runs_retention_days())
+    return store
 
 
 @st.cache_data(show_spinner=False)

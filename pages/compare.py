@@ -41,10 +41,10 @@ if source == "Stored dev evaluation":
     texts = common.isear_texts()
 else:
     result = st.session_state["bulk_result"]
-    names = list(st.session_state["bulk_job"]["names"])  # the models run, never `corrected` or `consensus`
+    names = list(st.session_state["bulk_job"].names)  # the models run, never `corrected` or `consensus`
     labels = result[[label_column(n) for n in names]].set_axis(names, axis=1)
     rows, texts = pd.concat([result.drop(columns=[label_column(n) for n in names]), labels], axis=1), None
-    text_column = st.session_state["bulk_job"]["text_column"]
+    text_column = st.session_state["bulk_job"].text_column
     st.caption(f"{len(result):,} rows labelled by {', '.join(names)} (no gold labels: agreement only).")
 
 st.header("Where models disagree")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 from emotion.config import data_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Bulk runs the tests start are kept in a throw-away database, never the user's.
+os.environ.setdefault("EMOTION_RUNS_DB", os.path.join(tempfile.mkdtemp(prefix="emotion-test-runs-"), "runs.sqlite"))
 
 SAMPLE = {
     "anger": [

@@ -145,3 +145,39 @@ def test_disagreement_views_on_the_latest_bulk_result(table):
     assert not at.exception, at.exception
     assert len(at.get("plotly_chart")) == 3  # agreement, kappa, pair disagreements
     assert "comment" in at.dataframe[-1].value.columns  # the file's own text column in the example browser
+
+
+def test_a_bulk_run_reopens_by_its_token_in_a_new_session_and_a_wrong_token_shows_nothing(table):
+    at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
+    token = at.query_params["run"]
+    first = at.session_state["bulk_result"]
+    assert token and len(token) >= 32
+
+    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)  # a refresh, a new tab, a restarted server
+    fresh.query_params["run"] = token
+    fresh.run()
+    fresh.switch_page("pages/bulk.py").run()
+    assert not fresh.exception, fresh.exception
+    pd.testing.assert_frame_equal(fresh.session_state["bulk_result"], first, check_dtype=False)
+    assert any("notes.csv" in s.value for s in fresh.subheader)
+
+    wrong = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    wrong.query_params["run"] = "no-such-token"
+    wrong.run()
+    wrong.switch_page("pages/bulk.py").run()
+    assert [e.value for e in wrong.error] == ["No such run."]
+    assert not wrong.get("file_uploader") and not wrong.get("download_button")
+
+
+def test_a_bulk_run_can_be_deleted_from_recent_runs(table):
+    at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
+    token = at.query_params["run"]
+    at.run()  # the list of recent runs is drawn above the run that just ended
+    at.button(key=f"bulk_delete_{token}").click().run()
+    assert not at.exception, at.exception
+    assert "bulk_job" not in at.session_state and "run" not in at.query_params
+    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    fresh.query_params["run"] = token
+    fresh.run()
+    fresh.switch_page("pages/bulk.py").run()
+    assert [e.value for e in fresh.error] == ["No such run."]
