@@ -26,6 +26,13 @@ CHROMIUM_FLAGS = [
 @contextlib.contextmanager
 def streamlit_server(env: dict | None = None):
     """``streamlit run streamlit_app.py`` on loopback; yields the base URL once ``/_stcore/health`` answers."""
+    with streamlit_process(env) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(env: dict | None = None):
+    """As :func:`streamlit_server`, yielding ``(base URL, process)`` so a test can kill the server."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -50,10 +57,11 @@ def streamlit_server(env: dict | None = None):
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", process, timeout=90)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
-        process.terminate()
-        process.wait(20)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(20)
 
 
 @contextlib.contextmanager

@@ -99,3 +99,23 @@ def test_background_run_reports_a_model_error():
     assert not run.wait(5.0)
     assert isinstance(run.error, RuntimeError)
     assert sum(len(p) for p in run.take()) == 20
+
+
+def test_the_cli_and_the_bulk_page_write_the_same_columns_and_values(tmp_path, sample):
+    from emotion.fileio import label_file
+    from emotion.labelling import BulkJob
+    from emotion.models.tfidf import TfidfClassifier
+
+    texts, _ = sample
+    frame = pd.DataFrame({"id": [f"{i:03d}" for i in range(300)], "text": [*(texts * 22)[:299], ""]})
+    source = tmp_path / "in.csv"
+    frame.to_csv(source, index=False)
+    models = {"tfidf": TfidfClassifier.load()}
+    label_file(source, tmp_path / "cli.parquet", "text", models, chunk_rows=64)
+    cli = pd.read_parquet(tmp_path / "cli.parquet")
+    job = BulkJob(pd.read_csv(source, dtype=str), "in.csv", "text", ["tfidf"])
+    job.start(models, chunk_rows=50).wait(60)
+    job.finish()
+    page = job.result().drop(columns=["corrected_label"])
+    assert list(page.columns) == list(cli.columns)
+    pd.testing.assert_frame_equal(page.reset_index(drop=True), cli, check_dtype=False)
