@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     texts = bench_texts()
-    frame = pd.DataFrame({"row": range(args.rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(args.rows)]})
+    frame = pd.DataFrame(
+        {"row": range(args.rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(args.rows)]}
+    )
     models = {args.model: registry.load(args.model)}
     models[args.model].classify(texts[:256])  # warm up
     times: dict[str, list[float]] = {"without store": [], "with store": []}

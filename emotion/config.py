@@ -42,3 +42,13 @@ def runs_db() -> Path:
 def runs_retention_days() -> float:
     """Bulk runs untouched for longer are removed at start-up: ``$EMOTION_RUNS_RETENTION_DAYS``, default 30."""
     return float(os.environ.get("EMOTION_RUNS_RETENTION_DAYS", 30))
+
+
+def max_rows() -> int:
+    """Rows the Bulk page accepts in one upload: ``$EMOTION_MAX_ROWS``, default 200,000."""
+    return int(os.environ.get("EMOTION_MAX_ROWS", 200_000))
+
+
+def encoder_runtime() -> str:
+    """How the encoders run: ``$EMOTION_ENCODER_RUNTIME``, ``onnx`` (default) or ``torch``."""
+    return os.environ.get("EMOTION_ENCODER_RUNTIME", "onnx")

@@ -473,6 +473,7 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
 
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # ours below shows rows, rate and ETA in one line
+    context.issue_detectors_config.detectors = []  # its memory hints repeat every 30 s over the progress bar
     context.execution_options.preserve_order = True  # output files follow input order too
     local_output = isinstance(plan.out_fs, fs.LocalFileSystem)
     # Local output: write into a hidden sibling and rename it into place at the end, so a directory

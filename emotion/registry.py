@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
+from emotion import config
 from emotion.base import Classifier, Status
 from emotion.llm.presets import load_presets
 
@@ -20,7 +20,7 @@ ENCODER_RUNTIMES = {
     },
 }
 LOCAL_MODELS: dict[str, str] = {
-    **ENCODER_RUNTIMES[os.environ.get("EMOTION_ENCODER_RUNTIME", "onnx")],
+    **ENCODER_RUNTIMES[config.encoder_runtime()],
     "tfidf": "emotion.models.tfidf:TfidfClassifier",
     "seq2seq": "emotion.models.seq2seq:Seq2SeqClassifier",
     "ensemble": "emotion.models.ensemble:EnsembleClassifier",

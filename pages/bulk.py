@@ -1,13 +1,12 @@
 """Bulk label: upload a spreadsheet, label every row with one or more models, review, correct, download."""
 
 import hashlib
-import os
 import time
 
 import pandas as pd
 import streamlit as st
 
-from emotion import formats, registry
+from emotion import config, formats, registry
 from emotion.charts import distribution_bars, heatmap
 from emotion.compare import pairwise
 from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
@@ -43,7 +42,7 @@ def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
             status.update(label=f"Labelled {len(job.frame):,} rows in {time.time() - began:,.1f} s", state="complete")
 
 
-MAX_ROWS = int(os.environ.get("EMOTION_MAX_ROWS", 200_000))
+MAX_ROWS = config.max_rows()
 state = st.session_state
 store = common.run_store()
 my_runs: list[str] = state.setdefault("bulk_my_runs", [])  # tokens this browser session opened or was given
