@@ -40,6 +40,7 @@ from emotion.data import DataError
 from emotion.labelling import label_table, result_columns
 
 INPUT_SUFFIXES = tuple(s for f in formats.FORMATS if f.read_chunks is not None for s in f.suffixes)
+"""Formats that stream (CSV, TSV, Parquet, JSON Lines); a directory is scanned for these but ``.txt`` (notes)."""
 POSITION_COLUMNS = ("_input_file", "_input_row")
 """Added to every output row: the input file's index (in sorted input order) and the row's index in it."""
 SUCCESS_FILE = "_SUCCESS"
@@ -114,9 +115,10 @@ def list_inputs(source: str) -> tuple[Any, list[str]]:
         if info.type == fs.FileType.Directory:
             infos = filesystem.get_file_info(fs.FileSelector(path, recursive=False))
             files = [i.path for i in infos if i.type == fs.FileType.File and i.base_name[:1] not in "._"]
-            files = [f for f in files if Path(f).suffix.lower() in INPUT_SUFFIXES]
+            wanted = [s for s in INPUT_SUFFIXES if s != ".txt"]
+            files = [f for f in files if Path(f).suffix.lower() in wanted]
             if not files:
-                raise DataError(f"{source}: the directory holds no {'/'.join(INPUT_SUFFIXES)} files")
+                raise DataError(f"{source}: the directory holds no {'/'.join(wanted)} files")
         else:
             files = [path]
     for file in files:

@@ -146,7 +146,7 @@ def test_a_directory_and_a_glob_give_every_row_in_input_order(capsys, tmp_path, 
     ("source", "files", "message"),
     [
         ("missing.csv", {}, "input not found"),
-        ("empty", {"empty/notes.txt": "not an input"}, "holds no .csv/.tsv/.parquet files"),
+        ("empty", {"empty/notes.txt": "not an input"}, "the directory holds no .csv/.tsv/.parquet/.jsonl"),
         ("nothing-*.csv", {}, "no files match"),
         (
             "mixed",
