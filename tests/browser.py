@@ -90,3 +90,19 @@ def wait_until_idle(page, timeout: float = 120_000) -> None:
             )""",
         timeout=timeout,
     )
+
+
+def start_bulk_run(page, url: str, upload: Path, until_rows: int) -> None:
+    """Upload a file on the Bulk page, start labelling, wait until the progress text passes ``until_rows``."""
+    page.goto(f"{url}/bulk", wait_until="networkidle")
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
+    # The progress text reads "N of M rows · ..."
+    page.wait_for_function(
+        """(rows) => {
+            const bar = document.querySelector('[data-testid=stProgress]');
+            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= rows;
+        }""",
+        arg=until_rows,
+        timeout=120_000,
+    )

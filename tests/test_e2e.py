@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 
 from emotion.labels import LABELS
-from tests.browser import CHROMIUM, ROOT, chromium_page, streamlit_process, streamlit_server, wait_until_idle
+from tests.browser import (
+    CHROMIUM,
+    ROOT,
+    chromium_page,
+    start_bulk_run,
+    streamlit_process,
+    streamlit_server,
+    wait_until_idle,
+)
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -91,17 +99,7 @@ def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path
     frame = pd.DataFrame({"ref": range(rows), "text": [f"{texts[i % len(texts)]} ({i})" for i in range(rows)]})
     upload = tmp_path / "big.csv"
     frame.to_csv(upload, index=False)
-    page.goto(f"{url}/bulk", wait_until="networkidle")
-    page.locator('input[type="file"]').set_input_files(str(upload))
-    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
-    # Stop half-way, once whole chunks are finished (the progress text reads "N of 20,000 rows · ...").
-    page.wait_for_function(
-        """() => {
-            const bar = document.querySelector('[data-testid=stProgress]');
-            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= 10000;
-        }""",
-        timeout=120_000,
-    )
+    start_bulk_run(page, url, upload, until_rows=10_000)  # stop half-way, once whole chunks are finished
     page.get_by_role("button", name="Stop (keeps finished rows)").click()
     warning = page.get_by_text("Stopped after", exact=False)
     warning.wait_for(timeout=60_000)
@@ -117,15 +115,7 @@ def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path
     assert (partial["status"].iloc[:kept] == "ok").all()
     assert (partial["status"].iloc[kept:] == "not run (stopped)").all()
 
-    page.get_by_role("button", name="Resume").click()
-    page.get_by_text(f"Labelled {rows:,} rows").wait_for(timeout=300_000)
-    wait_until_idle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download CSV").click()
-    download.value.save_as(tmp_path / "full.csv")
-    full = pd.read_csv(tmp_path / "full.csv", keep_default_na=False)
-    assert full["ref"].tolist() == list(range(rows))  # nothing duplicated or lost
-    assert (full["status"] == "ok").all() and set(full["encoder-fast_label"]) <= set(LABELS)
+    resume_to_the_end(page, rows, tmp_path / "full.csv")
 
 
 def test_a_server_killed_mid_run_keeps_finished_chunks_and_the_link_resumes_it(browser_app, tmp_path, sample):
@@ -137,16 +127,7 @@ def test_a_server_killed_mid_run_keeps_finished_chunks_and_the_link_resumes_it(b
     env = {"EMOTION_RUNS_DB": str(tmp_path / "runs.sqlite")}
     _, page = browser_app
     with streamlit_process(env) as (url, server):
-        page.goto(f"{url}/bulk", wait_until="networkidle")
-        page.locator('input[type="file"]').set_input_files(str(upload))
-        page.get_by_role("button", name="Label all rows").click(timeout=60_000)
-        page.wait_for_function(
-            """() => {
-                const bar = document.querySelector('[data-testid=stProgress]');
-                return bar && parseInt(bar.innerText.replace(/,/g, '')) >= 9000;
-            }""",
-            timeout=120_000,
-        )
+        start_bulk_run(page, url, upload, until_rows=9_000)
         token = page.url.split("run=")[1].split("&")[0]
         server.kill()  # SIGKILL: no clean shutdown, the run is cut off mid-chunk
         server.wait()
@@ -157,12 +138,17 @@ def test_a_server_killed_mid_run_keeps_finished_chunks_and_the_link_resumes_it(b
         kept = int(warning.inner_text().split("Stopped after ")[1].split(" of")[0].replace(",", ""))
         assert 0 < kept < rows  # the chunks finished before the kill, and only those
         wait_until_idle(page)
-        page.get_by_role("button", name="Resume").click()
-        page.get_by_text(f"Labelled {rows:,} rows").wait_for(timeout=300_000)
-        wait_until_idle(page)
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Download CSV").click()
-        download.value.save_as(tmp_path / "full.csv")
-    full = pd.read_csv(tmp_path / "full.csv", keep_default_na=False)
-    assert full["ref"].tolist() == list(range(rows))  # every row once, in order
+        resume_to_the_end(page, rows, tmp_path / "full.csv")
+
+
+def resume_to_the_end(page, rows: int, path: Path) -> None:
+    """Click Resume, wait for the end, download the CSV: every row once, in order, all labelled."""
+    page.get_by_role("button", name="Resume").click()
+    page.get_by_text(f"Labelled {rows:,} rows").wait_for(timeout=300_000)
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    download.value.save_as(path)
+    full = pd.read_csv(path, keep_default_na=False)
+    assert full["ref"].tolist() == list(range(rows))  # nothing duplicated or lost
     assert (full["status"] == "ok").all() and set(full["encoder-fast_label"]) <= set(LABELS)
