@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from emotion import formats
 from emotion.base import Classifier
 from emotion.data import DataError, read_table
-from emotion.labelling import check_text_column, label_table
+from emotion.labelling import LabellingRun, check_text_column, label_table
 
 
 def iter_chunks(path: Path, chunk_rows: int, handle: BinaryIO | None = None) -> Iterator[pd.DataFrame]:
@@ -98,9 +98,9 @@ def label_file(
     if in_format.read_chunks is None or out_format.append is None:
         frame = read_table(source, sheet=sheet)
         check_text_column(frame, text_column, source.name)
-        labelled = label_table(
-            frame, text_column, models, progress=_bar(len(frame) * len(models)), batch_size=batch_size
-        )
+        run = LabellingRun.over_frame(frame, text_column, models, chunk_rows=chunk_rows, batch_size=batch_size)
+        _follow(run.start(), len(frame))
+        labelled = pd.concat(run.take()) if len(frame) else label_table(frame, text_column, models)
         write_table(labelled, output)
         return len(labelled)
 
@@ -122,31 +122,44 @@ def label_file(
     else:
         partial.unlink(missing_ok=True)
         done_rows = 0
-    total = count_rows(source)
-    bar = tqdm(total=total, initial=done_rows, unit="row", desc="labelling", smoothing=0.1)
-    rows = 0
-    for chunk in iter_chunks(source, chunk_rows):
-        if rows == 0:
-            check_text_column(chunk, text_column, source.name)
-        if rows < done_rows:
+
+    def remaining() -> Iterator[pd.DataFrame]:
+        rows = 0
+        for chunk in iter_chunks(source, chunk_rows):
+            if rows == 0:
+                check_text_column(chunk, text_column, source.name)
+            if rows >= done_rows:
+                yield chunk
             rows += len(chunk)
-            continue
-        labelled = label_table(chunk, text_column, models, batch_size=batch_size)
+
+    def keep(start: int, part: pd.DataFrame) -> None:  # in the labelling thread, as each chunk finishes
         with open(partial, "ab") as handle:
-            formats.write_frame(labelled, handle, out_format, first=rows == 0)
-        rows += len(chunk)
-        state_file.write_text(json.dumps({"fingerprint": fingerprint, "rows": rows, "bytes": partial.stat().st_size}))
-        bar.update(len(chunk))
-    bar.close()
+            formats.write_frame(part, handle, out_format, first=start == 0)
+        state = {"fingerprint": fingerprint, "rows": start + len(part), "bytes": partial.stat().st_size}
+        state_file.write_text(json.dumps(state))
+
+    run = LabellingRun(remaining(), text_column, models, done_rows, on_chunk=keep, batch_size=batch_size)
+    rows = _follow(run.start(), count_rows(source), done_rows)
+    if not partial.exists():
+        raise DataError(f"{source.name}: no data rows")
     partial.replace(output)
     state_file.unlink(missing_ok=True)
     return rows
 
 
-def _bar(total: int):
-    bar = tqdm(total=total, unit="text", desc="labelling")
-
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-
-    return update
+def _follow(run: LabellingRun, total: int | None, initial: int = 0) -> int:
+    """Show a run's progress until it ends; Ctrl-C stops it after the chunks already written. Returns its rows."""
+    bar = tqdm(total=total, initial=initial, unit="row", desc="labelling", smoothing=0.1)
+    try:
+        while run.wait(0.25):
+            bar.update(int(run.rows_done) - bar.n)
+    except KeyboardInterrupt:
+        run.stop()
+        run.wait(60)
+        raise
+    finally:
+        bar.update(int(run.rows_done) - bar.n)
+        bar.close()
+    if run.error is not None:
+        raise run.error
+    return int(run.rows_done)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -149,40 +149,57 @@ class _Stopped(Exception):
 
 
 class LabellingRun:
-    """Label ``frame`` from row ``start`` on in a background thread, chunk by chunk, for a UI to watch.
+    """Label a table chunk by chunk in a background thread: the one labelling job of the CLI and the Bulk page.
 
-    The UI thread reads :attr:`rows_done` whenever it likes (finished chunks plus the share of the current
-    one) and collects finished chunks, in order, with :meth:`take`; so how often progress is shown does not
-    depend on how long a chunk takes. :meth:`stop` abandons the current chunk at its next batch without
-    waiting; finished chunks are kept. Nothing here touches the UI.
+    The caller (a page redrawing progress, the CLI's progress bar) reads :attr:`rows_done` whenever it likes
+    (finished chunks plus the share of the current one) and collects finished chunks, in order, with
+    :meth:`take`; ``on_chunk`` sees each one first, in the labelling thread, to keep it at once (the run
+    store, the CLI's resumable output). :meth:`stop` abandons the current chunk at its next batch without
+    waiting; finished chunks are kept. Each chunk gets :func:`label_table`'s columns. Nothing here touches a UI.
 
     Args:
-        frame: The table; rows keep their order and index.
+        chunks: The rows to label, in order, from row ``start`` on (see :meth:`over_frame` for a table in
+            memory; the CLI passes a file's chunks as they are read).
         text_column: Column with the texts.
         models: ``{name: classifier}``.
-        start: First row to label (rows before it were labelled by an earlier run).
-        chunk_rows: Rows per chunk.
-        on_chunk: Called in the labelling thread with ``(first row, labelled chunk)`` as each chunk finishes,
-            before the UI can take it (to store it at once).
+        start: Row number of the first chunk's first row (rows before it were labelled by an earlier run).
+        on_chunk: Called with ``(first row, labelled chunk)`` as each chunk finishes.
+        batch_size: Texts per forward pass (default: each model's own).
     """
 
     def __init__(
         self,
+        chunks: Iterable[pd.DataFrame],
+        text_column: str,
+        models: Mapping[str, Classifier],
+        start: int = 0,
+        on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
+        batch_size: int | None = None,
+    ) -> None:
+        self.chunks, self.text_column, self.models = chunks, text_column, dict(models)
+        self.on_chunk, self.batch_size = on_chunk, batch_size
+        self.start_row = start
+        self.rows_done: float = start
+        self.error: BaseException | None = None
+        self._parts: queue.SimpleQueue[pd.DataFrame] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="emotion-labelling", daemon=True)
+
+    @classmethod
+    def over_frame(
+        cls,
         frame: pd.DataFrame,
         text_column: str,
         models: Mapping[str, Classifier],
         start: int = 0,
         chunk_rows: int = 2048,
         on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
-    ) -> None:
-        self.frame, self.text_column, self.models = frame, text_column, dict(models)
-        self.on_chunk = on_chunk
-        self.start_row, self.chunk_rows = start, max(1, chunk_rows)
-        self.rows_done: float = start
-        self.error: BaseException | None = None
-        self._parts: queue.SimpleQueue[pd.DataFrame] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="emotion-labelling", daemon=True)
+        batch_size: int | None = None,
+    ) -> LabellingRun:
+        """A run over a table in memory from row ``start``, ``chunk_rows`` rows per chunk (index kept)."""
+        step = max(1, chunk_rows)
+        chunks = (frame.iloc[begin : begin + step] for begin in range(start, len(frame), step))
+        return cls(chunks, text_column, models, start, on_chunk, batch_size)
 
     def start(self) -> LabellingRun:
         """Start the background thread; returns ``self``."""
@@ -192,15 +209,16 @@ class LabellingRun:
     def _run(self) -> None:
         begin = self.start_row
         try:
-            while begin < len(self.frame) and not self._stop.is_set():
-                chunk = self.frame.iloc[begin : begin + self.chunk_rows]
+            for chunk in self.chunks:
+                if self._stop.is_set():
+                    break
 
                 def progress(done: int, total: int, begin: int = begin, rows: int = len(chunk)) -> None:
                     if self._stop.is_set():
                         raise _Stopped
                     self.rows_done = begin + rows * done / max(total, 1)
 
-                part = label_frame(chunk, self.text_column, self.models, progress=progress)
+                part = label_table(chunk, self.text_column, self.models, progress=progress, batch_size=self.batch_size)
                 if self.on_chunk is not None:
                     self.on_chunk(begin, part)
                 begin += len(part)
@@ -208,7 +226,7 @@ class LabellingRun:
                 self.rows_done = begin
         except _Stopped:
             pass
-        except Exception as error:  # the run ends; the UI reads `error`
+        except Exception as error:  # the run ends; the caller reads `error`
             self.error = error
 
     def take(self) -> list[pd.DataFrame]:
@@ -309,7 +327,7 @@ class BulkJob:
             if store is not None and token is not None:
                 store.add_chunk(token, start, part)
 
-        self.run = LabellingRun(
+        self.run = LabellingRun.over_frame(
             self.frame,
             self.text_column,
             models,

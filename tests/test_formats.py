@@ -135,3 +135,12 @@ def test_new_formats_stream_through_the_cli(tmp_path, suffix):
 def test_unknown_suffix_is_one_line():
     with pytest.raises(DataError, match=r"unsupported file type \.doc"):
         read_table(b"x", name="notes.doc")
+
+
+def test_a_header_without_rows_is_a_one_line_error(capsys, tmp_path):
+    (tmp_path / "empty.csv").write_text("id,answer\n")
+    argv = ["label", str(tmp_path / "empty.csv"), "--text-column", "answer", "--model", "tfidf"]
+    assert main([*argv, "--output", str(tmp_path / "o.csv")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == ["error: empty.csv: column 'answer' holds no text (empty or numbers only)"]
+    assert not (tmp_path / "o.csv").exists()

@@ -64,7 +64,7 @@ def test_background_run_labels_every_row_once_in_order(sample):
     texts, labels = sample
     model = TfidfClassifier().fit(texts * 3, labels * 3)
     frame = pd.DataFrame({"text": [f"{t} {i}" for i, t in enumerate(texts * 20)] + [""]})
-    run = LabellingRun(frame, "text", {"tfidf": model}, start=10, chunk_rows=8).start()
+    run = LabellingRun.over_frame(frame, "text", {"tfidf": model}, start=10, chunk_rows=8).start()
     parts = []
     while run.wait(0.01):
         parts += run.take()
@@ -79,7 +79,7 @@ def test_background_run_labels_every_row_once_in_order(sample):
 
 def test_background_run_stops_at_the_next_batch_and_keeps_finished_chunks():
     frame = frame_of(400)
-    run = LabellingRun(frame, "text", {"slow": SlowModel()}, chunk_rows=50).start()
+    run = LabellingRun.over_frame(frame, "text", {"slow": SlowModel()}, chunk_rows=50).start()
     seen = []
     while run.rows_done < 120:
         seen.append(run.rows_done)
@@ -95,7 +95,9 @@ def test_background_run_stops_at_the_next_batch_and_keeps_finished_chunks():
 
 
 def test_background_run_reports_a_model_error():
-    run = LabellingRun(frame_of(100), "text", {"slow": SlowModel(delay=0, fail_at=30)}, chunk_rows=20).start()
+    run = LabellingRun.over_frame(
+        frame_of(100), "text", {"slow": SlowModel(delay=0, fail_at=30)}, chunk_rows=20
+    ).start()
     assert not run.wait(5.0)
     assert isinstance(run.error, RuntimeError)
     assert sum(len(p) for p in run.take()) == 20
