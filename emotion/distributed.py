@@ -211,6 +211,7 @@ class LabelBatches:
         llm_options: Passed to ``registry.load`` for ``llm:`` models (their concurrency share).
         batch_size: Texts per forward pass (default: each model's own).
         counter: A ``_RowCounter`` actor told of every finished batch (for the driver's progress bar).
+        settings: The driver's ``EMOTION_*`` settings (:func:`driver_settings`), applied before the models load.
     """
 
     def __init__(
@@ -222,7 +223,9 @@ class LabelBatches:
         llm_options: dict | None = None,
         batch_size: int | None = None,
         counter: Any = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
+        os.environ.update(settings or {})
         os.environ["EMOTION_THREADS"] = str(threads)
         from emotion import registry
 
@@ -256,6 +259,14 @@ class LabelBatches:
         if self.counter is not None:
             self.counter.add.remote(len(out))
         return out
+
+
+def driver_settings() -> dict[str, str]:
+    """The ``EMOTION_*`` settings of this process (LLM presets file, caches, runtime), for the actors.
+
+    API keys are not among them: they stay out of Ray's object store; set them on the cluster.
+    """
+    return {k: v for k, v in os.environ.items() if k.startswith("EMOTION_") and k != "EMOTION_THREADS"}
 
 
 def failed_rows(frame: pd.DataFrame, names: list[str], message: str) -> pd.DataFrame:
@@ -510,6 +521,7 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
                 "llm_options": plan.llm_options,
                 "batch_size": plan.batch_size,
                 "counter": counter,
+                "settings": driver_settings(),
             },
             compute=ray.data.ActorPoolStrategy(size=plan.workers),
             num_cpus=plan.cpus_per_worker,

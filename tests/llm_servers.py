@@ -92,6 +92,8 @@ class FaultyServer:
 
     def __init__(self, mode: str, delay: float = 5.0, failures: int = 2) -> None:
         self.mode, self.delay, self.failures, self.requests = mode, delay, failures, 0
+        self.active = self.max_active = 0  # requests being answered now, and the most at once
+        lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -132,7 +134,12 @@ class FaultyServer:
                     )
                 else:
                     if mode == "slow":
+                        with lock:
+                            server.active += 1
+                            server.max_active = max(server.max_active, server.active)
                         time.sleep(server.delay)
+                        with lock:
+                            server.active -= 1
                     answer = {
                         "id": "x",
                         "object": "chat.completion",

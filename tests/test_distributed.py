@@ -215,3 +215,41 @@ def test_a_killed_worker_is_retried_and_every_row_is_written_once(tmp_path, samp
     result = read_output(output)
     assert list(result["id"]) == [f"{i:05d}" for i in range(rows)]  # every row once, in order
     assert result["encoder-fast_label"].notna().sum() == rows - (rows + 496) // 500
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_llm_requests_in_flight_across_workers_stay_at_the_concurrency(capsys, tmp_path, monkeypatch):
+    from tests.llm_servers import FaultyServer
+
+    server = FaultyServer("slow", delay=0.3)
+    presets = tmp_path / "presets.toml"
+    presets.write_text(
+        f'[fake]\nbase_url = "{server.url}"\nmodel = "m"\nstructured_output = "json_schema"\nlogprobs = false\n'
+    )
+    monkeypatch.setenv("EMOTION_LLM_PRESETS", str(presets))  # reaches the actors with the other EMOTION_* settings
+    monkeypatch.setenv("EMOTION_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "a.csv"
+    pd.DataFrame({"answer": [f"I was happy on day {i}" for i in range(24)]}).to_csv(source, index=False)
+    argv = ["label", str(source), "--text-column", "answer", "--model", "llm:fake", "--engine", "ray"]
+    try:
+        code, _, err = run(
+            capsys,
+            *argv,
+            "--workers",
+            "2",
+            "--llm-concurrency",
+            "2",
+            "--chunk-rows",
+            "6",
+            "--output",
+            str(tmp_path / "o"),
+        )
+        assert code == 0, err
+        result = read_output(tmp_path / "o")
+        assert (result["llm:fake_label"] == "joy").all() and len(result) == 24
+        assert server.requests == 24
+        assert server.max_active <= 2  # one request per worker at a time: 2 across the cluster
+        code, _, err = run(capsys, *argv, "--workers", "3", "--llm-concurrency", "2", "--output", str(tmp_path / "o2"))
+        assert code == 2 and "3 workers would send more than 2 LLM requests at once" in err
+    finally:
+        server.close()
