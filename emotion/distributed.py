@@ -44,7 +44,7 @@ INPUT_SUFFIXES = tuple(s for f in formats.FORMATS if f.read_chunks is not None f
 POSITION_COLUMNS = ("_input_file", "_input_row")
 """Added to every output row: the input file's index (in sorted input order) and the row's index in it."""
 SUCCESS_FILE = "_SUCCESS"
-RAY_INSTALL = "pip install -r requirements-ray.txt  (or: pip install '.[ray]')"
+RAY_INSTALL = "pip install -r requirements-ray.txt  (or, in this repository: pip install -e '.[ray]')"
 
 
 class RayUnavailableError(DataError):

@@ -144,7 +144,8 @@ if frame is not None:
         )
         if st.button("Label all rows", type="primary", key="bulk_run"):
             sha = hashlib.sha256(raw).hexdigest()
-            token = store.create(frame, upload.name, sha, text_column, list(models), {"chunk_rows": None})
+            settings = {"sheet": sheet, "prompt_mode": state.get("prompt_mode", "zero_shot"), "max_rows": MAX_ROWS}
+            token = store.create(frame, upload.name, sha, text_column, list(models), settings)
             my_runs.append(token)
             st.query_params["run"] = token
             job = state["bulk_job"] = BulkJob(frame, upload.name, text_column, list(models), token=token)
