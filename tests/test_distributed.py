@@ -253,3 +253,21 @@ def test_llm_requests_in_flight_across_workers_stay_at_the_concurrency(capsys, t
         assert code == 2 and "3 workers would send more than 2 LLM requests at once" in err
     finally:
         server.close()
+
+
+def test_a_batch_whose_model_raises_keeps_its_rows_marked_failed(monkeypatch):
+    from emotion import distributed
+
+    monkeypatch.setenv("EMOTION_THREADS", "1")  # the actor sets it; restored after the test
+    worker = distributed.LabelBatches(["tfidf"], "answer", threads=1)  # the actor class, called in-process
+    batch = pd.DataFrame({"answer": ["I was happy", "I was sad", None], "_input_file": 0, "_input_row": [0, 1, 2]})
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("model crashed\nwith a second line")
+
+    monkeypatch.setattr(distributed, "label_table", boom)
+    out = worker(batch).to_pandas()
+    assert len(out) == 3 and list(out["_input_row"]) == [0, 1, 2]
+    assert list(out["status"]) == ["failed: RuntimeError: model crashed"] * 3
+    assert out["tfidf_label"].isna().all() and list(out.columns[:1]) == ["answer"]
+    assert list(out.columns[1:-2]) == result_columns(["tfidf"])
