@@ -40,14 +40,34 @@ def word_bars(words: list[tuple[str, float]], label: str) -> go.Figure:
 
 
 def metrics_bars(table: pd.DataFrame) -> go.Figure:
-    """Grouped bars of accuracy and macro precision/recall/F1 per model."""
+    """Grouped bars of accuracy and macro precision/recall/F1 per model; 95% intervals as error bars where known."""
     long = table.melt(
         id_vars="model",
         value_vars=["accuracy", "macro_precision", "macro_recall", "macro_f1"],
         var_name="metric",
         value_name="score",
     )
-    figure = px.bar(long, x="model", y="score", color="metric", barmode="group", text_auto=".2f")
+    by_model = table.set_index("model")
+
+    def error(model: str, metric: str, side: str) -> float | None:
+        bound = f"{metric}_{side}"
+        if bound not in by_model or pd.isna(by_model.at[model, bound]):
+            return None
+        return abs(by_model.at[model, bound] - by_model.at[model, metric])
+
+    pairs = list(zip(long["model"], long["metric"], strict=True))
+    long["minus"] = [error(model, metric, "low") for model, metric in pairs]
+    long["plus"] = [error(model, metric, "high") for model, metric in pairs]
+    figure = px.bar(
+        long,
+        x="model",
+        y="score",
+        color="metric",
+        barmode="group",
+        text_auto=".2f",
+        error_y="plus",
+        error_y_minus="minus",
+    )
     figure.update_layout(yaxis={"range": [0, 1]}, **{**_LAYOUT, "height": 380})
     return figure
 

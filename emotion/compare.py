@@ -25,18 +25,34 @@ def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
 
 
 def metrics_table(metrics: dict) -> pd.DataFrame:
-    """One row per model: family, n, answered, accuracy, macro precision/recall/F1."""
-    rows = [
-        {
-            "model": name,
-            "family": m["family"],
-            "n": m["n"],
-            "answered": m["answered"],
-            **{k: round(m[k], 4) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")},
+    """One row per model: family, n, answered, accuracy, macro precision/recall/F1, and the 95% bootstrap
+    interval bounds of accuracy and macro-F1 (``accuracy_low`` … ``macro_f1_high``; NaN in older files)."""
+    rows = []
+    for name, m in metrics["models"].items():
+        intervals = m.get("intervals", {})
+        bounds = {
+            f"{metric}_{side}": round(intervals[metric][i], 4) if metric in intervals else float("nan")
+            for metric in ("accuracy", "macro_f1")
+            for i, side in enumerate(("low", "high"))
         }
-        for name, m in metrics["models"].items()
-    ]
+        scores = {k: round(m[k], 4) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")}
+        rows.append({"model": name, "family": m["family"], "n": m["n"], "answered": m["answered"], **scores, **bounds})
     return pd.DataFrame(rows).sort_values("macro_f1", ascending=False, ignore_index=True)
+
+
+def noise_verdict(metrics: dict, a: str, b: str) -> str | None:
+    """One line on whether ``a`` and ``b`` differ beyond noise (paired bootstrap of macro-F1), or ``None``."""
+    differences = metrics.get("differences", {})
+    key, sign = (f"{a} - {b}", 1) if f"{a} - {b}" in differences else (f"{b} - {a}", -1)
+    if key not in differences:
+        return None
+    entry = differences[key]
+    low, high = sorted(sign * v for v in entry["interval"])
+    difference = sign * entry["macro_f1_difference"]
+    span = f"{a} − {b}: macro-F1 {difference:+.3f} (95% interval {low:+.3f} to {high:+.3f})"
+    if entry["within_noise"]:
+        return f"{span}: within noise, the data cannot tell these two apart."
+    return f"{span}: {a if difference > 0 else b} is better beyond noise."
 
 
 def per_class_f1(metrics: dict) -> pd.DataFrame:

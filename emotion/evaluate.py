@@ -11,7 +11,13 @@ import pandas as pd
 from emotion import registry
 from emotion.data import file_sha256, isear_path, load_labelled
 from emotion.labelling import confidence_column, label_column, label_frame
-from emotion.metrics import classification_metrics
+from emotion.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    bootstrap_intervals,
+    classification_metrics,
+    paired_difference,
+)
 from emotion.published import PUBLISHED, published_for
 
 
@@ -29,7 +35,9 @@ def evaluate(
     Args:
         models: Registry names.
         output: Folder for ``metrics.json`` (per model: n, accuracy, macro and per-class P/R/F1,
-            confusion matrix; plus the data file's sha256 and a timestamp) and ``predictions.csv``
+            confusion matrix, bootstrap 95% intervals of accuracy and macro-F1; for each pair of models
+            the paired bootstrap interval of their macro-F1 difference; the data file's sha256 and a
+            timestamp) and ``predictions.csv``
             (id, gold, per model label and confidence). No text is written.
         data: Any CSV with the columns of ``dev.csv`` (``id``, ``label``, ``text``).
         limit: Only the first ``limit`` rows (for paid endpoints).
@@ -71,10 +79,20 @@ def evaluate(
             "description": PUBLISHED[name],
             **classification_metrics(list(frame["label"]), labels),
         }
+    gold = list(frame["label"])
+    answers = {name: [v if isinstance(v, str) and v else None for v in predictions[name]] for name in results}
+    for name, labels in answers.items():
+        results[name]["intervals"] = bootstrap_intervals(gold, labels)
     metrics = {
         "data": {"file": path.name, "sha256": file_sha256(path), "rows": len(frame), "limit": limit},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "seed": BOOTSTRAP_SEED, "level": 0.95},
         "models": results,
+        "differences": {
+            f"{a} - {b}": paired_difference(gold, answers[a], answers[b])
+            for i, a in enumerate(answers)
+            for b in list(answers)[i + 1 :]
+        },
     }
     output.mkdir(parents=True, exist_ok=True)
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
 from emotion.labels import LABELS
@@ -51,3 +52,70 @@ def agreement(a: Sequence[str | None], b: Sequence[str | None]) -> tuple[float, 
     same = sum(x == y for x, y in pairs) / len(pairs)
     kappa = cohen_kappa_score(xs, ys, labels=list(LABELS)) if len(set(xs) | set(ys)) > 1 else 1.0
     return float(same), float(kappa)
+
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
+
+
+def _resample_counts(n: int, resamples: int, seed: int) -> np.ndarray:
+    """``(resamples, n)`` counts: how often each row is drawn in each bootstrap resample (rows with replacement)."""
+    rng = np.random.default_rng(seed)
+    counts = np.zeros((resamples, n))
+    np.add.at(counts, (np.repeat(np.arange(resamples), n), rng.integers(0, n, resamples * n)), 1)
+    return counts
+
+
+def _scores(counts: np.ndarray, gold: Sequence[str], predicted: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy and macro-F1 (as :func:`classification_metrics` computes them) of every resample."""
+    g = np.array([[label == k for k in LABELS] for label in gold], dtype=float)
+    p = np.array([[label == k for k in LABELS] for label in predicted], dtype=float)
+    correct = (g * p).sum(axis=1)
+    accuracy = counts @ correct / counts.sum(axis=1)
+    tp, support, guessed = counts @ (g * p), counts @ g, counts @ p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(support + guessed > 0, 2 * tp / (support + guessed), 0.0)
+    return accuracy, f1.mean(axis=1)
+
+
+def _interval(values: np.ndarray, level: float) -> list[float]:
+    tail = (1 - level) / 2
+    return [float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail))]
+
+
+def bootstrap_intervals(
+    gold: Sequence[str],
+    predicted: Sequence[str | None],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> dict:
+    """Percentile bootstrap intervals of accuracy and macro-F1: ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.
+
+    Rows are resampled with replacement, ``resamples`` times, with a fixed ``seed`` (the same resamples for
+    every model of an evaluation, so their intervals and differences are comparable).
+    """
+    accuracy, macro_f1 = _scores(_resample_counts(len(gold), resamples, seed), gold, predicted)
+    return {"accuracy": _interval(accuracy, level), "macro_f1": _interval(macro_f1, level)}
+
+
+def paired_difference(
+    gold: Sequence[str],
+    a: Sequence[str | None],
+    b: Sequence[str | None],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> dict:
+    """Macro-F1 of ``a`` minus ``b`` on the same rows, with its paired bootstrap interval.
+
+    Returns:
+        ``{"macro_f1_difference", "interval": [lo, hi], "within_noise"}``; within noise when the
+        interval holds 0.
+    """
+    counts = _resample_counts(len(gold), resamples, seed)
+    difference = _scores(counts, gold, a)[1] - _scores(counts, gold, b)[1]
+    whole = np.ones((1, len(gold)))
+    point = float(_scores(whole, gold, a)[1][0] - _scores(whole, gold, b)[1][0])
+    low, high = _interval(difference, level)
+    return {"macro_f1_difference": point, "interval": [low, high], "within_noise": bool(low <= 0 <= high)}

@@ -4,7 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from emotion.charts import confusion_heatmap, heatmap, metrics_bars
-from emotion.compare import disagreement_counts, disagreement_rows, metrics_table, pairwise, per_class_f1
+from emotion.compare import (
+    disagreement_counts,
+    disagreement_rows,
+    metrics_table,
+    noise_verdict,
+    pairwise,
+    per_class_f1,
+)
 from emotion.labelling import label_column
 from emotion.labels import LABELS
 from emotion.published import PUBLISHED
@@ -25,6 +32,14 @@ if source == "Stored dev evaluation":
     table = metrics_table(metrics)
     st.dataframe(table, hide_index=True)
     st.plotly_chart(metrics_bars(table), key="compare_metrics")
+    st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
+    ranked = list(table["model"])
+    n1, n2 = st.columns(2)
+    first = n1.selectbox("Is the difference between", ranked, index=0, key="compare_noise_a")
+    second = n2.selectbox("and", ranked, index=min(1, len(ranked) - 1), key="compare_noise_b")
+    verdict = noise_verdict(metrics, first, second) if first != second else None
+    if verdict:
+        st.info(verdict)
     st.plotly_chart(heatmap(per_class_f1(metrics), "F1 per emotion"), key="compare_per_class")
 
     c1, c2 = st.columns([2, 1])

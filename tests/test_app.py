@@ -132,6 +132,10 @@ def test_compare_page_builds_charts_from_committed_evaluation():
     charts = at.get("plotly_chart")
     assert len(charts) >= 6  # metrics, per-class, confusion, agreement, kappa, pair disagreements
     assert "gpt-3.5-turbo-1106" in at.dataframe[0].value["model"].tolist()
+    assert {"macro_f1_low", "macro_f1_high"} <= set(at.dataframe[0].value.columns)
+    assert any("95% interval" in i.value for i in at.info)  # the noise verdict of the top two models
+    at.selectbox(key="compare_noise_b").set_value("tfidf").run()
+    assert any("better beyond noise" in i.value for i in at.info)
 
 
 def test_disagreement_views_on_the_latest_bulk_result(table):
