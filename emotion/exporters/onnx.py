@@ -1,8 +1,14 @@
 """ONNX Runtime path for the fine-tuned encoder: export once into the cache, optional int8 quantisation.
 
 The exported file is keyed by the committed adapter's sha256, so a retrained adapter gets a new export.
-Whether int8 is used is decided by a measurement stored on the encoder's card (``onnx`` entry): it is
-offered only if it costs at most 0.005 dev macro-F1.
+Which graph is served is decided by a measurement stored on the encoder's card (``onnx.served``):
+
+- ``int8-static``: weights and activations int8, activation ranges calibrated once on ISEAR train texts
+  and committed as ``calibration.json`` (ranges only, no text), so a text's answer never depends on its
+  batch-mates; served when it costs at most 0.005 dev macro-F1;
+- ``int8-dynamic``: activations quantised per batch at run time (fast, but a text's label can move with
+  the batch: 2.25% of 400 dev labels did for ``encoder-fast``); measured, not served;
+- ``fp32``: the fallback.
 """
 
 from __future__ import annotations
@@ -22,13 +28,79 @@ from emotion.models.torch_base import length_order
 
 MAX_INT8_DROP = 0.005
 GRAPH = "cls1"  # names the exported graph in cache file names; change it when the graph changes
+CALIBRATION_FILE = "calibration.json"
+QUANTIZATIONS = ("fp32", "int8-dynamic", "int8-static")
+STATIC_OPTIONS = {
+    "per_channel": True,
+    "extra_options": {"ActivationSymmetric": False, "MatMulConstBOnly": True},
+    "op_types_to_quantize": ["MatMul"],
+}
+"""Static int8 as measured in ``bench/static_int8.py``: QDQ, per-channel int8 weights, uint8 activations with
+min-max ranges, only the MatMuls with constant weights."""
 
 
-def export_encoder(model: EncoderClassifier, path: Path, quantize: bool = False) -> Path:
-    """Write ``model`` (merged weights) as ONNX with dynamic batch and sequence axes; int8 if ``quantize``.
+def _batch_arrays(encodings: list) -> tuple[np.ndarray, np.ndarray]:
+    """``input_ids`` and ``attention_mask`` of tokenized texts, padded to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
+
+
+def _quantize_static(fp32: Path, path: Path, calibration: Path, texts: list[str] | None = None) -> None:
+    """Static int8 with the activation ranges in ``calibration`` (measured on ``texts`` first when given)."""
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantType, quantize_static
+    from tokenizers import Tokenizer
+
+    reader = None
+    if texts is not None:
+        tokenizer = Tokenizer.from_file(str(Path(minilm_path()) / "tokenizer.json"))
+        tokenizer.enable_truncation(128)
+        tokenizer.no_padding()
+        encodings = tokenizer.encode_batch(texts)
+        batches = [_batch_arrays(encodings[i : i + 32]) for i in range(0, len(encodings), 32)]
+
+        class Batches(CalibrationDataReader):
+            def __init__(self) -> None:
+                self.items = iter({"input_ids": ids, "attention_mask": mask} for ids, mask in batches)
+
+            def get_next(self):
+                return next(self.items, None)
+
+        reader = Batches()
+    elif not calibration.exists():
+        raise FileNotFoundError(f"no activation ranges at {calibration} (python -m emotion train <encoder>)")
+    quantize_static(
+        str(fp32),
+        str(path),
+        reader,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+        calibration_cache_path=calibration,
+        **STATIC_OPTIONS,
+    )
+
+
+def export_encoder(
+    model: EncoderClassifier, path: Path, quantization: str = "fp32", calibration: Path | None = None
+) -> Path:
+    """Write ``model`` (merged weights) as ONNX with dynamic batch and sequence axes.
 
     The graph is :class:`~emotion.exporters.bert_graph.ClsOnlyBert`: the same logits with less work.
+
+    Args:
+        model: The encoder.
+        path: Output file.
+        quantization: One of :data:`QUANTIZATIONS`.
+        calibration: Activation ranges for ``int8-static`` (``calibration.json`` of the artifact).
     """
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"quantization must be one of {', '.join(QUANTIZATIONS)}")
+    quantize = quantization != "fp32"
     import torch
 
     from emotion.exporters.bert_graph import ClsOnlyBert
@@ -51,10 +123,13 @@ def export_encoder(model: EncoderClassifier, path: Path, quantize: bool = False)
                 "logits": {0: "batch"},
             },
         )
-    if quantize:
+    if quantization == "int8-dynamic":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
+    elif quantization == "int8-static":
+        _quantize_static(fp32, path, calibration or Path("missing"))
+    if quantize:
         fp32.unlink()
     return path
 
@@ -92,24 +167,42 @@ class OnnxEncoderClassifier(Classifier):
         self.onnx_path = onnx_path
 
     @classmethod
-    def from_artifact(cls, folder: Path | None = None, int8: bool | None = None) -> OnnxEncoderClassifier:
+    def from_artifact(cls, folder: Path | None = None, quantization: str | None = None) -> OnnxEncoderClassifier:
         """Export the committed encoder into the cache on first use, then load it.
 
         Args:
             folder: The encoder artifact (default ``data/encoder``).
-            int8: Force int8 or fp32; by default int8 only if the card records it as accepted.
+            quantization: One of :data:`QUANTIZATIONS`; by default what the card's ``onnx.served`` says.
         """
         folder = folder or artifact_dir(cls.name)
         card = read_card(folder)
-        if int8 is None:
-            int8 = bool(card.get("onnx", {}).get("int8_accepted", False))
+        quantization = quantization or card.get("onnx", {}).get("served", "fp32")
         digest = card["files"]["adapter_model.safetensors"]["sha256"][:16]
-        path = cache_dir() / "onnx" / f"encoder-{digest}-{GRAPH}-{'int8' if int8 else 'fp32'}.onnx"
+        tag = {"fp32": "fp32", "int8-dynamic": "int8"}.get(quantization, "")
+        if quantization == "int8-static":
+            tag = f"int8s-{card['files'][CALIBRATION_FILE]['sha256'][:8]}"
+        path = cache_dir() / "onnx" / f"encoder-{digest}-{GRAPH}-{tag}.onnx"
         if not path.exists():
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
-            export_encoder(cls.torch_class.load(folder), tmp, quantize=int8)
+            export_encoder(cls.torch_class.load(folder), tmp, quantization, folder / CALIBRATION_FILE)
             tmp.replace(path)
         return cls(path, max_length=card.get("params", {}).get("max_length", 128))
+
+    @classmethod
+    def calibrate(cls, texts: list[str], folder: Path | None = None) -> Path:
+        """Measure the activation ranges of the committed encoder on ``texts``; writes ``calibration.json``.
+
+        Only the ranges (two numbers per quantised tensor) are written, never the texts.
+        """
+        import tempfile
+
+        folder = folder or artifact_dir(cls.name)
+        calibration = folder / CALIBRATION_FILE
+        calibration.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = export_encoder(cls.torch_class.load(folder), Path(tmp) / "fp32.onnx")
+            _quantize_static(fp32, Path(tmp) / "static.onnx", calibration, texts)
+        return calibration
 
     @classmethod
     def load(cls) -> OnnxEncoderClassifier:
@@ -122,12 +215,7 @@ class OnnxEncoderClassifier(Classifier):
         return cls.torch_class.artifact_status()
 
     def _batch(self, encodings: list) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        ids, mask = _batch_arrays(encodings)
         logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
