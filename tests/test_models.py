@@ -122,3 +122,21 @@ def test_ensemble_next_to_its_members_reuses_their_answers(sample):
     out = label_frame(frame, "text", models)
     assert [c for c in out.columns if c.endswith("_label")] == ["ensemble_label", "a_label", "b_label"]
     assert out.ensemble_label.tolist() == ensemble.predict(texts)
+
+
+@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "tfidf", "seq2seq", "ensemble"])
+def test_served_models_answer_a_text_the_same_whatever_its_batch(name, sample):
+    """Alone, in a batch, shuffled, and padded next to long texts: same label and confidence to 4 decimals."""
+    from emotion import registry
+
+    model = registry.load(name)
+    texts = sample[0]
+    long = [" ".join(["My whole week went wrong from the start and nobody would listen to me."] * 8)] * 3
+    alone = np.stack([model.predict_proba([text])[0] for text in texts])
+    together = model.predict_proba(texts)
+    order = np.random.default_rng(0).permutation(len(texts))
+    shuffled = model.predict_proba([texts[i] for i in order])[np.argsort(order)]
+    padded = model.predict_proba([*long, *texts])[len(long) :]
+    for other in (together, shuffled, padded):
+        assert (other.argmax(axis=1) == alone.argmax(axis=1)).all()
+        assert np.abs(other - alone).max() < 5e-5
