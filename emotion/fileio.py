@@ -138,7 +138,7 @@ def label_file(
         state = {"fingerprint": fingerprint, "rows": start + len(part), "bytes": partial.stat().st_size}
         state_file.write_text(json.dumps(state))
 
-    run = LabellingRun(remaining(), text_column, models, done_rows, on_chunk=keep, batch_size=batch_size)
+    run = LabellingRun(remaining(), text_column, models, done_rows, on_chunk=keep, batch_size=batch_size, keep=False)
     rows = _follow(run.start(), count_rows(source), done_rows)
     if not partial.exists():
         raise DataError(f"{source.name}: no data rows")

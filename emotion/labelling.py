@@ -165,6 +165,8 @@ class LabellingRun:
         start: Row number of the first chunk's first row (rows before it were labelled by an earlier run).
         on_chunk: Called with ``(first row, labelled chunk)`` as each chunk finishes.
         batch_size: Texts per forward pass (default: each model's own).
+        keep: Keep finished chunks for :meth:`take` (off when ``on_chunk`` writes them away, so a streamed
+            file is never held in memory).
     """
 
     def __init__(
@@ -175,9 +177,10 @@ class LabellingRun:
         start: int = 0,
         on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
         batch_size: int | None = None,
+        keep: bool = True,
     ) -> None:
         self.chunks, self.text_column, self.models = chunks, text_column, dict(models)
-        self.on_chunk, self.batch_size = on_chunk, batch_size
+        self.on_chunk, self.batch_size, self.keep = on_chunk, batch_size, keep
         self.start_row = start
         self.rows_done: float = start
         self.error: BaseException | None = None
@@ -222,7 +225,8 @@ class LabellingRun:
                 if self.on_chunk is not None:
                     self.on_chunk(begin, part)
                 begin += len(part)
-                self._parts.put(part)
+                if self.keep:
+                    self._parts.put(part)
                 self.rows_done = begin
         except _Stopped:
             pass
