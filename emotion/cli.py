@@ -117,10 +117,7 @@ def _label(args) -> None:
         return
     from emotion.fileio import label_file
 
-    models = {
-        n: registry.load(n, concurrency=args.llm_concurrency) if n.startswith(registry.LLM_PREFIX) else registry.load(n)
-        for n in names
-    }
+    models = {n: registry.load(n, concurrency=args.llm_concurrency) for n in names}  # options reach llm: models only
     rows = label_file(
         Path(args.input),
         Path(args.output),

@@ -232,9 +232,7 @@ class LabelBatches:
         self.text_column, self.csv_output, self.batch_size = text_column, csv_output, batch_size
         self.counter = counter
         self.models = {
-            name: registry.load(name, **(llm_options or {}))
-            if name.startswith(registry.LLM_PREFIX)
-            else registry.load(name)
+            name: registry.load(name, **(llm_options or {}))  # options reach llm: models only
             for name in model_names
         }
 
@@ -590,12 +588,12 @@ def read_output(output: str | Path, keep_positions: bool = False) -> pd.DataFram
     if marker["format"] == "csv":
         import pyarrow.csv as pacsv
 
-        names = None
+        names: list[str] = []
         files = [i.path for i in filesystem.get_file_info(fs.FileSelector(path)) if i.path.endswith(".csv")]
         if files:
             with filesystem.open_input_file(files[0]) as handle:
-                names = pd.read_csv(handle, nrows=0).columns
-        strings = {n: "string" for n in names if n not in (*POSITION_COLUMNS,)} if names is not None else {}
+                names = list(pd.read_csv(handle, nrows=0).columns)
+        strings = {n: "string" for n in names if n not in POSITION_COLUMNS}  # input cells stay strings
         options["format"] = pads.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types=strings))
     frame = pads.dataset(path, filesystem=filesystem, exclude_invalid_files=True, **options).to_table().to_pandas()
     frame = frame.sort_values(list(POSITION_COLUMNS), kind="stable").reset_index(drop=True)
