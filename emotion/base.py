@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from emotion.calibration import apply_temperature
 from emotion.data import check_text, prepare_text
 from emotion.labels import LABELS
 
@@ -52,10 +53,16 @@ class Predictions:
     errors: list[str | None] = field(default_factory=list)
     one_hot: bool = False
     """True when the probabilities are a single answer, not a distribution (LLMs without logprobs)."""
+    raw: np.ndarray | None = None
+    """The model's probabilities before calibration (the same as ``proba`` for uncalibrated models)."""
+    answered_by: list[str] | None = None
+    """Which model gave each row's answer (cascades); ``None`` when it is always this one."""
 
     def __post_init__(self) -> None:
         if not self.errors:
             self.errors = [None] * len(self.proba)
+        if self.raw is None:
+            self.raw = self.proba
 
     @property
     def labels(self) -> list[str | None]:
@@ -84,6 +91,9 @@ class Classifier(ABC):
     classes_: tuple[str, ...] = LABELS
     members: Sequence[Classifier] = ()
     """Classifiers whose answers this one combines (an ensemble); empty for the others."""
+    temperature: float = 1.0
+    """Served probabilities are ``softmax(log p / temperature)`` of the raw ones (see :mod:`emotion.calibration`);
+    the registry sets it from the ``calibration`` entry of the model's card."""
 
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
@@ -117,12 +127,19 @@ class Classifier(ABC):
         result = self._classify(unique, batch_size or self.default_batch_size, progress)
         index = {text: i for i, text in enumerate(unique)}
         rows = [index[text] for text in cleaned]
-        return Predictions(result.proba[rows], [result.errors[r] for r in rows], result.one_hot)
+        raw = result.proba[rows]
+        return Predictions(
+            apply_temperature(raw, self.temperature) if not result.one_hot else raw,
+            [result.errors[r] for r in rows],
+            result.one_hot,
+            raw=raw,
+            answered_by=[result.answered_by[r] for r in rows] if result.answered_by else None,
+        )
 
     def predict_proba(
         self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None
     ) -> np.ndarray:
-        """``(n, 7)`` probabilities in :data:`LABELS` order."""
+        """``(n, 7)`` calibrated probabilities in :data:`LABELS` order."""
         return self.classify(texts, batch_size, progress).proba
 
     def predict(

@@ -18,9 +18,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
     train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
 
+    calibrate = sub.add_parser("calibrate", help="fit each local model's confidence temperature on dev; record it")
+    calibrate.add_argument("models", nargs="*", help="local models (default: every ready one)")
+
     classify = sub.add_parser("classify", help="classify one text, print JSON")
     classify.add_argument("text")
     classify.add_argument("--model", action="append", help="model name (repeatable; default: encoder-fast)")
+    _cascade_options(classify)
 
     label = sub.add_parser("label", help="label a CSV/XLSX/Parquet file (or, with --engine ray, many)")
     label.add_argument("input", help="a file; with --engine ray also a directory, a glob or a URI such as s3://…")
@@ -36,10 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     label.add_argument("--ray-address", help="ray engine: an existing cluster (default: start a local Ray)")
     label.add_argument("--workers", type=int, help="ray engine: actors, each with its own models")
     label.add_argument("--output-format", choices=["parquet", "csv"], default="parquet", help="ray engine")
+    _cascade_options(label)
 
-    evaluate = sub.add_parser("evaluate", help="score models on a labelled CSV (default: ISEAR dev)")
-    evaluate.add_argument("--data", type=Path)
-    evaluate.add_argument("--model", action="append")
+    evaluate = sub.add_parser("evaluate", help="score models on a labelled file (default: ISEAR dev)")
+    evaluate.add_argument("--data", type=Path, help="CSV/TSV/XLSX/Parquet/JSON Lines with texts and gold labels")
+    evaluate.add_argument("--text-column", help="default: 'text', else the column with the longest texts")
+    evaluate.add_argument("--label-column", help="default: 'label', else the column naming emotions most often")
+    evaluate.add_argument("--id-column", help="default: 'id' when present (joins prediction files)")
+    evaluate.add_argument(
+        "--predictions",
+        type=Path,
+        action="append",
+        help="file of labels by other systems (an id column, or the data's rows in order; one column per "
+        "system), repeatable; default: llm_zero_shot.csv beside an ISEAR split",
+    )
+    evaluate.add_argument("--model", action="append", help="model, or cascade:<first>+<model or prediction set>")
+    _cascade_options(evaluate, "on this labelled file")
     evaluate.add_argument("--output", type=Path, required=True)
     evaluate.add_argument("--limit", type=int)
     evaluate.add_argument("--prompt-mode", choices=["zero_shot", "few_shot"], default="zero_shot")
@@ -57,6 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="throughput, memory and latency of the local models")
     bench.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
     return parser
+
+
+def _cascade_options(parser: argparse.ArgumentParser, where: str = "on ISEAR dev") -> None:
+    parser.add_argument("--threshold", type=float, help="cascades: confidence below which a row goes to the fallback")
+    parser.add_argument(
+        "--fallback-share",
+        type=float,
+        help=f"cascades: the threshold sending this share of rows {where} to the fallback (default 0.4 of dev)",
+    )
+
+
+def _options(args) -> dict:
+    """Cascade and LLM options for ``registry.load`` (each model takes the ones that concern it)."""
+    return {"threshold": args.threshold, "fallback_share": args.fallback_share}
 
 
 def _train(args) -> dict:
@@ -82,12 +112,14 @@ def _classify(args) -> list[dict]:
     names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
     out = []
     for name in names:
-        result = registry.load(name).classify([args.text])
+        result = registry.load(name, **_options(args)).classify([args.text])
         row = {
             "model": name,
             "label": result.labels[0],
             "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)},
         }
+        if result.answered_by:
+            row["answered_by"] = result.answered_by[0]
         if result.errors[0]:
             row["error"] = result.errors[0]
         out.append(row)
@@ -112,12 +144,13 @@ def _label(args) -> None:
             batch_rows=args.chunk_rows or 4096,
             llm_concurrency=args.llm_concurrency,
             batch_size=args.batch_size,
+            **_options(args),
         )
         print(summary_json(summary))
         return
     from emotion.fileio import label_file
 
-    models = {n: registry.load(n, concurrency=args.llm_concurrency) for n in names}  # options reach llm: models only
+    models = {n: registry.load(n, concurrency=args.llm_concurrency, **_options(args)) for n in names}
     rows = label_file(
         Path(args.input),
         Path(args.output),
@@ -136,13 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from emotion.artifacts import ArtifactError
     from emotion.base import InputError
-    from emotion.data import DataError
     from emotion.registry import UnknownModelError
 
     try:
         if args.command == "train":
             card = _train(args)
             print(json.dumps(card.get("dev_metrics", card), indent=2))
+        elif args.command == "calibrate":
+            from emotion.train import calibrate
+
+            calibrate(args.models or None)
         elif args.command == "classify":
             print(json.dumps(_classify(args), indent=2))
         elif args.command == "label":
@@ -157,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
                 args.data,
                 args.limit,
                 merge=args.merge,
+                text_column=args.text_column,
+                label_column=args.label_column,
+                id_column=args.id_column,
+                predictions=args.predictions,
+                **_options(args),
                 prompt_mode=args.prompt_mode,
                 concurrency=args.concurrency,
             )
@@ -173,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             from emotion.bench import run_benchmark
 
             run_benchmark(args.output)
-    except (DataError, InputError, UnknownModelError, ArtifactError, FileNotFoundError, KeyError) as error:
+    except (ValueError, InputError, UnknownModelError, ArtifactError, FileNotFoundError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,6 +71,112 @@ def load_labelled(path: str | Path, text_column: str = "text", label_column: str
             "placeholder": placeholder.to_numpy(),
         }
     )
+
+
+def _as_label(value: object) -> str | None:
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    return text if text in LABELS else to_label(value)
+
+
+def guess_label_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str:
+    """The column whose cells most often name one of the seven emotions (``label`` when it exists)."""
+    if "label" in frame.columns and "label" not in exclude:
+        return "label"
+    shares = {
+        column: sum(_as_label(v) is not None for v in frame[column].head(500)) / max(1, min(len(frame), 500))
+        for column in frame.columns
+        if column not in exclude
+    }
+    best = max(shares, key=shares.get, default=None)
+    if best is None or shares[best] == 0:
+        raise DataError("no label column found: no column names one of the seven emotions")
+    return best
+
+
+@dataclass
+class LabelledData:
+    """A labelled table ready to score: the usable rows, and the excluded ones with their reasons.
+
+    Attributes:
+        rows: ``id, label, text, placeholder, row`` for the rows that are scored, in file order (``row``:
+            the spreadsheet row number, the header being row 1).
+        excluded: ``row, id, reason, value`` for every row left out (empty text, a label naming no emotion).
+        has_ids: Whether the file has an id column (otherwise ``id`` is the row position, from 0).
+        text_column, label_column, id_column: The columns used.
+    """
+
+    rows: pd.DataFrame
+    excluded: pd.DataFrame
+    has_ids: bool
+    text_column: str
+    label_column: str
+    id_column: str | None
+
+    def summary(self) -> str:
+        """E.g. ``"760 rows scored; 6 excluded: 4 label not an emotion (rows 3, 9, …), 2 empty text (…)"``."""
+        line = f"{len(self.rows):,} rows scored"
+        if len(self.excluded):
+            groups = self.excluded.groupby("reason", sort=False)["row"]
+            parts = [
+                f"{len(rows)} {reason} (row{'s' * (len(rows) > 1)} {', '.join(map(str, rows.head(10)))}"
+                + (", …" if len(rows) > 10 else "")
+                + ")"
+                for reason, rows in groups
+            ]
+            line += f"; {len(self.excluded):,} excluded: " + "; ".join(parts)
+        return line
+
+
+def labelled_data(
+    frame: pd.DataFrame,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    id_column: str | None = None,
+    source: str = "file",
+) -> LabelledData:
+    """Pick the columns (guessed when not given), map labels tolerantly, set aside rows that cannot be scored.
+
+    Raises:
+        DataError: a named column is missing; no label maps to an emotion; fewer than two emotions remain.
+    """
+    id_column = id_column or ("id" if "id" in frame.columns else None)
+    text_column = text_column or ("text" if "text" in frame.columns else guess_text_column(frame))
+    label_column = label_column or guess_label_column(frame, exclude=(text_column, id_column or ""))
+    for column in (text_column, label_column, id_column):
+        if column is not None and column not in frame.columns:
+            raise DataError(f"{source}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    if label_column == text_column:
+        raise DataError(f"{source}: the text and the label column are the same ({text_column!r})")
+    labels = [_as_label(v) for v in frame[label_column]]
+    problems = [check_text(v) for v in frame[text_column]]
+    reasons = [
+        problem or ("label not an emotion" if label is None else None)
+        for problem, label in zip(problems, labels, strict=True)
+    ]
+    ids = frame[id_column].astype(str).str.strip() if id_column else pd.Series(range(len(frame)))
+    placeholder = (
+        frame["placeholder"].astype(str).str.lower().eq("true")
+        if "placeholder" in frame.columns
+        else pd.Series(False, index=frame.index)
+    )
+    table = pd.DataFrame(
+        {
+            "id": ids.to_numpy(),
+            "label": labels,
+            "text": frame[text_column].to_numpy(),
+            "placeholder": placeholder.to_numpy(),
+            "row": range(2, len(frame) + 2),
+            "reason": reasons,
+            "value": frame[label_column].to_numpy(),
+        }
+    )
+    kept = table[table["reason"].isna()].drop(columns=["reason", "value"]).reset_index(drop=True)
+    excluded = table[table["reason"].notna()][["row", "id", "reason", "value"]].reset_index(drop=True)
+    if kept.empty:
+        raise DataError(f"{source}: no row has both a text and a label naming one of the seven emotions")
+    if kept["label"].nunique() < 2:
+        raise DataError(f"{source}: every scored row is {kept['label'].iloc[0]!r}: scores need at least two emotions")
+    return LabelledData(kept, excluded, id_column is not None, text_column, label_column, id_column)
 
 
 def file_sha256(path: str | Path) -> str:

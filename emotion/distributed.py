@@ -334,6 +334,8 @@ def label_with_ray(
     llm_concurrency: int = 4,
     batch_size: int | None = None,
     progress: bool = True,
+    threshold: float | None = None,
+    fallback_share: float | None = None,
 ) -> RayRunSummary:
     """Label ``source`` on Ray Data into the directory ``output``; returns what was written.
 
@@ -359,6 +361,7 @@ def label_with_ray(
             worker gets an equal share, so ``workers`` may not exceed it when an LLM is chosen.
         batch_size: Texts per forward pass (default: each model's own; 1 labels every text alone).
         progress: Show rows done, rate and ETA on stderr.
+        threshold, fallback_share: For cascades, as :func:`emotion.registry.load` takes them.
     """
     from emotion import registry
 
@@ -415,7 +418,11 @@ def label_with_ray(
             output_format=output_format,
             batch_rows=batch_rows,
             batch_size=batch_size,
-            llm_options={"concurrency": max(1, llm_concurrency // workers)},
+            llm_options={
+                "concurrency": max(1, llm_concurrency // workers),
+                "threshold": threshold,
+                "fallback_share": fallback_share,
+            },
         )
         began = time.time()
         rows = _run_pipeline(ray, plan, progress)

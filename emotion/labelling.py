@@ -14,6 +14,7 @@ import pandas as pd
 from emotion.base import Classifier, Predictions, Progress, members_first
 from emotion.data import check_text
 from emotion.labels import LABELS
+from emotion.models.cascade import CascadeName
 
 
 def label_column(name: str) -> str:
@@ -26,6 +27,16 @@ def confidence_column(name: str) -> str:
     return f"{name}_confidence"
 
 
+def answered_by_column(name: str) -> str | None:
+    """Output column naming, per row, the model that answered for a cascade; ``None`` for other models."""
+    return f"{name}_answered_by" if CascadeName.parse(name) else None
+
+
+def proba_column(name: str, raw: bool = False) -> str:
+    """In-memory column holding a model's seven probabilities per row (calibrated, or ``raw``)."""
+    return f"{name}_{'raw_' if raw else ''}proba"
+
+
 def label_frame(
     frame: pd.DataFrame,
     text_column: str,
@@ -33,6 +44,7 @@ def label_frame(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int | None = None,
+    probabilities: bool = False,
 ) -> pd.DataFrame:
     """Label every row of ``frame``; returns a copy with the new columns and a ``status`` column.
 
@@ -47,6 +59,8 @@ def label_frame(
         should_stop: Polled between models; when it returns True the remaining models are skipped
             and their columns left empty (the rows stay).
         batch_size: Texts per forward pass (default: each model's own).
+        probabilities: Also keep each model's probabilities, calibrated and raw, as arrays in the columns
+            :func:`proba_column` (for evaluations; never written to files).
     """
     if text_column not in frame.columns:
         raise KeyError(f"no column {text_column!r}")
@@ -58,6 +72,7 @@ def label_frame(
     total = len(texts) * len(models)
     done: dict[Classifier, Predictions] = {}
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    extra: dict[str, np.ndarray] = {}
     # Ensembles last: one whose members are also chosen averages their answers instead of running them again.
     for m, name in enumerate(members_first(models)):
         model = models[name]
@@ -73,6 +88,11 @@ def label_frame(
             done[model] = result
             labels[valid] = result.labels
             confidence[valid] = result.confidence
+            if answered_by_column(name):
+                extra[answered_by_column(name)] = _spread(len(frame), valid, result.answered_by)
+            if probabilities:
+                extra[proba_column(name)] = _spread(len(frame), valid, list(result.proba))
+                extra[proba_column(name, raw=True)] = _spread(len(frame), valid, list(result.raw))
             for row, error in zip(valid, result.errors, strict=True):
                 if error:
                     status[row] = f"{name}: {error}" if status[row] == "ok" else f"{status[row]}; {name}: {error}"
@@ -81,7 +101,21 @@ def label_frame(
         labels, confidence = columns[name]
         out[label_column(name)] = labels
         out[confidence_column(name)] = np.round(confidence, 4)
+        kept = [answered_by_column(name)] + (
+            [proba_column(name), proba_column(name, raw=True)] if probabilities else []
+        )
+        for column in filter(None, kept):
+            out[column] = extra.get(column, np.full(len(frame), None, dtype=object))
     out["status"] = status
+    return out
+
+
+def _spread(rows: int, valid: list[int], values: list | None) -> np.ndarray:
+    """``values`` placed at the ``valid`` positions of an object array of ``rows`` (``None`` elsewhere)."""
+    out = np.full(rows, None, dtype=object)
+    if values is not None:
+        for row, value in zip(valid, values, strict=True):
+            out[row] = value
     return out
 
 
@@ -117,19 +151,27 @@ def label_table(
     progress: Progress | None = None,
     threshold: float = 0.5,
     batch_size: int | None = None,
+    probabilities: bool = False,
 ) -> pd.DataFrame:
     """What every labelling engine writes for a table: the input columns, then :func:`result_columns`.
 
     Each row depends only on its own text, so chunks labelled apart (a resumed run, a Ray worker) and
-    joined give the same table as one call over all rows.
+    joined give the same table as one call over all rows. ``probabilities``: see :func:`label_frame`.
     """
-    labelled = label_frame(frame, text_column, models, progress=progress, batch_size=batch_size)
+    labelled = label_frame(
+        frame, text_column, models, progress=progress, batch_size=batch_size, probabilities=probabilities
+    )
     return add_consensus(labelled, list(models), threshold)
 
 
 def result_columns(names: list[str]) -> list[str]:
     """The columns labelling adds after the input's, in order."""
-    per_model = [column for name in names for column in (label_column(name), confidence_column(name))]
+    per_model = [
+        column
+        for name in names
+        for column in (label_column(name), confidence_column(name), answered_by_column(name))
+        if column
+    ]
     return [*per_model, "status", "consensus_label", "agreement", "disagreement", "low_confidence"]
 
 
@@ -167,6 +209,7 @@ class LabellingRun:
         batch_size: Texts per forward pass (default: each model's own).
         keep: Keep finished chunks for :meth:`take` (off when ``on_chunk`` writes them away, so a streamed
             file is never held in memory).
+        probabilities: Keep each model's probabilities in the chunks (an evaluation; see :func:`label_frame`).
     """
 
     def __init__(
@@ -178,9 +221,11 @@ class LabellingRun:
         on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
         batch_size: int | None = None,
         keep: bool = True,
+        probabilities: bool = False,
     ) -> None:
         self.chunks, self.text_column, self.models = chunks, text_column, dict(models)
         self.on_chunk, self.batch_size, self.keep = on_chunk, batch_size, keep
+        self.probabilities = probabilities
         self.start_row = start
         self.rows_done: float = start
         self.error: BaseException | None = None
@@ -198,11 +243,12 @@ class LabellingRun:
         chunk_rows: int = 2048,
         on_chunk: Callable[[int, pd.DataFrame], None] | None = None,
         batch_size: int | None = None,
+        probabilities: bool = False,
     ) -> LabellingRun:
         """A run over a table in memory from row ``start``, ``chunk_rows`` rows per chunk (index kept)."""
         step = max(1, chunk_rows)
         chunks = (frame.iloc[begin : begin + step] for begin in range(start, len(frame), step))
-        return cls(chunks, text_column, models, start, on_chunk, batch_size)
+        return cls(chunks, text_column, models, start, on_chunk, batch_size, probabilities=probabilities)
 
     def start(self) -> LabellingRun:
         """Start the background thread; returns ``self``."""
@@ -221,7 +267,14 @@ class LabellingRun:
                         raise _Stopped
                     self.rows_done = begin + rows * done / max(total, 1)
 
-                part = label_table(chunk, self.text_column, self.models, progress=progress, batch_size=self.batch_size)
+                part = label_table(
+                    chunk,
+                    self.text_column,
+                    self.models,
+                    progress=progress,
+                    batch_size=self.batch_size,
+                    probabilities=self.probabilities,
+                )
                 if self.on_chunk is not None:
                     self.on_chunk(begin, part)
                 begin += len(part)
@@ -257,6 +310,8 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
     for name in names:
         rest[label_column(name)] = None
         rest[confidence_column(name)] = np.nan
+        if answered_by_column(name):
+            rest[answered_by_column(name)] = None
     rest["status"] = "not run (stopped)"
     result = pd.concat([*parts, rest]) if parts else rest
     return add_consensus(result, names, threshold)
@@ -319,8 +374,17 @@ class BulkJob:
         """Rows in finished chunks."""
         return sum(len(p) for p in self.parts)
 
-    def start(self, models: Mapping[str, Classifier], store=None, chunk_rows: int | None = None) -> LabellingRun:
-        """Label the rows not done yet in a background thread; each finished chunk is stored at once."""
+    def start(
+        self,
+        models: Mapping[str, Classifier],
+        store=None,
+        chunk_rows: int | None = None,
+        probabilities: bool = False,
+    ) -> LabellingRun:
+        """Label the rows not done yet in a background thread; each finished chunk is stored at once.
+
+        ``probabilities`` keeps each model's probabilities in the chunks (an evaluation; not with a store).
+        """
         if self.run is not None:  # a stopped run may still be finishing a batch (an LLM request)
             self.run.stop()
             self.run.wait(60)
@@ -338,6 +402,7 @@ class BulkJob:
             self.rows_done,
             chunk_rows or chunk_rows_for(models),
             on_chunk=keep,
+            probabilities=probabilities,
         ).start()
         self.status, self.error = JobStatus.RUNNING, None
         return self.run

@@ -6,8 +6,11 @@ import functools
 from dataclasses import dataclass
 
 from emotion import config
+from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Status
+from emotion.calibration import CARD_ENTRY, DEFAULT_FALLBACK_SHARE, Calibration, check_share
 from emotion.llm.presets import load_presets
+from emotion.models.cascade import CascadeClassifier, CascadeName
 
 ENCODER_RUNTIMES = {
     "onnx": {
@@ -65,15 +68,61 @@ def model_names(include_llms: bool = True) -> list[str]:
 
 
 def check_name(name: str) -> str:
-    """Return ``name`` if the registry offers it, else raise :class:`UnknownModelError` listing the choices."""
+    """Return ``name`` if the registry offers it, else raise :class:`UnknownModelError` listing the choices.
+
+    Besides :func:`model_names`, any ``cascade:<first>+<fallback>`` of a local ``first`` and another model.
+    """
+    try:
+        cascade = CascadeName.parse(name)
+    except ValueError as error:
+        raise UnknownModelError(str(error)) from None
+    if cascade is not None:
+        if cascade.first not in LOCAL_MODELS:
+            raise UnknownModelError(
+                f"{name}: the first model of a cascade must be a local model ({', '.join(LOCAL_MODELS)})"
+            )
+        if cascade.fallback not in model_names():
+            raise UnknownModelError(
+                f"{name}: unknown fallback {cascade.fallback!r}; choose from: {', '.join(model_names())}"
+            )
+        return name
     if name not in model_names():
         raise UnknownModelError(f"unknown model {name!r}; choose from: {', '.join(model_names())}")
     return name
 
 
+def calibration(name: str) -> Calibration | None:
+    """The ``confidence_calibration`` entry of a local model's card (``python -m emotion calibrate``), if it has one."""
+    folder = artifact_dir(name)
+    if name not in LOCAL_MODELS or not (folder / "card.json").exists():
+        return None
+    entry = read_card(folder, verify=False).get(CARD_ENTRY)
+    return Calibration.from_dict(entry) if entry else None
+
+
+def cascade_threshold(first: str, threshold: float | None = None, fallback_share: float | None = None) -> float:
+    """A cascade's threshold: ``threshold`` if given, else the one sending ``fallback_share`` (default 40%)
+    of dev rows to the fallback, read from ``first``'s calibration."""
+    if threshold is not None and fallback_share is not None:
+        raise ValueError("give a threshold or a fallback share, not both")
+    if threshold is not None:
+        return check_share(threshold, "threshold")
+    fitted = calibration(first)
+    if fitted is None:
+        raise ValueError(f"{first} has no calibration on its card: run `python -m emotion calibrate {first}`")
+    return fitted.threshold_for_share(DEFAULT_FALLBACK_SHARE if fallback_share is None else fallback_share)
+
+
 def info(name: str, api_key: str | None = None, probe: bool = True) -> ModelInfo:
     """Name, family, description and readiness of a model (LLM servers are probed unless ``probe=False``)."""
     check_name(name)
+    cascade = CascadeName.parse(name)
+    if cascade is not None:
+        parts = [info(part, api_key, probe) for part in (cascade.first, cascade.fallback)]
+        problems = [f"{part.name}: {part.status.reason}" for part in parts if not part.status.ready]
+        description = f"{cascade.first}, its least confident rows sent to {cascade.fallback}"
+        status = Status(not problems, "; ".join(problems))
+        return ModelInfo(name, "cascade", description, status, local=all(part.local for part in parts))
     if name.startswith(LLM_PREFIX):
         from emotion.llm.classifier import LLMClassifier
 
@@ -95,19 +144,36 @@ def _load_local(name: str) -> Classifier:
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
     if name == "ensemble":
-        return cls.load({member: _load_local(member) for member in cls.member_names()})
-    return cls.load()
+        model = cls.load({member: _load_local(member) for member in cls.member_names()})
+    else:
+        model = cls.load()
+    fitted = calibration(name)
+    model.temperature = fitted.temperature if fitted else 1.0
+    return model
 
 
-def load(name: str, api_key: str | None = None, **llm_options) -> Classifier:
+def load(
+    name: str,
+    api_key: str | None = None,
+    threshold: float | None = None,
+    fallback_share: float | None = None,
+    **llm_options,
+) -> Classifier:
     """Load a model by name. Local models are loaded once per process and shared.
 
     Args:
-        name: A name from :func:`model_names`.
+        name: A name from :func:`model_names`, or ``cascade:<first>+<fallback>``.
         api_key: For LLM endpoints that need one; never stored beyond the returned object.
+        threshold: Cascades: confidence below which a row goes to the fallback.
+        fallback_share: Cascades: instead of ``threshold``, the share of dev rows to send (default 0.4).
         **llm_options: Passed to :class:`emotion.llm.classifier.LLMClassifier` (prompt mode, concurrency...).
     """
     check_name(name)
+    cascade = CascadeName.parse(name)
+    if cascade is not None:
+        cut = cascade_threshold(cascade.first, threshold, fallback_share)
+        fallback = load(cascade.fallback, api_key=api_key, **llm_options)
+        return CascadeClassifier(_load_local(cascade.first), fallback, cut, name)
     if name.startswith(LLM_PREFIX):
         from emotion.llm.classifier import LLMClassifier
 

@@ -70,7 +70,7 @@ def _train_torch(model, name: str, args, recipe: str, teacher: str | None = None
     train, dev = load_isear("train"), load_isear("dev")
     teacher_proba = None
     if teacher:
-        teacher_proba = registry.load(teacher).predict_proba(list(train.text))
+        teacher_proba = registry.load(teacher).classify(list(train.text)).raw
         info["teacher"] = teacher
     result = trainer.fit(
         model, (list(train.text), list(train.label)), (list(dev.text), list(dev.label)), args, teacher_proba
@@ -218,7 +218,7 @@ def train_ensemble(
     started = time.time()
     dev = load_isear("dev")
     loaded = {name: registry.load(name) for name in members}
-    probas = [loaded[name].predict_proba(list(dev.text)) for name in members]
+    probas = [loaded[name].classify(list(dev.text)).raw for name in members]
     gold = np.array(dev.label)
     cv = {name: round(_cv_macro_f1(weighting, probas, gold, folds, seeds), 4) for name, weighting in WEIGHTINGS.items()}
     chosen = max(cv, key=cv.get)
@@ -288,3 +288,30 @@ def check_onnx_int8(name: str = "encoder", calibration_texts: int = 512, seed: i
             "dynamic int8 measured only (its answers depend on the batch)",
         },
     )
+
+
+def calibrate(names: list[str] | None = None) -> dict[str, dict]:
+    """Fit each local model's temperature on dev and record it on its card (``confidence_calibration``).
+
+    The probabilities fitted are the raw ones (an ensemble's are its members' raw probabilities averaged).
+    The card keeps the temperature, the dev ECE and Brier score before and after (after: cross-validated,
+    see :func:`emotion.calibration.cross_validated`) and the confidence thresholds by share of dev rows.
+
+    Args:
+        names: Local models (default: every ready one).
+    """
+    from emotion import registry
+    from emotion.artifacts import update_card
+    from emotion.calibration import CARD_ENTRY, Calibration
+
+    dev = load_isear("dev")
+    out = {}
+    for name in names or registry.local_ready():
+        if name not in registry.LOCAL_MODELS:
+            raise KeyError(f"only local models are calibrated, not {name!r}")
+        raw = registry.load(name).classify(list(dev.text)).raw
+        fitted = Calibration.fit(raw, list(dev.label))
+        update_card(artifact_dir(name), **{CARD_ENTRY: fitted.to_dict()})
+        out[name] = {k: v for k, v in fitted.to_dict().items() if k != "share_thresholds"}
+        print(f"{name}: {out[name]}", flush=True)
+    return out

@@ -11,6 +11,7 @@ from scipy.optimize import minimize
 
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.calibration import apply_temperature
 from emotion.labels import LABEL_INDEX
 
 WEIGHTS_FILE = "weights.json"
@@ -30,7 +31,7 @@ def fit_weights(probas: Sequence[np.ndarray], gold: Sequence[str]) -> np.ndarray
 
 
 class EnsembleClassifier(Classifier):
-    """``sum_i w_i * p_i`` over member classifiers.
+    """``sum_i w_i * p_i`` over member classifiers' raw (uncalibrated) probabilities.
 
     Args:
         members: The classifiers to average.
@@ -51,7 +52,7 @@ class EnsembleClassifier(Classifier):
         mixed = np.zeros((len(texts), 7))
         for m, (member, weight) in enumerate(zip(self.members, self.weights, strict=True)):
             step = (lambda done, _n, m=m: progress(m * len(texts) + done, total)) if progress else None
-            mixed += weight * member.predict_proba(texts, batch_size=None, progress=step)
+            mixed += weight * member.classify(texts, batch_size=None, progress=step).raw
         return Predictions(mixed)
 
     def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
@@ -61,8 +62,8 @@ class EnsembleClassifier(Classifier):
         """
         if any(member not in predictions for member in self.members):
             return None
-        mixed = sum(w * predictions[m].proba for m, w in zip(self.members, self.weights, strict=True))
-        return Predictions(np.asarray(mixed))
+        mixed = np.asarray(sum(w * predictions[m].raw for m, w in zip(self.members, self.weights, strict=True)))
+        return Predictions(apply_temperature(mixed, self.temperature), raw=mixed)
 
     @staticmethod
     def member_names(folder: Path | None = None) -> list[str]:

@@ -1,0 +1,223 @@
+"""Calibrated confidence: temperature scaling fitted on dev, expected calibration error, Brier score.
+
+A model's served probabilities are ``softmax(log p / T)`` of its raw probabilities ``p``: one number ``T``
+per model, fitted by minimising the log-loss on ISEAR dev. It never changes a label (the order of the
+seven probabilities of a row is kept), only how sure the model says it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize_scalar
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from emotion.labels import LABEL_INDEX
+
+ECE_BINS = 15
+"""Equal-mass bins of :func:`expected_calibration_error`."""
+
+CARD_ENTRY = "confidence_calibration"
+"""Where a model's card keeps its :class:`Calibration`."""
+
+DEFAULT_FALLBACK_SHARE = 0.4
+"""A cascade's default threshold sends this share of dev rows to its fallback."""
+
+_TINY = 1e-12
+
+
+def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Rows of ``proba`` (each summing to 1) rescaled as ``softmax(log p / temperature)``; NaN rows stay NaN."""
+    if temperature == 1.0 or len(proba) == 0:
+        return proba
+    logits = np.log(np.clip(proba, _TINY, 1.0)) / temperature
+    logits -= np.nanmax(logits, axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def _gold_index(gold: Sequence[str]) -> np.ndarray:
+    return np.array([LABEL_INDEX[g] for g in gold])
+
+
+def log_loss(proba: np.ndarray, gold: Sequence[str]) -> float:
+    """Mean negative log-probability of the gold label."""
+    y = _gold_index(gold)
+    return float(-np.log(np.clip(proba[np.arange(len(y)), y], _TINY, 1.0)).mean())
+
+
+def fit_temperature(proba: np.ndarray, gold: Sequence[str]) -> float:
+    """The temperature in [0.05, 20] minimising the log-loss of ``apply_temperature(proba, T)`` on ``gold``."""
+    result = minimize_scalar(
+        lambda log_t: log_loss(apply_temperature(proba, float(np.exp(log_t))), gold),
+        bounds=(np.log(0.05), np.log(20.0)),
+        method="bounded",
+        options={"xatol": 1e-5},
+    )
+    return float(np.exp(result.x))
+
+
+def _bins(confidence: np.ndarray, bins: int) -> list[np.ndarray]:
+    """Row indices in ``bins`` groups of (nearly) equal size, by increasing confidence (ties in row order)."""
+    order = np.argsort(confidence, kind="stable")
+    return [part for part in np.array_split(order, min(bins, len(order))) if len(part)]
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
+    """ECE with equal-mass bins: ``sum_b |b|/n * |accuracy(b) - mean confidence(b)|``.
+
+    Args:
+        confidence: Probability of the predicted label, per row.
+        correct: Whether the predicted label is the gold one, per row.
+        bins: Number of bins; each holds ``n / bins`` rows (the first ones one more when it does not divide).
+    """
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    if len(confidence) == 0:
+        return float("nan")
+    return float(
+        sum(len(b) / len(confidence) * abs(correct[b].mean() - confidence[b].mean()) for b in _bins(confidence, bins))
+    )
+
+
+def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> pd.DataFrame:
+    """One row per equal-mass bin: ``confidence`` (mean), ``accuracy``, ``rows``: what a reliability diagram draws."""
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    parts = _bins(confidence, bins) if len(confidence) else []
+    return pd.DataFrame(
+        {
+            "confidence": [float(confidence[b].mean()) for b in parts],
+            "accuracy": [float(correct[b].mean()) for b in parts],
+            "rows": [len(b) for b in parts],
+        }
+    )
+
+
+def brier_score(proba: np.ndarray, gold: Sequence[str]) -> float:
+    """Multi-class Brier score: mean over rows of ``sum_k (p_k - [k is gold])^2`` (0 best, 2 worst)."""
+    target = np.zeros_like(proba, dtype=float)
+    target[np.arange(len(gold)), _gold_index(gold)] = 1.0
+    return float(((proba - target) ** 2).sum(axis=1).mean())
+
+
+def calibration_scores(proba: np.ndarray, gold: Sequence[str], bins: int = ECE_BINS) -> dict:
+    """``{"rows", "ece", "brier", "reliability"}`` over the rows that have probabilities (NaN rows are left out).
+
+    ``reliability`` holds :func:`reliability_table`'s columns as lists.
+    """
+    proba = np.asarray(proba, dtype=float)
+    answered = ~np.isnan(proba).any(axis=1)
+    proba, gold = proba[answered], [g for g, a in zip(gold, answered, strict=True) if a]
+    if not len(proba):
+        return {"rows": 0, "ece": None, "brier": None, "reliability": {"confidence": [], "accuracy": [], "rows": []}}
+    correct = proba.argmax(axis=1) == _gold_index(gold)
+    confidence = proba.max(axis=1)
+    table = reliability_table(confidence, correct, bins)
+    return {
+        "rows": len(proba),
+        "ece": round(expected_calibration_error(confidence, correct, bins), 4),
+        "brier": round(brier_score(proba, gold), 4),
+        "reliability": {column: [round(float(v), 4) for v in table[column]] for column in table},
+    }
+
+
+def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repeats: int = 3, seed: int = 0) -> dict:
+    """Honest figures for a temperature fitted on the same rows: repeated stratified k-fold.
+
+    For each split the temperature is fitted on the other folds and applied to the held-out one; the
+    ECE and Brier score of the out-of-fold probabilities are averaged over the repeats.
+
+    Returns:
+        ``{"ece": mean, "ece_sd": sd, "brier": mean, "temperatures": [per split]}``.
+    """
+    y = _gold_index(gold)
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    out = np.zeros((repeats, *proba.shape))
+    temperatures = []
+    for i, (fit_rows, held_rows) in enumerate(splitter.split(proba, y)):
+        t = fit_temperature(proba[fit_rows], [gold[r] for r in fit_rows])
+        temperatures.append(round(t, 4))
+        out[i // folds, held_rows] = apply_temperature(proba[held_rows], t)
+    eces = [calibration_scores(p, gold)["ece"] for p in out]
+    briers = [calibration_scores(p, gold)["brier"] for p in out]
+    return {
+        "ece": round(float(np.mean(eces)), 4),
+        "ece_sd": round(float(np.std(eces)), 4),
+        "brier": round(float(np.mean(briers)), 4),
+        "temperatures": temperatures,
+    }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a model's card says about its confidence (the :data:`CARD_ENTRY` entry).
+
+    Attributes:
+        temperature: Fitted on all of dev; served probabilities use it.
+        ece_before: Dev ECE of the raw probabilities.
+        ece_after: Dev ECE after calibration, cross-validated (temperature fitted on the other folds).
+        ece_after_sd: Its standard deviation over the repeats.
+        brier_before: Dev Brier score of the raw probabilities.
+        brier_after: Cross-validated dev Brier score after calibration.
+        share_thresholds: ``share_thresholds[k]``: the calibrated confidence below which ``k``% of dev rows
+            fall (k = 0 … 100); a cascade's ``--fallback-share`` reads its threshold here.
+    """
+
+    temperature: float
+    ece_before: float
+    ece_after: float
+    ece_after_sd: float
+    brier_before: float
+    brier_after: float
+    share_thresholds: tuple[float, ...]
+
+    @classmethod
+    def fit(cls, proba: np.ndarray, gold: Sequence[str]) -> Calibration:
+        """Fit on raw dev probabilities and gold labels."""
+        temperature = fit_temperature(proba, gold)
+        before = calibration_scores(proba, gold)
+        after = cross_validated(proba, gold)
+        confidence = apply_temperature(proba, temperature).max(axis=1)
+        return cls(
+            temperature=round(temperature, 4),
+            ece_before=before["ece"],
+            ece_after=after["ece"],
+            ece_after_sd=after["ece_sd"],
+            brier_before=before["brier"],
+            brier_after=after["brier"],
+            share_thresholds=tuple(round(float(q), 5) for q in np.quantile(confidence, np.linspace(0, 1, 101))),
+        )
+
+    @classmethod
+    def from_dict(cls, entry: dict) -> Calibration:
+        return cls(**{**entry, "share_thresholds": tuple(entry["share_thresholds"])})
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "share_thresholds": list(self.share_thresholds)}
+
+    def threshold_for_share(self, share: float) -> float:
+        """The confidence threshold that sent ``share`` (0 to 1) of dev rows to a fallback."""
+        check_share(share)
+        return float(np.interp(share * 100, np.arange(101), self.share_thresholds))
+
+
+def check_share(value: float, what: str = "fallback share") -> float:
+    """``value`` if it lies in [0, 1], else a one-line ``ValueError``."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{what} must be between 0 and 1, got {value}")
+    return value
+
+
+def threshold_for_share(confidence: np.ndarray, share: float) -> float:
+    """The threshold that sends ``share`` of these rows (the least confident) to a fallback."""
+    check_share(share)
+    confidence = np.asarray(confidence, dtype=float)
+    confidence = confidence[~np.isnan(confidence)]
+    if share <= 0 or not len(confidence):
+        return 0.0
+    if share >= 1:
+        return float(np.inf)
+    ordered = np.sort(confidence)
+    return float(ordered[round(share * len(ordered)) - 1] + _TINY) if round(share * len(ordered)) else 0.0

@@ -1,0 +1,157 @@
+"""Cascades: a local model answers where it is confident, another model (an LLM) only where it is not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from emotion.base import Classifier, Predictions, Progress
+from emotion.calibration import check_share
+
+PREFIX = "cascade:"
+
+
+@dataclass(frozen=True)
+class CascadeName:
+    """The two parts of ``cascade:<first>+<fallback>``."""
+
+    first: str
+    fallback: str
+
+    @classmethod
+    def parse(cls, name: str) -> CascadeName | None:
+        """The parts of a cascade name; ``None`` for any other name; ``ValueError`` for a malformed one."""
+        if not name.startswith(PREFIX):
+            return None
+        first, plus, fallback = name[len(PREFIX) :].partition("+")
+        if not plus or not first or not fallback:
+            raise ValueError(f"a cascade is named cascade:<first>+<fallback>, got {name!r}")
+        if first == fallback:
+            raise ValueError(f"{name}: a cascade needs two different models")
+        if fallback.startswith(PREFIX):
+            raise ValueError(f"{name}: the fallback of a cascade cannot be a cascade")
+        return cls(first, fallback)
+
+    def __str__(self) -> str:
+        return f"{PREFIX}{self.first}+{self.fallback}"
+
+
+def route(confidence: np.ndarray, threshold: float) -> np.ndarray:
+    """Rows that go to the fallback: calibrated confidence below ``threshold`` (rows without one go too)."""
+    confidence = np.asarray(confidence, dtype=float)
+    return np.isnan(confidence) | (confidence < threshold)
+
+
+def cascade_labels(
+    first: Sequence[str | None], confidence: np.ndarray, fallback: Sequence[str | None], threshold: float
+) -> tuple[list[str | None], np.ndarray]:
+    """Labels of a cascade computed from answers already made (an evaluation, an imported prediction set).
+
+    A routed row whose fallback gave no answer keeps the first model's answer.
+
+    Returns:
+        The labels, and the boolean mask of rows answered by the fallback.
+    """
+    routed = route(confidence, threshold) & np.array([f is not None for f in fallback], dtype=bool)
+    labels = [f if r else a for a, f, r in zip(first, fallback, routed, strict=True)]
+    return labels, routed
+
+
+def fallback_curve(
+    gold: Sequence[str],
+    first: Sequence[str | None],
+    confidence: np.ndarray,
+    fallback: Sequence[str | None],
+    shares: Sequence[float] = tuple(np.linspace(0, 1, 21)),
+) -> list[dict]:
+    """Macro-F1 and accuracy of the cascade when its least confident ``share`` of rows go to the fallback.
+
+    Computed from stored answers, without calling any model. Ties in confidence are broken by row order,
+    so each share sends exactly ``round(share * n)`` rows.
+
+    Returns:
+        One ``{"share", "macro_f1", "accuracy", "rows_to_fallback"}`` per share.
+    """
+    from emotion.metrics import classification_metrics
+
+    confidence = np.nan_to_num(np.asarray(confidence, dtype=float), nan=-1.0)
+    order = np.argsort(confidence, kind="stable")
+    points = []
+    for share in shares:
+        sent = np.zeros(len(gold), dtype=bool)
+        sent[order[: round(share * len(gold))]] = True
+        labels = [f if s and f is not None else a for a, f, s in zip(first, fallback, sent, strict=True)]
+        scores = classification_metrics(list(gold), labels)
+        points.append(
+            {
+                "share": round(float(share), 4),
+                "macro_f1": scores["macro_f1"],
+                "accuracy": scores["accuracy"],
+                "rows_to_fallback": int(sent.sum()),
+            }
+        )
+    return points
+
+
+class CascadeClassifier(Classifier):
+    """``first`` answers rows whose calibrated confidence is at least ``threshold``; ``fallback`` the others.
+
+    Only the routed texts are sent to ``fallback``, so an LLM fallback is paid for those rows alone.
+    :attr:`Predictions.answered_by` names the model that answered each row.
+
+    Args:
+        first: A local, calibrated model.
+        fallback: Any other model.
+        threshold: Calibrated confidence in [0, 1] below which a row goes to ``fallback``.
+        name: The registry name, ``cascade:<first>+<fallback>``.
+    """
+
+    family = "cascade"
+
+    def __init__(self, first: Classifier, fallback: Classifier, threshold: float, name: str) -> None:
+        self.first, self.fallback = first, fallback
+        self.threshold = check_share(threshold, "threshold")
+        self.members = (first, fallback)
+        self.name = name
+        self.default_batch_size = first.default_batch_size
+        self.description = f"{first.name}; rows with confidence below {threshold:.3f} go to {fallback.name}"
+
+    def _combine(self, first: Predictions, fallback_for: callable) -> Predictions:
+        routed = np.flatnonzero(route(first.confidence, self.threshold))
+        proba, errors = first.proba.copy(), list(first.errors)
+        answered_by = [self.first.name] * len(proba)
+        if len(routed):
+            other = fallback_for(routed)
+            for k, row in enumerate(routed):
+                if np.isnan(other.proba[k]).any():
+                    errors[row] = f"{self.fallback.name} gave no answer ({other.errors[k]}); kept {self.first.name}'s"
+                    continue
+                proba[row], answered_by[row] = other.proba[k], self.fallback.name
+        return Predictions(proba, errors, answered_by=answered_by)
+
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        first = self.first.classify(texts, progress=(lambda d, n: progress(d, 2 * n)) if progress else None)
+        if progress:
+            progress(len(texts), 2 * len(texts))
+
+        def ask(rows: np.ndarray) -> Predictions:
+            step = (
+                (lambda d, n: progress(len(texts) + d * len(texts) // max(n, 1), 2 * len(texts))) if progress else None
+            )
+            return self.fallback.classify([texts[r] for r in rows], progress=step)
+
+        result = self._combine(first, ask)
+        if progress:
+            progress(2 * len(texts), 2 * len(texts))
+        return result
+
+    def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
+        """Routed from the two models' answers when both were made on the same texts (no new calls)."""
+        if self.first not in predictions or self.fallback not in predictions:
+            return None
+        other = predictions[self.fallback]
+        return self._combine(
+            predictions[self.first], lambda rows: Predictions(other.proba[rows], [other.errors[r] for r in rows])
+        )
