@@ -202,6 +202,10 @@ class Calibration:
         check_share(share)
         return float(np.interp(share * 100, np.arange(101), self.share_thresholds))
 
+    def share_for_threshold(self, threshold: float) -> float:
+        """The share of dev rows whose calibrated confidence is below ``threshold``."""
+        return float(np.interp(threshold, self.share_thresholds, np.linspace(0, 1, 101)))
+
 
 def check_share(value: float, what: str = "fallback share") -> float:
     """``value`` if it lies in [0, 1], else a one-line ``ValueError``."""

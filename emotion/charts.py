@@ -104,3 +104,88 @@ def distribution_bars(counts: pd.DataFrame) -> go.Figure:
     )
     figure.update_layout(**{**_LAYOUT, "height": 360})
     return figure
+
+
+def reliability_diagram(bins: pd.DataFrame, title: str) -> go.Figure:
+    """Accuracy against mean confidence per equal-mass bin (one line per stage), the diagonal as reference."""
+    figure = go.Figure(
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="ideal")
+    )
+    for stage, part in bins.groupby("stage", sort=False) if len(bins) else []:
+        figure.add_trace(
+            go.Scatter(
+                x=part["confidence"],
+                y=part["accuracy"],
+                mode="lines+markers",
+                name=stage,
+                line={"dash": "dash"} if stage.startswith("before") else {},
+                customdata=part["rows"],
+                hovertemplate="confidence %{x:.2f}<br>accuracy %{y:.2f}<br>%{customdata} rows",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "confidence", "range": [0, 1]},
+        yaxis={"title": "accuracy", "range": [0, 1]},
+        **{**_LAYOUT, "height": 340},
+    )
+    return figure
+
+
+def cascade_chart(curve: pd.DataFrame, first: str, fallback: str, share: float, alone: dict[str, float]) -> go.Figure:
+    """Macro-F1 against the share of rows sent to the fallback; the operating point and both models alone."""
+    figure = go.Figure(
+        go.Scatter(x=curve["share"], y=curve["macro_f1"], mode="lines+markers", name=f"cascade:{first}+{fallback}")
+    )
+    for name, value in alone.items():
+        figure.add_hline(y=value, line_dash="dot", annotation_text=f"{name} alone {value:.3f}")
+    at = curve.iloc[(curve["share"] - share).abs().argmin()]
+    figure.add_trace(
+        go.Scatter(
+            x=[at["share"]],
+            y=[at["macro_f1"]],
+            mode="markers",
+            marker={"size": 14, "symbol": "star"},
+            name=f"operating point: {at['share']:.0%} → {at['macro_f1']:.3f}",
+        )
+    )
+    figure.update_layout(
+        xaxis={"title": f"share of rows answered by {fallback}", "tickformat": ".0%"},
+        yaxis={"title": "macro-F1"},
+        **{**_LAYOUT, "height": 360},
+    )
+    return figure
+
+
+def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: bool = False) -> go.Figure:
+    """Macro-F1 (with its interval) against speed or cost; the Pareto front drawn as a line."""
+    shown = table.dropna(subset=[x])
+    figure = go.Figure()
+    for on_front, part in shown.groupby(front):
+        figure.add_trace(
+            go.Scatter(
+                x=part[x],
+                y=part["macro_f1"],
+                mode="markers+text",
+                text=part["model"],
+                textposition="top center",
+                name="Pareto front" if on_front else "dominated",
+                marker={"size": 12 if on_front else 8, "color": "#d62728" if on_front else "#7f7f7f"},
+                error_y={
+                    "type": "data",
+                    "array": part["macro_f1_high"] - part["macro_f1"],
+                    "arrayminus": part["macro_f1"] - part["macro_f1_low"],
+                },
+            )
+        )
+    line = shown[shown[front]].sort_values(x)
+    figure.add_trace(
+        go.Scatter(x=line[x], y=line["macro_f1"], mode="lines", line={"color": "#d62728"}, showlegend=False)
+    )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": x.replace("_", " "), "type": "log" if log_x else "linear"},
+        yaxis={"title": "macro-F1"},
+        **{**_LAYOUT, "height": 420},
+    )
+    return figure

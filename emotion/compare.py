@@ -6,6 +6,7 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from emotion.config import ARTIFACTS_DIR
@@ -96,3 +97,154 @@ def disagreement_rows(
     if predicted:
         rows = rows[(rows[a] == predicted) | (rows[b] == predicted)]
     return rows
+
+
+def reliability_frame(metrics: dict, name: str) -> pd.DataFrame:
+    """The reliability bins of one system: ``confidence, accuracy, rows, stage`` (``after`` and, for local
+    models, ``before`` calibration)."""
+    entry = metrics["models"][name]
+    parts = []
+    for stage, key in (("after calibration", "calibration"), ("before calibration", "calibration_before")):
+        if key in entry and entry[key]["rows"]:
+            parts.append(pd.DataFrame(entry[key]["reliability"]).assign(stage=stage))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def calibration_table(metrics: dict) -> pd.DataFrame:
+    """Per system: ECE and Brier score as served, and before calibration where it applies."""
+    rows = []
+    for name, m in metrics["models"].items():
+        before = m.get("calibration_before", {})
+        rows.append(
+            {
+                "model": name,
+                "ECE": m["calibration"]["ece"],
+                "Brier": m["calibration"]["brier"],
+                "ECE before": before.get("ece"),
+                "Brier before": before.get("brier"),
+                "temperature": m.get("temperature"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def confidence_systems(predictions: pd.DataFrame, metrics: dict) -> list[str]:
+    """Systems whose confidences are probabilities (a cascade's first model must be one)."""
+    return [
+        n
+        for n, m in metrics["models"].items()
+        if m["family"] not in ("imported", "llm", "cascade") and f"{n}_confidence" in predictions
+    ]
+
+
+def cascade_curve(predictions: pd.DataFrame, first: str, fallback: str, shares=None) -> pd.DataFrame:
+    """Macro-F1 of ``first`` with its least confident share of rows answered by ``fallback`` (0 to 100%).
+
+    Computed from stored predictions (``gold``, labels and ``first``'s confidence): no model is called.
+    """
+    from emotion.models.cascade import fallback_curve
+
+    def labels(column: str) -> list[str | None]:
+        return [v if isinstance(v, str) and v else None for v in predictions[column]]
+
+    kwargs = {"shares": shares} if shares is not None else {}
+    points = fallback_curve(
+        list(predictions["gold"]),
+        labels(first),
+        pd.to_numeric(predictions[f"{first}_confidence"], errors="coerce").to_numpy(),
+        labels(fallback),
+        **kwargs,
+    )
+    return pd.DataFrame(points)
+
+
+def read_benchmarks(path: Path | None = None) -> dict[str, float]:
+    """Texts per second of each local model, from the table ``python -m emotion bench`` writes."""
+    from emotion.config import PROJECT_ROOT
+
+    path = path or PROJECT_ROOT / "BENCHMARKS.md"
+    if not path.exists():
+        return {}
+    speeds = {}
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 2 and cells[1].replace(",", "").replace(".", "").isdigit():
+            speeds[cells[0]] = float(cells[1].replace(",", ""))
+    return speeds
+
+
+def _preset_for(name: str, entry: dict):
+    """The LLM preset a system ran on: by ``llm:<preset>`` name, or by its model name (imported sets)."""
+    from emotion.llm.presets import load_presets
+
+    presets = load_presets()
+    key = name.split(" (")[0].removeprefix("llm:")
+    if key in presets:
+        return presets[key]
+    model = entry.get("llm", name)
+    return next((p for p in presets.values() if p.model == model), None)
+
+
+def cost_speed(metrics: dict, texts: list[str], benchmarks: dict[str, float], concurrency: int = 4) -> pd.DataFrame:
+    """Per system: macro-F1 with its interval, texts per second and dollars per 1,000 texts.
+
+    Local models: speed from the benchmark table, cost 0. LLMs and imported sets from a known model: the
+    preset's price over the token estimate of ``texts`` (4 characters a token, with the prompt), and
+    ``concurrency`` requests in flight at the preset's seconds per request. Cascades: the first model on
+    every row plus the fallback on the share it answered. Unknown figures are NaN.
+    """
+    from emotion.llm.classifier import LLMClassifier
+    from emotion.models.cascade import CascadeName
+
+    def figures(name: str) -> tuple[float, float]:
+        entry = metrics["models"].get(name, {})
+        if name in benchmarks:
+            return benchmarks[name], 0.0
+        preset = _preset_for(name, entry)
+        if preset is None:
+            return float("nan"), float("nan")
+        cost = LLMClassifier(preset).cost_usd(texts) if texts else None
+        per_1k = cost / len(texts) * 1000 if cost is not None else float("nan")
+        return concurrency / preset.seconds_per_request, per_1k
+
+    rows = []
+    for name, m in metrics["models"].items():
+        if m["family"] == "cascade":
+            parts = CascadeName.parse(m.get("name", name))
+            (first_speed, first_cost), (other_speed, other_cost) = figures(parts.first), figures(parts.fallback)
+            share = m.get("fallback_share", 0.0)
+            speed, cost = 1 / (1 / first_speed + share / other_speed), first_cost + share * other_cost
+        else:
+            speed, cost = figures(name)
+        low, high = m.get("intervals", {}).get("macro_f1", (float("nan"), float("nan")))
+        rows.append(
+            {
+                "model": name,
+                "family": m["family"],
+                "macro_f1": m["macro_f1"],
+                "macro_f1_low": low,
+                "macro_f1_high": high,
+                "texts_per_s": speed,
+                "usd_per_1k": cost,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["front_speed"] = pareto_front(table["macro_f1"], table["texts_per_s"])
+    table["front_cost"] = pareto_front(table["macro_f1"], -table["usd_per_1k"])
+    return table
+
+
+def pareto_front(quality: pd.Series, goodness: pd.Series) -> list[bool]:
+    """Whether each point is on the Pareto front: no other point is at least as good on both and better on one.
+
+    Points with an unknown (NaN) figure are never on it.
+    """
+    q, g = quality.to_numpy(dtype=float), goodness.to_numpy(dtype=float)
+    front = []
+    for i in range(len(q)):
+        if np.isnan(q[i]) or np.isnan(g[i]):
+            front.append(False)
+            continue
+        dominated = ((q >= q[i]) & (g >= g[i]) & ((q > q[i]) | (g > g[i]))).any()
+        front.append(not bool(dominated))
+    return front

@@ -240,7 +240,7 @@ def evaluate(
     given = predictions is not None
     imported = []
     for file in predictions if given else default_predictions(path):
-        sets = read_predictions(file, ids, len(scored.rows))
+        sets = read_predictions(file, ids, len(scored.rows), id_column=scored.id_column)
         if given or not sets.missing_ids:
             imported.append(sets)
             print(sets.summary(), flush=True)

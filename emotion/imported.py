@@ -71,15 +71,14 @@ def align_predictions(
         data_ids: The data's ids, or ``None`` when the data has no id column (then rows align by order).
         rows: The data's row count.
         file: Name shown in messages.
-        id_column: The table's id column (default ``id`` when present).
+        id_column: The data's id column name: the table's id column is the one of that name, else ``id``,
+            else none (rows align by order).
 
     Raises:
         DataError: no label column, duplicate ids (naming the first), an id column on one side only, or a
             different row count without ids.
     """
-    id_column = id_column or ("id" if "id" in table.columns else None)
-    if id_column is not None and id_column not in table.columns:
-        raise DataError(f"{file}: no id column {id_column!r} (columns: {', '.join(table.columns)})")
+    id_column = next((c for c in (id_column, "id") if c is not None and c in table.columns), None)
     systems = [c for c in table.columns if c != id_column]
     if not systems:
         raise DataError(f"{file}: no label column besides the id column")

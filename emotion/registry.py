@@ -173,7 +173,9 @@ def load(
     if cascade is not None:
         cut = cascade_threshold(cascade.first, threshold, fallback_share)
         fallback = load(cascade.fallback, api_key=api_key, **llm_options)
-        return CascadeClassifier(_load_local(cascade.first), fallback, cut, name)
+        fitted = calibration(cascade.first)
+        share = fitted.share_for_threshold(cut) if fitted else DEFAULT_FALLBACK_SHARE
+        return CascadeClassifier(_load_local(cascade.first), fallback, cut, name, share)
     if name.startswith(LLM_PREFIX):
         from emotion.llm.classifier import LLMClassifier
 

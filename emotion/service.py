@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emotion.base import Classifier, Predictions, members_first
+from emotion.models.cascade import CascadeClassifier
 
 
 @dataclass
@@ -24,6 +25,7 @@ class ModelResult:
     one_hot: bool = False
     explanation: list[tuple[str, float]] = field(default_factory=list)
     from_members: bool = False  # an ensemble averaged from its members' answers above
+    answered_by: str | None = None  # a cascade: the model that gave the answer
 
 
 def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]:
@@ -61,6 +63,7 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
             prediction.errors[0],
             prediction.one_hot,
             from_members=reused is not None,
+            answered_by=prediction.answered_by[0] if prediction.answered_by else None,
         )
         if label and hasattr(model, "explain"):
             result.explanation = model.explain(text)[label]
@@ -86,8 +89,22 @@ THROUGHPUT_HINT = {"tfidf": 25000.0, "encoder-fast": 1000.0, "encoder": 600.0, "
 
 
 def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:
-    """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts``."""
+    """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts``.
+
+    A cascade: its first model on every text, its fallback on the share of texts expected below its
+    threshold (the share of dev rows, see :func:`cascade_rows`).
+    """
+    if isinstance(model, CascadeClassifier):
+        first_seconds, _ = estimate_seconds(model.first, texts)
+        routed = list(dict.fromkeys(texts))[: cascade_rows(model, texts)]
+        fallback_seconds, cost = estimate_seconds(model.fallback, routed)
+        return first_seconds + fallback_seconds, cost
     if hasattr(model, "estimate"):
         estimate = model.estimate(texts)
         return estimate.seconds, estimate.cost_usd
     return len(set(texts)) / THROUGHPUT_HINT.get(model.name, 100.0), None
+
+
+def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:
+    """Distinct texts a cascade is expected to send to its fallback: its dev share of the distinct texts."""
+    return round(model.expected_share * len(set(texts)))

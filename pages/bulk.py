@@ -12,8 +12,9 @@ from emotion.compare import pairwise
 from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
 from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
 from emotion.labels import LABELS
+from emotion.models.cascade import CascadeClassifier
 from emotion.runs import RunStore
-from emotion.service import estimate_seconds
+from emotion.service import cascade_rows, estimate_seconds
 from pages import common
 
 
@@ -125,22 +126,30 @@ if frame is not None:
     columns = list(frame.columns)
     text_column = st.selectbox("Text column", columns, index=columns.index(guess), key="bulk_text_column")
     names = common.model_picker("Models", [registry.DEFAULT_MODEL], key="bulk_models")
-    ready = common.ready_or_explain(names)
+    cascade = common.cascade_picker("bulk")
+    share = cascade[1] if cascade else None
+    ready = common.ready_or_explain(names + [cascade[0]] * bool(cascade))
     try:
         check_text_column(frame, text_column, upload.name)
     except DataError as error:
         st.error(str(error))
         ready = []
     if ready:
-        models = {name: common.get_model(name) for name in ready}
+        models = {name: common.get_model(name, share) for name in ready}
         texts = [t for t in frame[text_column] if isinstance(t, str) and t.strip()]
         estimates = {name: estimate_seconds(model, texts) for name, model in models.items()}
         seconds = sum(s for s, _ in estimates.values())
         cost = sum(c for _, c in estimates.values() if c is not None)
         paid = any(c is not None for _, c in estimates.values())
+        routed = [
+            f"about {cascade_rows(model, texts):,} texts ({model.expected_share:.0%}) go to {model.fallback.name}"
+            for model in models.values()
+            if isinstance(model, CascadeClassifier)
+        ]
         st.info(
             f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
             + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")
+            + "".join(f" · cascade: {line}" for line in routed)
         )
         if st.button("Label all rows", type="primary", key="bulk_run"):
             sha = hashlib.sha256(raw).hexdigest()
@@ -160,7 +169,8 @@ if job is not None and job.status in (JobStatus.STOPPED, JobStatus.FAILED):
     if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
         ready = common.ready_or_explain(job.names)
         if ready == job.names:  # the run's own models, not the ones picked above
-            run_job(job, {name: common.get_model(name) for name in job.names}, store)
+            share = state.get("bulk_cascade_share")
+            run_job(job, {name: common.get_model(name, share) for name in job.names}, store)
 if job and not job.parts and job.status == JobStatus.STOPPED:
     st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
 if job and job.parts:

@@ -34,13 +34,14 @@ text = st.text_area(
     placeholder="Describe a situation, e.g. 'I lost my keys again and missed the train.'",
 )
 names = common.model_picker("Models", registry.local_ready(), key="classify_models")
+cascade = common.cascade_picker("classify")
 
 if st.button("Classify", type="primary", key="classify_button"):
     if not text.strip():
         st.error("Enter a text to classify.")
     else:
-        ready = common.ready_or_explain(names)
-        models = {name: common.get_model(name) for name in ready}
+        ready = common.ready_or_explain(names + [cascade[0]] * bool(cascade))
+        models = {name: common.get_model(name, cascade[1] if cascade else None) for name in ready}
         st.session_state["classify_results"] = (text, classify_text(text, models))
 
 if "classify_results" in st.session_state:
@@ -62,6 +63,9 @@ if "classify_results" in st.session_state:
                 border=True,
             )
             st.plotly_chart(probability_bars(result.proba), key=f"proba_{result.name}")
-            st.caption(f"{result.latency_ms:.0f} ms" + (" (average of the members' answers)" * result.from_members))
+            note = " (average of the members' answers)" * result.from_members
+            if result.answered_by:
+                note = f" · answered by {result.answered_by}"
+            st.caption(f"{result.latency_ms:.0f} ms{note}")
             if result.explanation:
                 st.plotly_chart(word_bars(result.explanation, result.label), key=f"words_{result.name}")

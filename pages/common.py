@@ -37,13 +37,13 @@ def stored_evaluation():
 
 
 @st.cache_data(show_spinner=False)
-def isear_texts() -> dict[int, str] | None:
-    """ISEAR dev texts by id when the data folder is present (for the disagreement browser)."""
+def isear_texts() -> dict[str, str] | None:
+    """ISEAR dev texts by id (as text) when the data folder is present (for the disagreement browser)."""
     try:
         dev = load_isear("dev")
     except (FileNotFoundError, ValueError):
         return None
-    return dict(zip(dev.id.astype(int), dev.text, strict=True))
+    return dict(zip(dev.id.astype(str), dev.text, strict=True))
 
 
 def api_key() -> str | None:
@@ -57,11 +57,48 @@ def api_key() -> str | None:
         return None
 
 
-def get_model(name: str) -> Classifier:
-    """Local models from the shared cache; LLM classifiers built per session with this session's key."""
-    if not name.startswith(registry.LLM_PREFIX):
+def get_model(name: str, fallback_share: float | None = None) -> Classifier:
+    """Local models from the shared cache; LLM classifiers and cascades built per session with this session's key.
+
+    Args:
+        name: A registry name.
+        fallback_share: Cascades: the share of dev rows whose confidence is below the threshold.
+    """
+    if name in registry.LOCAL_MODELS:
         return local_model(name)
-    return registry.load(name, api_key=api_key(), prompt_mode=st.session_state.get("prompt_mode", "zero_shot"))
+    prompt_mode = st.session_state.get("prompt_mode", "zero_shot")
+    return registry.load(name, api_key=api_key(), prompt_mode=prompt_mode, fallback_share=fallback_share)
+
+
+def cascade_picker(key: str) -> tuple[str, float] | None:
+    """An optional cascade: a local model answers, a second model (an LLM) only the rows it is least sure of.
+
+    Returns:
+        The cascade's name and its fallback share, or ``None`` when not switched on.
+    """
+    local = registry.local_ready()
+    with st.expander("Cascade: ask a second model only where the first is unsure"):
+        if not local or not st.toggle("Add a cascade", key=f"{key}_cascade_on"):
+            return None
+        c1, c2 = st.columns(2)
+        first = c1.selectbox("First (local)", local, key=f"{key}_cascade_first")
+        others = [n for n in infos() if n != first]
+        fallback = c2.selectbox("Fallback", others, key=f"{key}_cascade_fallback")
+        share = st.slider(
+            "Share of rows sent to the fallback (measured on ISEAR dev)",
+            0.0,
+            1.0,
+            0.4,
+            0.05,
+            key=f"{key}_cascade_share",
+        )
+        try:
+            threshold = registry.cascade_threshold(first, fallback_share=share)
+        except ValueError as error:
+            st.error(str(error))
+            return None
+        st.caption(f"Rows where {first}'s calibrated confidence is below {threshold:.3f} go to {fallback}.")
+    return f"cascade:{first}+{fallback}", share
 
 
 def infos() -> dict[str, registry.ModelInfo]:
@@ -91,7 +128,7 @@ def ready_or_explain(names: list[str]) -> list[str]:
     """Show a warning with reason and fix for each unready model; return the ready ones."""
     available, ready = infos(), []
     for name in names:
-        status = available[name].status
+        status = (available.get(name) or registry.info(name, api_key=api_key())).status
         if status.ready:
             ready.append(name)
         else:

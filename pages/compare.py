@@ -1,66 +1,153 @@
-"""Compare models: stored dev metrics, confusion matrices, agreement, and the rows where models disagree."""
+"""Compare models: on the stored dev evaluation or your own labelled file, with intervals, calibration,
+cascades, cost, and the rows where models disagree."""
+
+import hashlib
+import json
+import time
 
 import pandas as pd
 import streamlit as st
 
-from emotion.charts import confusion_heatmap, heatmap, metrics_bars
-from emotion.compare import (
-    disagreement_counts,
-    disagreement_rows,
-    metrics_table,
-    noise_verdict,
-    pairwise,
-    per_class_f1,
-)
-from emotion.labelling import label_column
+from emotion import formats, registry
+from emotion.charts import heatmap
+from emotion.compare import disagreement_counts, disagreement_rows, pairwise
+from emotion.data import DataError, default_sheet, guess_label_column, guess_text_column, labelled_data, read_table
+from emotion.evaluate import EvaluationJob
+from emotion.imported import align_predictions
+from emotion.labelling import JobStatus, label_column
 from emotion.labels import LABELS
-from emotion.published import PUBLISHED
-from pages import common
+from pages import common, views
+
+OWN = "Your labelled file"
+state = st.session_state
+
+
+def run_evaluation(job: EvaluationJob) -> None:
+    """Label the job's remaining rows with progress and a Stop button (the work runs in a thread)."""
+    total, done, began = len(job.scored.rows), job.rows_done, time.time()
+    with st.status(f"Evaluating on {total:,} rows…", expanded=True) as status:
+        st.button("Stop (scores the rows done)", key="compare_stop")
+        bar = st.progress(done / total)
+        run = job.start()
+        try:
+            while run.wait(0.25):
+                job.labelling.collect()
+                bar.progress(min(run.rows_done / total, 1.0), text=f"{run.rows_done:,.0f} of {total:,} rows")
+        finally:
+            job.labelling.finish()
+        if job.labelling.status == JobStatus.FAILED:
+            status.update(label=f"Stopped by an error: {job.labelling.error}", state="error")
+        elif job.labelling.status == JobStatus.DONE:
+            status.update(label=f"Evaluated {total:,} rows in {time.time() - began:,.1f} s", state="complete")
+
+
+def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
+    """Upload, columns, models and prediction files; run; the evaluation of the rows done so far."""
+    upload = st.file_uploader(
+        "Labelled file: a text column and a gold-label column",
+        type=[s.lstrip(".") for s in formats.SUFFIXES],
+        key="compare_upload",
+    )
+    if upload is not None:
+        raw = upload.getvalue()
+        try:
+            sheet = default_sheet(raw) if formats.format_for(upload.name).name == "XLSX" else None
+            frame = read_table(raw, name=upload.name, sheet=sheet)
+            columns = list(frame.columns)
+            c1, c2, c3 = st.columns(3)
+            text = c1.selectbox("Text column", columns, columns.index(guess_text_column(frame)), key="compare_text")
+            guess = guess_label_column(frame, exclude=(text,))
+            label = c2.selectbox("Gold-label column", columns, columns.index(guess), key="compare_label")
+            ids = ["(row order)", *columns]
+            id_column = c3.selectbox("Id column", ids, ids.index("id") if "id" in columns else 0, key="compare_id")
+            scored = labelled_data(frame, text, label, None if id_column == "(row order)" else id_column, upload.name)
+        except (DataError, formats.FormatError) as error:
+            st.error(str(error))
+            return None
+        st.caption(scored.summary())
+        if len(scored.excluded):
+            with st.expander(f"{len(scored.excluded):,} rows excluded from the scores"):
+                st.dataframe(scored.excluded[["row", "id", "reason"]], hide_index=True)
+        names = common.model_picker("Models", [registry.DEFAULT_MODEL], key="compare_models")
+        files = st.file_uploader(
+            "Predictions of other systems (optional): an id column, or the same rows in order, and one label "
+            "column per system",
+            type=[s.lstrip(".") for s in formats.SUFFIXES],
+            accept_multiple_files=True,
+            key="compare_predictions",
+        )
+        imported = []
+        for file in files or []:
+            try:
+                ids_ = scored.rows["id"] if scored.has_ids else None
+                table = read_table(file.getvalue(), name=file.name)
+                sets = align_predictions(table, ids_, len(scored.rows), file.name, scored.id_column)
+                imported.append(sets)
+                st.caption(sets.summary())
+            except DataError as error:
+                st.error(str(error))
+        ready = common.ready_or_explain(names)
+        if st.button("Evaluate", type="primary", key="compare_run", disabled=not (ready or imported)):
+            models = {name: common.get_model(name) for name in ready}
+            job = EvaluationJob(scored, upload.name, hashlib.sha256(raw).hexdigest(), models, imported)
+            state["compare_job"] = job
+            if models:
+                run_evaluation(job)
+    job: EvaluationJob | None = state.get("compare_job")
+    if job is None:
+        return None
+    if job.labelling.status == JobStatus.RUNNING:  # a rerun (Stop) interrupted the loop
+        job.labelling.finish()
+    if job.labelling.status in (JobStatus.STOPPED, JobStatus.FAILED) and job.models:
+        left = len(job.scored.rows) - job.rows_done
+        if st.button(f"Resume ({left:,} rows left)", key="compare_resume"):
+            run_evaluation(job)
+    result = job.result()
+    if result is None:
+        st.warning("Stopped before the first rows were labelled: nothing to score yet.")
+        return None
+    metrics, predictions = result
+    if metrics["data"]["rows"] < metrics["data"]["rows_total"]:
+        st.warning(f"Scores over the first {metrics['data']['rows']:,} of {metrics['data']['rows_total']:,} rows.")
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download metrics.json", json.dumps(metrics, indent=2), "metrics.json", "application/json", key="compare_dl_m"
+    )
+    d2.download_button(
+        "Download predictions.csv", predictions.to_csv(index=False), "predictions.csv", "text/csv", key="compare_dl_p"
+    )
+    texts = dict(zip(job.scored.rows["id"].astype(str), job.scored.rows["text"], strict=True))
+    return metrics, predictions, texts
+
 
 st.title("Compare models")
-sources = ["Stored dev evaluation"] + (["Latest bulk-labelling result"] if "bulk_result" in st.session_state else [])
+sources = ["Stored dev evaluation", OWN] + (["Latest bulk-labelling result"] if "bulk_result" in state else [])
 source = st.radio("Data", sources, horizontal=True, key="compare_source")
 
-if source == "Stored dev evaluation":
-    metrics, predictions = common.stored_evaluation()
-    names = list(metrics["models"])
-    st.caption(
-        f"{metrics['data']['file']} · {metrics['data']['rows']} rows · sha256 "
-        f"`{metrics['data']['sha256'][:12]}…` · evaluated {metrics['created']}. "
-        + " ".join(f"**{n}**: {PUBLISHED[n]}." for n in names if n in PUBLISHED)
-    )
-    table = metrics_table(metrics)
-    st.dataframe(table, hide_index=True)
-    st.plotly_chart(metrics_bars(table), key="compare_metrics")
-    st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
-    ranked = list(table["model"])
-    n1, n2 = st.columns(2)
-    first = n1.selectbox("Is the difference between", ranked, index=0, key="compare_noise_a")
-    second = n2.selectbox("and", ranked, index=min(1, len(ranked) - 1), key="compare_noise_b")
-    verdict = noise_verdict(metrics, first, second) if first != second else None
-    if verdict:
-        st.info(verdict)
-    st.plotly_chart(heatmap(per_class_f1(metrics), "F1 per emotion"), key="compare_per_class")
-
-    c1, c2 = st.columns([2, 1])
-    model = c1.selectbox("Confusion matrix of", names, key="compare_confusion_model")
-    normalise = c2.toggle("Row-normalised", value=True, key="compare_normalise")
-    st.plotly_chart(
-        confusion_heatmap(
-            metrics["models"][model]["confusion"]["matrix"], normalise, f"{model}: gold (rows) vs predicted (columns)"
-        ),
-        key="compare_confusion",
-    )
-    labels = predictions[names]
-    rows = predictions
-    texts = common.isear_texts()
-else:
-    result = st.session_state["bulk_result"]
-    names = list(st.session_state["bulk_job"].names)  # the models run, never `corrected` or `consensus`
+if source == "Latest bulk-labelling result":
+    result = state["bulk_result"]
+    names = list(state["bulk_job"].names)  # the models run, never `corrected` or `consensus`
     labels = result[[label_column(n) for n in names]].set_axis(names, axis=1)
-    rows, texts = pd.concat([result.drop(columns=[label_column(n) for n in names]), labels], axis=1), None
-    text_column = st.session_state["bulk_job"].text_column
+    rows = pd.concat([result.drop(columns=[label_column(n) for n in names]), labels], axis=1)
+    text_column, texts = state["bulk_job"].text_column, None
     st.caption(f"{len(result):,} rows labelled by {', '.join(names)} (no gold labels: agreement only).")
+else:
+    if source == OWN:
+        evaluated = own_file()
+        if evaluated is None:
+            st.stop()
+        metrics, predictions, texts = evaluated
+    else:
+        metrics, predictions = common.stored_evaluation()
+        texts = common.isear_texts()
+        st.caption(
+            f"{metrics['data']['file']} · {metrics['data']['rows']} rows · sha256 "
+            f"`{metrics['data']['sha256'][:12]}…` · evaluated {metrics['created']}. "
+            + " ".join(f"{line}." for line in metrics.get("imported", []))
+        )
+    views.evaluation(metrics, predictions, list((texts or {}).values()))
+    names = [n for n in metrics["models"]]
+    labels, rows, text_column = predictions[names], predictions, None
 
 st.header("Where models disagree")
 if len(names) < 2:
@@ -95,12 +182,12 @@ shown = disagreement_rows(
     rows, first, second, None if gold == "(any)" else gold, None if predicted == "(any)" else predicted
 )
 columns = [c for c in ("id", "gold") if c in shown] + [first, second]
-if texts is None and source != "Stored dev evaluation":
+if text_column is not None:
     columns.insert(0, text_column)
 view = shown[columns].copy()
-if texts is not None and "id" in view:
-    view.insert(1, "text", view["id"].map(texts))
-elif "id" in view:
+if texts and "id" in view:
+    view.insert(1, "text", view["id"].astype(str).map(texts))
+elif "id" in view and text_column is None:
     st.caption("ISEAR data folder not found: showing ids only.")
 st.caption(f"{len(shown):,} rows where {first} and {second} disagree.")
 st.dataframe(view, hide_index=True, height=360)

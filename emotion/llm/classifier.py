@@ -270,6 +270,21 @@ class LLMClassifier(Classifier):
                 any_one_hot = True
         return Predictions(proba, messages, one_hot=any_one_hot)
 
+    def tokens(self, texts: list[str]) -> tuple[int, int]:
+        """Approximate input and output tokens to classify ``texts`` (4 characters a token, 8 tokens out)."""
+        prompt_chars = len(self.prompt.system) + len(self.prompt.user)
+        shot_chars = self.k * 160 if self.prompt_mode == "few_shot" else 0
+        return (sum(map(len, texts)) + len(texts) * (prompt_chars + shot_chars)) // 4, len(texts) * 8
+
+    def cost_usd(self, texts: list[str]) -> float | None:
+        """What classifying ``texts`` costs at the preset's prices, cache aside (``None``: no price known)."""
+        if self.preset.price_input_per_mtok is None:
+            return None
+        input_tokens, output_tokens = self.tokens(texts)
+        return (
+            input_tokens * self.preset.price_input_per_mtok + output_tokens * (self.preset.price_output_per_mtok or 0)
+        ) / 1e6
+
     def estimate(self, texts: list[str]) -> Estimate:
         """Rows not yet cached, their approximate tokens (4 characters a token), cost and time."""
         unique = list(dict.fromkeys(texts))
@@ -277,15 +292,7 @@ class LLMClassifier(Classifier):
         cached = self._cache().get_many(keys)
         remaining = [text for text, key in zip(unique, keys, strict=True) if key not in cached]
         todo = len(remaining)
-        prompt_chars = len(self.prompt.system) + len(self.prompt.user)
-        shot_chars = self.k * 160 if self.prompt_mode == "few_shot" else 0
-        input_tokens = (sum(map(len, remaining)) + todo * (prompt_chars + shot_chars)) // 4
-        output_tokens = todo * 8
-        cost = None
-        if self.preset.price_input_per_mtok is not None:
-            cost = (
-                input_tokens * self.preset.price_input_per_mtok
-                + output_tokens * (self.preset.price_output_per_mtok or 0)
-            ) / 1e6
+        input_tokens, output_tokens = self.tokens(remaining)
+        cost = self.cost_usd(remaining)
         seconds = todo * self.preset.seconds_per_request / self.concurrency
         return Estimate(len(unique), len(cached), input_tokens, output_tokens, cost, seconds)

@@ -106,12 +106,16 @@ class CascadeClassifier(Classifier):
         fallback: Any other model.
         threshold: Calibrated confidence in [0, 1] below which a row goes to ``fallback``.
         name: The registry name, ``cascade:<first>+<fallback>``.
+        expected_share: The share of rows expected to reach ``fallback`` (on dev), for estimates.
     """
 
     family = "cascade"
 
-    def __init__(self, first: Classifier, fallback: Classifier, threshold: float, name: str) -> None:
+    def __init__(
+        self, first: Classifier, fallback: Classifier, threshold: float, name: str, expected_share: float = 0.4
+    ) -> None:
         self.first, self.fallback = first, fallback
+        self.expected_share = expected_share
         self.threshold = check_share(threshold, "threshold")
         self.members = (first, fallback)
         self.name = name

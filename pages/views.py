@@ -1,0 +1,120 @@
+"""The views of an evaluation, drawn the same for the stored dev evaluation and for a user's labelled file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from emotion.charts import (
+    cascade_chart,
+    confusion_heatmap,
+    heatmap,
+    metrics_bars,
+    pareto_chart,
+    reliability_diagram,
+)
+from emotion.compare import (
+    calibration_table,
+    cascade_curve,
+    confidence_systems,
+    cost_speed,
+    metrics_table,
+    noise_verdict,
+    per_class_f1,
+    read_benchmarks,
+    reliability_frame,
+)
+
+
+def scores(metrics: dict) -> None:
+    """Metrics table, bars with 95% intervals, the noise verdict for a chosen pair, F1 per emotion, confusion."""
+    table = metrics_table(metrics)
+    st.dataframe(table, hide_index=True)
+    st.plotly_chart(metrics_bars(table), key="compare_metrics")
+    st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
+    ranked = list(table["model"])
+    n1, n2 = st.columns(2)
+    first = n1.selectbox("Is the difference between", ranked, index=0, key="compare_noise_a")
+    second = n2.selectbox("and", ranked, index=min(1, len(ranked) - 1), key="compare_noise_b")
+    verdict = noise_verdict(metrics, first, second) if first != second else None
+    if verdict:
+        st.info(verdict)
+    st.plotly_chart(heatmap(per_class_f1(metrics), "F1 per emotion"), key="compare_per_class")
+    c1, c2 = st.columns([2, 1])
+    model = c1.selectbox("Confusion matrix of", ranked, key="compare_confusion_model")
+    normalise = c2.toggle("Row-normalised", value=True, key="compare_normalise")
+    st.plotly_chart(
+        confusion_heatmap(
+            metrics["models"][model]["confusion"]["matrix"], normalise, f"{model}: gold (rows) vs predicted (columns)"
+        ),
+        key="compare_confusion",
+    )
+
+
+def calibration(metrics: dict) -> None:
+    """ECE and Brier per system, and a reliability diagram (before and after calibration for local models)."""
+    st.subheader("Is the confidence right?")
+    st.caption(
+        "Expected calibration error over 15 equal-mass bins (0 is perfect) and Brier score. Local models serve "
+        "temperature-scaled probabilities fitted on ISEAR dev; LLMs and imported sets give single answers "
+        "(confidence 1)."
+    )
+    st.dataframe(calibration_table(metrics), hide_index=True)
+    names = list(metrics["models"])
+    local = [n for n in names if "calibration_before" in metrics["models"][n]] or names
+    model = st.selectbox("Reliability diagram of", names, index=names.index(local[0]), key="compare_reliability_model")
+    st.plotly_chart(
+        reliability_diagram(reliability_frame(metrics, model), f"{model}: accuracy against confidence"),
+        key="compare_reliability",
+    )
+
+
+def cascades(metrics: dict, predictions: pd.DataFrame) -> None:
+    """Quality against the share of rows sent to a fallback, for a chosen pair, from stored predictions."""
+    st.subheader("Cascade: call the second model only where the first is unsure")
+    firsts = confidence_systems(predictions, metrics)
+    if not firsts or len(metrics["models"]) < 2:
+        st.info("A cascade needs a local model (with confidences) and a second system.")
+        return
+    c1, c2, c3 = st.columns([2, 2, 2])
+    first = c1.selectbox("First (local)", firsts, key="compare_cascade_first")
+    others = [n for n in metrics["models"] if n != first and metrics["models"][n]["family"] != "cascade"]
+    fallback = c2.selectbox("Fallback", others, key="compare_cascade_fallback")
+    share = c3.slider("Operating point: share sent to the fallback", 0.0, 1.0, 0.4, 0.05, key="compare_cascade_share")
+    curve = cascade_curve(predictions, first, fallback)
+    alone = {first: metrics["models"][first]["macro_f1"], fallback: metrics["models"][fallback]["macro_f1"]}
+    st.plotly_chart(cascade_chart(curve, first, fallback, share, alone), key="compare_cascade_curve")
+    point = curve.iloc[(curve["share"] - share).abs().argmin()]
+    st.caption(
+        f"At {point['share']:.0%} of rows ({int(point['rows_to_fallback']):,}) answered by {fallback}: macro-F1 "
+        f"{point['macro_f1']:.3f}. Computed from the stored predictions, no model is called."
+    )
+
+
+def cost(metrics: dict, texts: list[str]) -> None:
+    """Macro-F1 against texts per second and against dollars per 1,000 texts, the Pareto front marked."""
+    st.subheader("Quality against speed and cost")
+    table = cost_speed(metrics, texts, read_benchmarks())
+    left, right = st.columns(2)
+    left.plotly_chart(
+        pareto_chart(table, "texts_per_s", "front_speed", "macro-F1 against texts per second", log_x=True),
+        key="compare_pareto_speed",
+    )
+    right.plotly_chart(
+        pareto_chart(table, "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
+        key="compare_pareto_cost",
+    )
+    unknown = table[table["usd_per_1k"].isna()]["model"].tolist()
+    st.caption(
+        "Local models: texts/s from BENCHMARKS.md (2 CPU cores), cost 0. LLMs: preset prices over estimated tokens "
+        "(4 characters a token, prompt included) with 4 requests in flight. Cascades: the first model on every row, "
+        "the fallback on its share." + (f" No price or speed known for: {', '.join(unknown)}." if unknown else "")
+    )
+
+
+def evaluation(metrics: dict, predictions: pd.DataFrame, texts: list[str]) -> None:
+    """Every view of an evaluation, in order."""
+    scores(metrics)
+    calibration(metrics)
+    cascades(metrics, predictions)
+    cost(metrics, texts)
