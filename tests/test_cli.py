@@ -182,3 +182,84 @@ def test_export_finetune_jsonl(capsys, tmp_path, isear_dir):
         example = json.loads(line)
         validate_example(example)
         assert json.loads(example["messages"][-1]["content"])["emotion"] in LABELS
+
+
+def test_evaluate_any_labelled_file_with_its_own_columns_and_imported_predictions(capsys, tmp_path, sample):
+    texts, labels = sample
+    data = tmp_path / "survey.csv"
+    refs = [f"r{i}" for i in range(len(texts))]
+    frame = pd.DataFrame({"ref": refs, "answer": texts, "mood": [label.upper() for label in labels]})
+    frame.loc[len(frame)] = ["r-bad", "A text with an odd label", "hungry"]
+    frame.to_csv(data, index=False)
+    vendor = tmp_path / "vendor.csv"
+    pd.DataFrame({"ref": [*list(reversed(refs)), "zz"], "vendor": [*list(reversed(labels)), "joy"]}).to_csv(
+        vendor, index=False
+    )
+    out = tmp_path / "ev"
+    args = ["evaluate", "--data", str(data), "--text-column", "answer", "--label-column", "mood"]
+    args += ["--id-column", "ref", "--predictions", str(vendor), "--model", "tfidf", "--output", str(out)]
+    args += ["--model", "cascade:tfidf+vendor", "--fallback-share", "0.5"]
+    code, printed, err = run(capsys, *args)
+    assert code == 0, err
+    assert "1 label not an emotion (row 16)" in printed and "1 ids not in the data" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["data"]["excluded"] == [{"row": 16, "reason": "label not an emotion"}]
+    assert metrics["models"]["vendor"]["accuracy"] == 1.0  # aligned by id although the file is reversed
+    cascade = metrics["models"]["cascade:tfidf+vendor"]
+    assert cascade["fallback_rows"] == len(texts) // 2 and cascade["family"] == "cascade"
+    assert {"ece", "brier", "reliability"} <= set(metrics["models"]["tfidf"]["calibration"])
+    assert "calibration_before" in metrics["models"]["tfidf"]  # a local model: before and after
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions["id"]) == refs
+    assert set(predictions["cascade:tfidf+vendor_answered_by"]) == {"tfidf", "vendor"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "cascade:tfidf+tfidf"], "two different models"),
+        (["--model", "cascade:tfidf+nobody"], "unknown fallback"),
+        (["--model", "cascade:tfidf+vendor", "--threshold", "2"], "between 0 and 1"),
+        (["--label-column", "text"], "same"),
+    ],
+)
+def test_evaluate_bad_options_are_one_line_errors(capsys, tmp_path, sample, args, message):
+    texts, labels = sample
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(data, index=False)
+    vendor = tmp_path / "vendor.csv"
+    pd.DataFrame({"vendor": labels}).to_csv(vendor, index=False)
+    code, _, err = run(
+        capsys, "evaluate", "--data", str(data), "--predictions", str(vendor), "--output", str(tmp_path / "o"), *args
+    )
+    assert code == 2 and err.startswith("error:") and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.isear
+def test_cascade_of_the_ensemble_and_gpt35_on_dev(capsys, tmp_path, isear_dir):
+    out = tmp_path / "ev"
+    code, printed, err = run(
+        capsys,
+        "evaluate",
+        "--predictions",
+        "llm_zero_shot.csv",
+        "--model",
+        "cascade:ensemble+gpt-3.5-turbo-1106",
+        "--output",
+        str(out),
+    )
+    assert code == 0, err
+    metrics = json.loads((out / "metrics.json").read_text())["models"]
+    cascade = metrics["cascade:ensemble+gpt-3.5-turbo-1106"]
+    assert cascade["fallback_share"] == pytest.approx(0.4, abs=0.01)  # the default threshold: 40% of dev
+    assert cascade["curve"][0]["macro_f1"] == pytest.approx(metrics["ensemble"]["macro_f1"])
+    assert cascade["curve"][-1]["macro_f1"] == pytest.approx(metrics["gpt-3.5-turbo-1106"]["macro_f1"], abs=0.02)
+    assert "5,366 ids not in the data ignored" in printed
+
+
+def test_classify_a_cascade_names_who_answered(capsys):
+    code, printed, err = run(
+        capsys, "classify", "My dog died.", "--model", "cascade:tfidf+encoder-fast", "--threshold", "1"
+    )
+    assert code == 0, err
+    assert json.loads(printed)[0]["answered_by"] == "encoder-fast"  # threshold 1: every row goes on

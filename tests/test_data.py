@@ -76,3 +76,35 @@ def test_data_dir_is_a_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("EMOTION_DATA_DIR", str(tmp_path))
     with pytest.raises(DataError, match="EMOTION_DATA_DIR"):
         load_isear("dev")
+
+
+def test_labelled_data_maps_labels_tolerantly_and_lists_what_it_excludes():
+    from emotion.data import labelled_data
+
+    frame = pd.DataFrame(
+        {
+            "comment": ["I won", "He hit me", "", "A spider", "Lost my dog", None],
+            "feeling": ["Happy", "ANGRY", "joy", "banana", "sad", "fear"],
+        }
+    )
+    data = labelled_data(frame)
+    assert (data.text_column, data.label_column, data.id_column) == ("comment", "feeling", None)
+    assert list(data.rows["label"]) == ["joy", "anger", "sadness"]
+    assert list(data.rows["row"]) == [2, 3, 6]
+    assert data.excluded[["row", "reason"]].values.tolist() == [
+        [4, "empty text"],
+        [5, "label not an emotion"],
+        [7, "empty text"],
+    ]
+    assert "3 excluded" in data.summary() and "rows 4, 7" in data.summary()
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [(["", "", ""], "no label column found"), (["joy", "joy", "glad"], "at least two emotions")],
+)
+def test_labelled_data_refuses_empty_and_one_class_label_columns(labels, message):
+    from emotion.data import DataError, labelled_data
+
+    with pytest.raises(DataError, match=message):
+        labelled_data(pd.DataFrame({"text": ["a b", "c d", "e f"], "note": labels}))

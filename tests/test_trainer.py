@@ -36,3 +36,75 @@ def test_distillation_needs_one_teacher_row_per_text(sample):
     student = EncoderClassifier.from_base(rank=4, seed=0, layers=1)
     with pytest.raises(ValueError, match="teacher_proba"):
         fit(student, (texts, labels), (texts, labels), TrainArgs(epochs=1, distill_weight=0.5))
+
+
+def test_a_killed_run_resumes_from_its_last_epoch_and_ends_where_an_unbroken_run_ends(tmp_path):
+    import torch
+
+    from emotion.trainer import TrainArgs, fit
+
+    class Tiny:
+        """A bag-of-characters linear model: enough to check the resume logic."""
+
+        def __init__(self) -> None:
+            torch.manual_seed(0)
+            self.model = torch.nn.Linear(26, 7)
+
+        def logits(self, texts):
+            x = torch.zeros(len(texts), 26)
+            for row, text in enumerate(texts):
+                for ch in text.lower():
+                    if "a" <= ch <= "z":
+                        x[row, ord(ch) - 97] += 1
+            return self.model(x)
+
+        def predict(self, texts, batch_size=128):
+            from emotion.labels import LABELS
+
+            with torch.no_grad():
+                return [LABELS[i] for i in self.logits(texts).argmax(1)]
+
+    from tests.conftest import SAMPLE
+
+    texts = [t for label in SAMPLE for t in SAMPLE[label]]
+    labels = [label for label in SAMPLE for _ in SAMPLE[label]]
+    whole = Tiny()
+    fit(whole, (texts, labels), (texts, labels), TrainArgs(epochs=4, lr=0.05, batch_size=4), checkpoints=None)
+
+    class Killed(Exception):
+        pass
+
+    broken = Tiny()
+    calls = {"n": 0}
+    original = broken.predict
+
+    def predict_then_die(texts_, batch_size=128):
+        calls["n"] += 1
+        if calls["n"] == 3:  # in epoch 3, after epochs 1 and 2 were checkpointed
+            raise Killed
+        return original(texts_, batch_size)
+
+    broken.predict = predict_then_die
+    with pytest.raises(Killed):
+        fit(broken, (texts, labels), (texts, labels), TrainArgs(epochs=4, lr=0.05, batch_size=4), checkpoints=tmp_path)
+    resumed = Tiny()
+    result = fit(
+        resumed, (texts, labels), (texts, labels), TrainArgs(epochs=4, lr=0.05, batch_size=4), checkpoints=tmp_path
+    )
+    assert [h["epoch"] for h in result["history"]] == [1, 2, 3, 4]
+    assert torch.allclose(resumed.model.weight, whole.model.weight, atol=1e-6)
+
+
+def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
+    from emotion.trainer import CHECKPOINT, CheckpointError, TrainArgs, load_checkpoint, save_checkpoint
+
+    args = TrainArgs(epochs=2)
+    save_checkpoint(tmp_path, {"recipe": {k: v for k, v in vars(args).items() if k != "history"}, "epoch": 1})
+    assert load_checkpoint(tmp_path, args)["epoch"] == 1
+    with pytest.raises(CheckpointError, match="another recipe"):
+        load_checkpoint(tmp_path, TrainArgs(epochs=3))
+    data = bytearray((tmp_path / CHECKPOINT).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / CHECKPOINT).write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="does not match its sha256"):
+        load_checkpoint(tmp_path, args)

@@ -35,6 +35,20 @@ class EncoderClassifier(TorchClassifier):
     family = "encoder"
     description = "all-MiniLM-L6-v2 fine-tuned (LoRA), 22.7M params"
     default_batch_size = 64
+    lora_targets: tuple[str, ...] = tuple(LORA_TARGETS)
+    """Linear layers that get LoRA matrices (their names differ between architectures)."""
+    trained_modules: tuple[str, ...] = ("classifier", "pooler")
+    """Modules trained in full and saved with the adapter."""
+
+    @classmethod
+    def base_path(cls) -> str:
+        """Local folder of the base weights."""
+        return minilm_path()
+
+    @classmethod
+    def base_problem(cls) -> str | None:
+        """Why the base weights cannot be loaded now, or ``None``."""
+        return None
 
     def __init__(self, model: torch.nn.Module, tokenizer, max_length: int = 128) -> None:
         self.model = model
@@ -56,7 +70,7 @@ class EncoderClassifier(TorchClassifier):
         from peft import LoraConfig, get_peft_model
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        base = base or minilm_path()
+        base = base or cls.base_path()
         torch.manual_seed(seed)
         model = AutoModelForSequenceClassification.from_pretrained(
             base,
@@ -69,8 +83,8 @@ class EncoderClassifier(TorchClassifier):
             r=rank,
             lora_alpha=2 * rank,
             lora_dropout=0.1,
-            target_modules=LORA_TARGETS,
-            modules_to_save=["classifier", "pooler"],
+            target_modules=list(cls.lora_targets),
+            modules_to_save=list(cls.trained_modules),
             task_type="SEQ_CLS",
         )
         return cls(get_peft_model(model, config), AutoTokenizer.from_pretrained(base))
@@ -83,7 +97,7 @@ class EncoderClassifier(TorchClassifier):
 
         folder = folder or artifact_dir(cls.name)
         card = read_card(folder)
-        base = base or minilm_path()
+        base = base or cls.base_path()
         layers = card.get("params", {}).get("layers")
         model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=len(LABELS), **({"num_hidden_layers": layers} if layers else {})
@@ -93,9 +107,11 @@ class EncoderClassifier(TorchClassifier):
 
     @classmethod
     def artifact_status(cls) -> Status:
-        """Ready when the committed adapter exists."""
-        exists = (artifact_dir(cls.name) / "card.json").exists()
-        return Status(exists, "" if exists else f"artifact missing: run `python -m emotion train {cls.name}`")
+        """Ready when the committed adapter and the base weights are there."""
+        if not (artifact_dir(cls.name) / "card.json").exists():
+            return Status(False, f"artifact missing: run `python -m emotion train {cls.name}`")
+        problem = cls.base_problem()
+        return Status(problem is None, problem or "")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
@@ -112,3 +128,26 @@ class FastEncoderClassifier(EncoderClassifier):
 
     name = "encoder-fast"
     description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA)"
+
+
+class LargeEncoderClassifier(EncoderClassifier):
+    """all-mpnet-base-v2 (109M parameters) with a LoRA adapter; the base is assembled from its five PyPI parts."""
+
+    name = "encoder-large"
+    description = "all-mpnet-base-v2 fine-tuned (LoRA), 109M params"
+    default_batch_size = 32
+    base_id = "sentence-transformers/all-mpnet-base-v2"
+    lora_targets = ("q", "k", "v", "o", "intermediate.dense", "output.dense")
+    trained_modules = ("classifier",)
+
+    @classmethod
+    def base_path(cls) -> str:
+        from emotion.bases import mpnet_path
+
+        return str(mpnet_path())
+
+    @classmethod
+    def base_problem(cls) -> str | None:
+        from emotion.bases import mpnet_problem
+
+        return mpnet_problem()

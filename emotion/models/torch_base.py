@@ -25,6 +25,8 @@ class TorchClassifier(Classifier):
     """
 
     model: torch.nn.Module
+    base_id: str = BASE_MODEL_ID
+    """The hub id of the base weights, recorded in the adapter's config."""
     adapter_files: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
@@ -45,7 +47,7 @@ class TorchClassifier(Classifier):
     def save(self, folder: Path) -> list[str]:
         """Write the peft adapter (LoRA weights and fully trained modules); returns the file names."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.model.peft_config["default"].base_model_name_or_path = BASE_MODEL_ID
+        self.model.peft_config["default"].base_model_name_or_path = self.base_id
         self.model.save_pretrained(str(folder))
         (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
         return list(self.adapter_files)

@@ -1,0 +1,95 @@
+"""Temperature scaling, expected calibration error and Brier score."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emotion.calibration import (
+    Calibration,
+    apply_temperature,
+    brier_score,
+    calibration_scores,
+    expected_calibration_error,
+    fit_temperature,
+    threshold_for_share,
+)
+from emotion.labels import LABELS
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def synthetic(rows: int = 20_000, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """True probabilities ``softmax(z)`` and labels drawn from them."""
+    rng = np.random.default_rng(seed)
+    true = softmax(rng.normal(0, 2.5, (rows, len(LABELS))))
+    gold = [LABELS[rng.choice(len(LABELS), p=p)] for p in true]
+    return true, gold
+
+
+def test_the_fitted_temperature_recovers_a_known_one():
+    true, gold = synthetic()
+    overconfident = apply_temperature(true, 0.5)  # softmax(2 z): a model twice as sure as it should be
+    assert fit_temperature(overconfident, gold) == pytest.approx(2.0, rel=0.05)
+    assert fit_temperature(true, gold) == pytest.approx(1.0, rel=0.05)
+    fixed = apply_temperature(overconfident, fit_temperature(overconfident, gold))
+    assert calibration_scores(fixed, gold)["ece"] < 0.02 < calibration_scores(overconfident, gold)["ece"]
+
+
+def test_ece_against_a_hand_computed_case():
+    confidence = np.array([0.9, 0.8, 0.7, 0.6])
+    correct = np.array([1, 0, 1, 1])
+    # two equal-mass bins: {0.6, 0.7} accuracy 1 vs 0.65; {0.8, 0.9} accuracy 0.5 vs 0.85
+    assert expected_calibration_error(confidence, correct, bins=2) == pytest.approx(0.5 * 0.35 + 0.5 * 0.35)
+    assert expected_calibration_error(confidence, correct, bins=1) == pytest.approx(abs(0.75 - 0.75))
+    # 15 bins over 30 rows: 2 rows a bin
+    assert expected_calibration_error(np.full(30, 0.5), np.tile([1, 0], 15)) == pytest.approx(0.0)
+
+
+def test_brier_score_by_hand():
+    proba = np.zeros((2, 7))
+    proba[0, 0] = 1.0  # sure and right
+    proba[1, 0] = proba[1, 1] = 0.5  # split between anger and disgust, gold disgust
+    assert brier_score(proba, ["anger", "disgust"]) == pytest.approx((0 + 0.5) / 2)
+
+
+def test_rows_without_probabilities_are_left_out():
+    proba = np.array([[1.0, 0, 0, 0, 0, 0, 0], [np.nan] * 7])
+    scores = calibration_scores(proba, ["anger", "joy"])
+    assert scores["rows"] == 1 and scores["ece"] == 0 and scores["brier"] == 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(0.001, 1.0), min_size=7, max_size=7), min_size=1, max_size=20),
+    st.floats(0.1, 10.0),
+)
+def test_a_temperature_never_changes_a_label_and_keeps_rows_summing_to_one(rows, temperature):
+    proba = np.array(rows) / np.array(rows).sum(axis=1, keepdims=True)
+    scaled = apply_temperature(proba, temperature)
+    assert np.allclose(scaled.sum(axis=1), 1.0)
+    top = proba.max(axis=1, keepdims=True)
+    unique_top = (proba >= top - 1e-9).sum(axis=1) == 1  # ties may resolve either way
+    assert (scaled.argmax(axis=1) == proba.argmax(axis=1))[unique_top].all()
+
+
+def test_card_thresholds_map_shares_both_ways():
+    true, gold = synthetic(2000)
+    fitted = Calibration.fit(apply_temperature(true, 0.7), gold)
+    assert fitted.temperature == pytest.approx(1 / 0.7, rel=0.15)
+    assert fitted.ece_after < fitted.ece_before
+    cut = fitted.threshold_for_share(0.4)
+    assert fitted.share_for_threshold(cut) == pytest.approx(0.4, abs=0.01)
+    assert fitted.threshold_for_share(0.2) <= cut <= fitted.threshold_for_share(0.6)
+    assert Calibration.from_dict(fitted.to_dict()) == fitted
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        fitted.threshold_for_share(1.5)
+
+
+def test_threshold_for_share_sends_that_share_of_rows():
+    confidence = np.linspace(0.2, 0.99, 100)
+    for share in (0.0, 0.25, 0.4, 1.0):
+        assert (confidence < threshold_for_share(confidence, share)).sum() == round(share * 100)
