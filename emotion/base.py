@@ -6,10 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
+from emotion.artifacts import artifact_dir
 from emotion.calibration import apply_temperature
 from emotion.data import check_text, prepare_text
 from emotion.labels import LABELS
@@ -91,6 +93,8 @@ class Classifier(ABC):
     classes_: tuple[str, ...] = LABELS
     members: Sequence[Classifier] = ()
     """Classifiers whose answers this one combines (an ensemble); empty for the others."""
+    expected_texts_per_s: float = 100.0
+    """Throughput on 2 CPU cores (``BENCHMARKS.md``), for time estimates and chunk sizes."""
     temperature: float = 1.0
     """Served probabilities are ``softmax(log p / temperature)`` of the raw ones (see :mod:`emotion.calibration`);
     the registry sets it from the ``calibration`` entry of the model's card."""
@@ -98,6 +102,41 @@ class Classifier(ABC):
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
         return Status(True)
+
+    # The contract of a committed local model: a folder ``data/<name>`` with a card, loaded by the registry
+    # through these class methods alone (a new family is one module plus one line in the registry).
+
+    @classmethod
+    def member_names(cls, folder: Path | None = None) -> list[str]:
+        """Registry names of the models this one combines (an ensemble), loaded first and passed to :meth:`load`."""
+        return []
+
+    @classmethod
+    def base_problem(cls) -> str | None:
+        """Why pretrained base weights this model needs cannot be loaded now, or ``None``."""
+        return None
+
+    @classmethod
+    def artifact_status(cls) -> Status:
+        """Ready when ``data/<name>/card.json`` exists and :meth:`base_problem` finds nothing."""
+        if not (artifact_dir(cls.name) / "card.json").exists():
+            return Status(False, f"artifact missing: run `python -m emotion train {cls.name}`")
+        problem = cls.base_problem()
+        return Status(problem is None, problem or "")
+
+    @classmethod
+    def load(cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None) -> Classifier:
+        """The committed model from ``folder`` (default ``data/<name>``), its card checked.
+
+        Args:
+            folder: The artifact folder.
+            members: The loaded models named by :meth:`member_names` (ensembles only).
+        """
+        raise NotImplementedError(f"{cls.__name__} has no committed artifact")
+
+    def explain(self, text: str) -> dict[str, list[tuple[str, float]]]:
+        """Words of ``text`` that pushed toward each emotion; empty for models that cannot say."""
+        return {}
 
     @abstractmethod
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--alias", default="smollm2-135m", help="model name clients ask for")
 
+    hub = sub.add_parser("export", help="an encoder as a transformers checkpoint (+ its ONNX graph) for a model hub")
+    hub.add_argument("model", help="encoder, encoder-fast or encoder-large")
+    hub.add_argument("--output", type=Path, required=True)
+
     export = sub.add_parser("export-finetune", help="ISEAR train as OpenAI chat fine-tuning JSONL")
     export.add_argument("--output", type=Path, required=True)
 
@@ -210,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             from emotion.llm.server import serve
 
             return serve(args.gguf, args.port, args.alias)
+        elif args.command == "export":
+            from emotion.exporters.hub import export_checkpoint
+
+            print(f"wrote {export_checkpoint(args.model, args.output)}")
         elif args.command == "export-finetune":
             from emotion.llm.finetune import export_finetune
 
@@ -218,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             from emotion.bench import run_benchmark
 
             run_benchmark(args.output)
-    except (ValueError, InputError, UnknownModelError, ArtifactError, FileNotFoundError, KeyError) as error:
+    except (ValueError, InputError, UnknownModelError, ArtifactError, OSError, KeyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

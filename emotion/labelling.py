@@ -319,9 +319,7 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
 
 def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 4.0) -> int:
     """Rows per chunk so that one chunk takes about ``target_seconds`` (what a stop may throw away)."""
-    from emotion.service import THROUGHPUT_HINT
-
-    seconds_per_row = sum(1 / THROUGHPUT_HINT.get(name, 4.0) for name in models) if models else 0.01
+    seconds_per_row = sum(1 / model.expected_texts_per_s for model in models.values()) if models else 0.01
     return int(max(4, min(8192, target_seconds / seconds_per_row)))
 
 

@@ -145,10 +145,7 @@ def _load_local(name: str) -> Classifier:
     status = cls.artifact_status()
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
-    if name == "ensemble":
-        model = cls.load({member: _load_local(member) for member in cls.member_names()})
-    else:
-        model = cls.load()
+    model = cls.load(members={member: _load_local(member) for member in cls.member_names()})
     fitted = calibration(name)
     model.temperature = fitted.temperature if fitted else 1.0
     return model

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emotion.base import Classifier, Predictions, members_first
+from emotion.llm.classifier import LLMClassifier
 from emotion.models.cascade import CascadeClassifier
 
 
@@ -65,8 +66,8 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
             from_members=reused is not None,
             answered_by=prediction.answered_by[0] if prediction.answered_by else None,
         )
-        if label and hasattr(model, "explain"):
-            result.explanation = model.explain(text)[label]
+        if label:
+            result.explanation = model.explain(text).get(label, [])
         results[name] = result
     return [results[name] for name in models]
 
@@ -84,10 +85,6 @@ def agreement_line(results: list[ModelResult]) -> str:
     return f"{votes} of {len(labels)} models say {label}."
 
 
-THROUGHPUT_HINT = {"tfidf": 25000.0, "encoder-fast": 1000.0, "encoder": 600.0, "seq2seq": 75.0, "ensemble": 65.0}
-"""Texts per second measured on 2 CPU cores (BENCHMARKS.md), for estimates and chunk sizes."""
-
-
 def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:
     """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts``.
 
@@ -99,10 +96,10 @@ def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float 
         routed = list(dict.fromkeys(texts))[: cascade_rows(model, texts)]
         fallback_seconds, cost = estimate_seconds(model.fallback, routed)
         return first_seconds + fallback_seconds, cost
-    if hasattr(model, "estimate"):
+    if isinstance(model, LLMClassifier):
         estimate = model.estimate(texts)
         return estimate.seconds, estimate.cost_usd
-    return len(set(texts)) / THROUGHPUT_HINT.get(model.name, 100.0), None
+    return len(set(texts)) / model.expected_texts_per_s, None
 
 
 def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:

@@ -213,71 +213,88 @@ WEIGHTINGS = {
 """Candidate ways to weight the members; ``train_ensemble`` keeps the one with the best cross-validated F1."""
 
 
-def _cv_macro_f1(weighting, probas: list, gold, folds: int, seeds: int) -> float:
-    """Mean macro-F1 over ``seeds`` repetitions of ``folds``-fold CV: weights fitted on the other folds."""
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
-
-    from emotion.labels import LABELS
-
-    scores = []
-    for seed in range(seeds):
-        predicted = np.empty(len(gold), dtype=object)
-        for fit_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=seed).split(gold, gold):
-            weights = weighting([p[fit_rows] for p in probas], gold[fit_rows])
-            mixed = sum(w * p[test_rows] for w, p in zip(weights, probas, strict=True))
-            predicted[test_rows] = [LABELS[i] for i in mixed.argmax(axis=1)]
-        scores.append(f1_score(gold, list(predicted), average="macro"))
-    return float(np.mean(scores))
-
-
 def train_ensemble(
-    members: tuple[str, ...] = ("tfidf", "encoder", "seq2seq"), folds: int = 5, seeds: int = 3, seed: int = 0
+    candidates: tuple[str, ...] = ("tfidf", "encoder", "seq2seq", "encoder-large"),
+    folds: int = 5,
+    repeats: int = 3,
+    seed: int = 0,
 ) -> dict:
-    """Average the members' probabilities; the weighting (uniform or fitted on dev log-loss) is chosen by CV.
+    """Choose the members and the weighting by cross-validation on dev; write ``data/ensemble``.
 
-    Each candidate of :data:`WEIGHTINGS` is scored by repeated ``folds``-fold cross-validation on dev
-    (weights fitted on the other folds); the best one is then fitted on all of dev and written.
+    Every subset of two or more ready ``candidates``, each with every weighting of :data:`WEIGHTINGS`, is
+    scored by repeated stratified k-fold cross-validation over the members' dev probabilities (weights fitted
+    on the other folds; :func:`emotion.crossval.cv_macro_f1`). The simplest candidate within one standard
+    deviation of the best is kept (fewest members, uniform before fitted), fitted on all of dev and written.
+    Every candidate's mean ± sd goes on the card.
     """
+    import itertools
     import json
 
     from sklearn.metrics import f1_score
 
     from emotion import registry
+    from emotion.crossval import cv_macro_f1, one_standard_error_choice
     from emotion.labels import LABELS
-    from emotion.models.ensemble import WEIGHTS_FILE, EnsembleClassifier
+    from emotion.models.ensemble import WEIGHTS_FILE
 
     started = time.time()
     dev = load_isear("dev")
-    loaded = {name: registry.load(name) for name in members}
-    probas = [loaded[name].classify(list(dev.text)).raw for name in members]
+    members = [name for name in candidates if name in registry.local_ready()]
+    probas = {name: registry.load(name).classify(list(dev.text)).raw for name in members}
     gold = np.array(dev.label)
-    cv = {name: round(_cv_macro_f1(weighting, probas, gold, folds, seeds), 4) for name, weighting in WEIGHTINGS.items()}
-    chosen = max(cv, key=cv.get)
-    weights = [round(float(w), 4) for w in WEIGHTINGS[chosen](probas, gold)]
+
+    def predictor(names: tuple[str, ...], weighting):
+        def predict(fit_rows, held_rows):
+            weights = weighting([probas[n][fit_rows] for n in names], gold[fit_rows])
+            mixed = sum(w * probas[n][held_rows] for w, n in zip(weights, names, strict=True))
+            return [LABELS[i] for i in mixed.argmax(axis=1)]
+
+        return predict
+
+    subsets = [c for k in range(2, len(members) + 1) for c in itertools.combinations(members, k)]
+    scores = {
+        f"{'+'.join(names)} / {weighting}": cv_macro_f1(
+            predictor(names, WEIGHTINGS[weighting]), gold, folds, repeats, seed
+        )
+        for names in subsets
+        for weighting in WEIGHTINGS
+    }
+    for key, value in sorted(scores.items(), key=lambda kv: -kv[1]["mean"]):
+        print(f"{key}: CV macro-F1 {value['mean']:.4f} ± {value['sd']:.4f}", flush=True)
+    chosen = one_standard_error_choice(
+        scores, lambda key: key.split(" / ")[0].count("+") + 0.5 * (key.split(" / ")[1] != "uniform")
+    )
+    names, weighting = tuple(chosen.split(" / ")[0].split("+")), chosen.split(" / ")[1]
+    weights = [round(float(w), 4) for w in WEIGHTINGS[weighting]([probas[n] for n in names], gold)]
     folder = artifact_dir("ensemble")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / WEIGHTS_FILE).write_text(
-        json.dumps({"weights": dict(zip(members, weights, strict=True))}, indent=2) + "\n"
-    )
+    (folder / WEIGHTS_FILE).write_text(json.dumps({"weights": dict(zip(names, weights, strict=True))}, indent=2) + "\n")
     member_f1 = {
-        n: round(float(f1_score(gold, [LABELS[i] for i in p.argmax(1)], average="macro")), 4)
-        for n, p in zip(members, probas, strict=True)
+        n: round(float(f1_score(gold, [LABELS[i] for i in probas[n].argmax(1)], average="macro")), 4) for n in members
     }
+    mixed = sum(w * probas[n] for w, n in zip(weights, names, strict=True))
     return write_card(
         folder,
         [WEIGHTS_FILE],
         family="ensemble",
         data=_data_info(),
         seed=seed,
-        recipe=f"weighted average of member probabilities. Weighting chosen by {seeds}x{folds}-fold cross-validated "
-        "dev macro-F1 among: uniform, and weights minimising dev log-loss (Nelder-Mead on softmax weights)",
-        members=member_f1,
-        cv_dev_macro_f1=cv,
-        weighting=chosen,
-        weights=dict(zip(members, weights, strict=True)),
+        recipe=f"weighted average of member probabilities; members and weighting chosen by {repeats}x{folds}-fold "
+        "stratified cross-validated dev macro-F1 among every subset of two or more of "
+        f"{', '.join(members)} with uniform weights or weights minimising dev log-loss; the simplest candidate "
+        "within one sd of the best is kept",
+        members=list(names),
+        weighting=weighting,
+        weights=dict(zip(names, weights, strict=True)),
+        cv_macro_f1={k: {"mean": v["mean"], "sd": v["sd"]} for k, v in scores.items()},
+        chosen=chosen,
+        member_dev_macro_f1=member_f1,
         training_seconds=round(time.time() - started),
-        dev_metrics=_dev_metrics(EnsembleClassifier(list(loaded.values()), weights), dev),
+        dev_metrics={
+            k: round(v, 4)
+            for k, v in classification_metrics(list(gold), [LABELS[i] for i in mixed.argmax(1)]).items()
+            if k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+        },
     )
 
 

@@ -185,3 +185,64 @@ def test_a_bulk_run_can_be_deleted_from_recent_runs(table):
     fresh.run()
     fresh.switch_page("pages/bulk.py").run()
     assert [e.value for e in fresh.error] == ["No such run."]
+
+
+def labelled_file(sample) -> bytes:
+    texts, labels = sample
+    frame = pd.DataFrame({"ref": [f"r{i}" for i in range(len(texts))], "comment": texts, "feeling": labels})
+    frame.loc[len(frame)] = ["r-x", "", "joy"]  # empty text: excluded and listed
+    frame.loc[len(frame)] = ["r-y", "A rainy Tuesday", "meh"]  # no emotion: excluded and listed
+    return frame.to_csv(index=False).encode()
+
+
+def test_compare_page_evaluates_an_uploaded_labelled_file_with_imported_predictions(sample):
+    texts, labels = sample
+    at = app("pages/compare.py")
+    at.radio(key="compare_source").set_value("Your labelled file").run()
+    at.file_uploader(key="compare_upload").set_value(("mine.csv", labelled_file(sample), "text/csv")).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="compare_text").value == "comment"
+    assert at.selectbox(key="compare_label").value == "feeling"
+    assert at.selectbox(key="compare_id").value == "(row order)"
+    assert any("2 excluded" in c.value and "row 16" in c.value for c in at.caption)
+    at.selectbox(key="compare_id").set_value("ref").run()
+    vendor = pd.DataFrame({"ref": [f"r{i}" for i in range(len(texts))][::-1], "vendor": labels[::-1]})
+    at.file_uploader(key="compare_predictions").set_value([("v.csv", vendor.to_csv(index=False).encode(), "text/csv")])
+    at.run()
+    at.multiselect(key="compare_models").set_value(["tfidf"]).run()
+    at.button(key="compare_run").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[1].value  # after the excluded rows' table
+    assert set(table["model"]) == {"tfidf", "vendor"}
+    assert table.set_index("model").loc["vendor", "accuracy"] == 1.0  # joined by id, not by position
+    assert [d.label for d in at.get("download_button")] == ["Download metrics.json", "Download predictions.csv"]
+    subheaders = [s.value for s in at.subheader]
+    assert "Is the confidence right?" in subheaders and any("Cascade" in s for s in subheaders)
+    assert len(at.get("plotly_chart")) >= 8  # scores, per class, confusion, reliability, cascade, 2 Pareto, ...
+    at.selectbox(key="compare_cascade_fallback").set_value("vendor").run()
+    assert any("answered by vendor" in c.value for c in at.caption)
+
+
+def test_compare_page_shows_calibration_cascade_and_cost_for_the_stored_evaluation():
+    at = app("pages/compare.py")
+    calibration = next(d.value for d in at.dataframe if "ECE" in d.value.columns)
+    assert {"ECE", "Brier", "ECE before", "Brier before"} <= set(calibration.columns)
+    assert calibration.set_index("model").loc["ensemble", "ECE before"] > 0
+    at.selectbox(key="compare_cascade_first").set_value("ensemble").run()
+    at.selectbox(key="compare_cascade_fallback").set_value("gpt-3.5-turbo-1106").run()
+    assert not at.exception, at.exception
+    assert any("answered by gpt-3.5-turbo-1106" in c.value for c in at.caption)
+
+
+def test_classify_page_runs_a_cascade_and_says_who_answered():
+    at = app()
+    at.text_area(key="classify_text").input("I lost my wallet and my keys on the same day.").run()
+    at.multiselect(key="classify_models").set_value(["tfidf"]).run()
+    at.toggle(key="classify_cascade_on").set_value(True).run()
+    at.selectbox(key="classify_cascade_first").set_value("tfidf").run()
+    at.selectbox(key="classify_cascade_fallback").set_value("encoder-fast").run()
+    at.slider(key="classify_cascade_share").set_value(1.0).run()  # every text goes on
+    at.button(key="classify_button").click().run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["tfidf", "cascade:tfidf+encoder-fast"]
+    assert any("answered by encoder-fast" in c.value for c in at.caption)

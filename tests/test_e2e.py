@@ -152,3 +152,35 @@ def resume_to_the_end(page, rows: int, path: Path) -> None:
     full = pd.read_csv(path, keep_default_na=False)
     assert full["ref"].tolist() == list(range(rows))  # nothing duplicated or lost
     assert (full["status"] == "ok").all() and set(full["encoder-fast_label"]) <= set(LABELS)
+
+
+def test_compare_evaluates_a_labelled_upload_in_a_real_browser(browser_app, tmp_path, sample):
+    """The user's own labelled file on the Compare page: metrics, a reliability diagram and the cascade curve."""
+    url, page = browser_app
+    texts, labels = sample
+    frame = pd.DataFrame({"id": [f"q{i}" for i in range(len(texts))], "text": texts, "label": labels})
+    frame.loc[len(frame)] = ["q-odd", "Nothing much happened today", "bored"]
+    upload = tmp_path / "labelled.csv"
+    frame.to_csv(upload, index=False)
+    vendor = tmp_path / "vendor.csv"
+    pd.DataFrame({"id": frame["id"][:-1], "vendor": labels[::-1]}).to_csv(vendor, index=False)
+
+    page.goto(f"{url}/compare", wait_until="networkidle")
+    page.get_by_text("Your labelled file").click()
+    page.locator('input[type="file"]').first.wait_for(state="attached", timeout=60_000)
+    page.locator('input[type="file"]').first.set_input_files(str(upload))
+    page.get_by_text("1 excluded", exact=False).wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.locator('input[type="file"]').nth(1).set_input_files(str(vendor))
+    page.get_by_text("vendor joined by id column 'id'", exact=False).wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Evaluate").click()
+    page.get_by_text(f"Evaluated {len(texts)} rows", exact=False).wait_for(timeout=120_000)
+    page.get_by_text("Is the confidence right?").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Download metrics.json").wait_for()
+    page.get_by_text("accuracy against confidence", exact=False).first.wait_for(timeout=60_000)  # reliability
+    page.get_by_text("Computed from the stored predictions", exact=False).wait_for(timeout=60_000)  # cascade
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=60_000)
+    assert page.get_by_text("encoder-fast", exact=False).count() > 0
+    page.screenshot(path=str(SCREENSHOTS / "compare_own_file.png"), full_page=True)

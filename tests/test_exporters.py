@@ -46,3 +46,25 @@ def test_int8_is_close(adapter, cache_dir, sample):
         int8 = OnnxEncoderClassifier.from_artifact(adapter, quantization=quantization)
         assert "int8" in int8.onnx_path.name
         assert np.abs(int8.predict_proba(sample[0]) - fp32).max() < 0.1
+
+
+def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emotions(tmp_path, sample):
+    from transformers import pipeline
+
+    from emotion import registry
+    from emotion.cli import main
+
+    out = tmp_path / "encoder-fast-export"
+    assert main(["export", "encoder-fast", "--output", str(out)]) == 0
+    assert {"config.json", "model.safetensors", "tokenizer.json", "README.md"} <= {p.name for p in out.iterdir()}
+    assert (out / "onnx" / "model.onnx").stat().st_size > 1_000_000
+    card = (out / "README.md").read_text()
+    assert "pipeline_tag: text-classification" in card and "macro-F1" in card and "95%" in card
+    texts, _ = sample
+    classify = pipeline("text-classification", model=str(out), device="cpu")
+    answers = classify(texts)
+    served = registry.load("encoder-fast").classify(texts)
+    assert [a["label"] for a in answers] == served.labels  # the project's labels, not LABEL_0 … LABEL_6
+    # the temperature is folded in: the pipeline's scores are the dashboard's calibrated confidences
+    assert [a["score"] for a in answers] == pytest.approx(list(served.confidence), abs=0.03)
+    assert main(["export", "tfidf", "--output", str(tmp_path / "x")]) == 2

@@ -146,6 +146,7 @@ class OnnxEncoderClassifier(Classifier):
     """
 
     name = "encoder"
+    expected_texts_per_s = 420.0
     family = "encoder"
     description = "all-MiniLM-L6-v2 fine-tuned (LoRA), ONNX Runtime"
     default_batch_size = 64
@@ -205,9 +206,9 @@ class OnnxEncoderClassifier(Classifier):
         return calibration
 
     @classmethod
-    def load(cls) -> OnnxEncoderClassifier:
+    def load(cls, folder: Path | None = None, members=None) -> OnnxEncoderClassifier:
         """The committed encoder on ONNX Runtime (registry entry point)."""
-        return cls.from_artifact()
+        return cls.from_artifact(folder)
 
     @classmethod
     def artifact_status(cls) -> Status:
@@ -241,6 +242,7 @@ class FastOnnxEncoderClassifier(OnnxEncoderClassifier):
     """The default encoder (:class:`~emotion.models.encoder.FastEncoderClassifier`) on ONNX Runtime."""
 
     name = "encoder-fast"
+    expected_texts_per_s = 1_100.0
     description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA), ONNX Runtime"
     torch_class = FastEncoderClassifier
 

@@ -270,6 +270,11 @@ class LLMClassifier(Classifier):
                 any_one_hot = True
         return Predictions(proba, messages, one_hot=any_one_hot)
 
+    @property
+    def expected_texts_per_s(self) -> float:
+        """Requests in flight over the preset's seconds per request."""
+        return self.concurrency / self.preset.seconds_per_request
+
     def tokens(self, texts: list[str]) -> tuple[int, int]:
         """Approximate input and output tokens to classify ``texts`` (4 characters a token, 8 tokens out)."""
         prompt_chars = len(self.prompt.system) + len(self.prompt.user)

@@ -122,6 +122,11 @@ class CascadeClassifier(Classifier):
         self.default_batch_size = first.default_batch_size
         self.description = f"{first.name}; rows with confidence below {threshold:.3f} go to {fallback.name}"
 
+    @property
+    def expected_texts_per_s(self) -> float:
+        """The first model on every text, the fallback on its expected share."""
+        return 1 / (1 / self.first.expected_texts_per_s + self.expected_share / self.fallback.expected_texts_per_s)
+
     def _combine(self, first: Predictions, fallback_for: callable) -> Predictions:
         routed = np.flatnonzero(route(first.confidence, self.threshold))
         proba, errors = first.proba.copy(), list(first.errors)

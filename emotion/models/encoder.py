@@ -7,7 +7,6 @@ from pathlib import Path
 import torch
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Status
 from emotion.labels import LABELS
 from emotion.models.torch_base import TorchClassifier
 
@@ -32,6 +31,7 @@ class EncoderClassifier(TorchClassifier):
     """
 
     name = "encoder"
+    expected_texts_per_s = 130.0  # torch; the served ONNX graph is faster
     family = "encoder"
     description = "all-MiniLM-L6-v2 fine-tuned (LoRA), 22.7M params"
     default_batch_size = 64
@@ -44,11 +44,6 @@ class EncoderClassifier(TorchClassifier):
     def base_path(cls) -> str:
         """Local folder of the base weights."""
         return minilm_path()
-
-    @classmethod
-    def base_problem(cls) -> str | None:
-        """Why the base weights cannot be loaded now, or ``None``."""
-        return None
 
     def __init__(self, model: torch.nn.Module, tokenizer, max_length: int = 128) -> None:
         self.model = model
@@ -90,7 +85,7 @@ class EncoderClassifier(TorchClassifier):
         return cls(get_peft_model(model, config), AutoTokenizer.from_pretrained(base))
 
     @classmethod
-    def load(cls, folder: Path | None = None, base: str | None = None) -> EncoderClassifier:
+    def load(cls, folder: Path | None = None, members=None, base: str | None = None) -> EncoderClassifier:
         """Base weights plus the committed adapter, merged for inference."""
         from peft import PeftModel
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -104,14 +99,6 @@ class EncoderClassifier(TorchClassifier):
         )
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length=card.get("params", {}).get("max_length", 128))
-
-    @classmethod
-    def artifact_status(cls) -> Status:
-        """Ready when the committed adapter and the base weights are there."""
-        if not (artifact_dir(cls.name) / "card.json").exists():
-            return Status(False, f"artifact missing: run `python -m emotion train {cls.name}`")
-        problem = cls.base_problem()
-        return Status(problem is None, problem or "")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
@@ -127,6 +114,7 @@ class FastEncoderClassifier(EncoderClassifier):
     """
 
     name = "encoder-fast"
+    expected_texts_per_s = 190.0
     description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA)"
 
 
@@ -134,6 +122,7 @@ class LargeEncoderClassifier(EncoderClassifier):
     """all-mpnet-base-v2 (109M parameters) with a LoRA adapter; the base is assembled from its five PyPI parts."""
 
     name = "encoder-large"
+    expected_texts_per_s = 30.0
     description = "all-mpnet-base-v2 fine-tuned (LoRA), 109M params"
     default_batch_size = 32
     base_id = "sentence-transformers/all-mpnet-base-v2"

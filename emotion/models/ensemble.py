@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Classifier, Predictions, Progress
 from emotion.calibration import apply_temperature
 from emotion.labels import LABEL_INDEX
 
@@ -39,13 +39,17 @@ class EnsembleClassifier(Classifier):
     """
 
     name = "ensemble"
+    expected_texts_per_s = 95.0
     family = "ensemble"
-    description = "weighted average of tfidf, encoder and seq2seq probabilities"
+    description = "weighted average of its members' probabilities (members and weights chosen by cross-validation)"
     default_batch_size = 64
 
     def __init__(self, members: Sequence[Classifier], weights: Sequence[float]) -> None:
         self.members = list(members)
         self.weights = np.asarray(weights, dtype=float)
+        self.description = "weighted average of " + ", ".join(
+            f"{m.name} ({w:.2f})" for m, w in zip(self.members, self.weights, strict=True)
+        )
 
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         total = len(texts) * len(self.members)
@@ -65,22 +69,16 @@ class EnsembleClassifier(Classifier):
         mixed = np.asarray(sum(w * predictions[m].raw for m, w in zip(self.members, self.weights, strict=True)))
         return Predictions(apply_temperature(mixed, self.temperature), raw=mixed)
 
-    @staticmethod
-    def member_names(folder: Path | None = None) -> list[str]:
+    @classmethod
+    def member_names(cls, folder: Path | None = None) -> list[str]:
         """Names of the members listed in the committed weights."""
-        folder = folder or artifact_dir("ensemble")
+        folder = folder or artifact_dir(cls.name)
         return list(json.loads((folder / WEIGHTS_FILE).read_text())["weights"])
 
     @classmethod
-    def load(cls, members: dict[str, Classifier], folder: Path | None = None) -> EnsembleClassifier:
+    def load(cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None) -> EnsembleClassifier:
         """Build from the committed weights, given the loaded member classifiers by name."""
         folder = folder or artifact_dir(cls.name)
         read_card(folder)
         weights = json.loads((folder / WEIGHTS_FILE).read_text())["weights"]
         return cls([members[name] for name in weights], list(weights.values()))
-
-    @classmethod
-    def artifact_status(cls) -> Status:
-        """Ready when the committed weights exist."""
-        exists = (artifact_dir(cls.name) / "card.json").exists()
-        return Status(exists, "" if exists else "artifact missing: run `python -m emotion train ensemble`")

@@ -16,7 +16,6 @@ import torch
 from transformers.modeling_outputs import BaseModelOutput
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Status
 from emotion.labels import LABELS
 from emotion.models.encoder import minilm_path
 from emotion.models.torch_base import TorchClassifier
@@ -38,6 +37,7 @@ class Seq2SeqClassifier(TorchClassifier):
     """
 
     name = "seq2seq"
+    expected_texts_per_s = 120.0
     family = "seq2seq"
     description = "MiniLM encoder-decoder scoring the label words (LoRA)"
     default_batch_size = 64
@@ -102,7 +102,7 @@ class Seq2SeqClassifier(TorchClassifier):
         return classifier
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> Seq2SeqClassifier:
+    def load(cls, folder: Path | None = None, members=None) -> Seq2SeqClassifier:
         """The committed model: rebuilt from MiniLM, adapter applied and merged."""
         from peft import PeftModel
 
@@ -112,12 +112,6 @@ class Seq2SeqClassifier(TorchClassifier):
         model, tokenizer = cls.minilm_encoder_decoder(spec["decoder_layers"])
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
         return cls(model, tokenizer, prefix=spec["prefix"], max_length=spec["max_length"])
-
-    @classmethod
-    def artifact_status(cls) -> Status:
-        """Ready when the committed adapter exists."""
-        exists = (artifact_dir(cls.name) / "card.json").exists()
-        return Status(exists, "" if exists else "artifact missing: run `python -m emotion train seq2seq`")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         """``(n, 7)`` log-likelihoods of the label sequences: one encoder pass, one batched decoder pass."""

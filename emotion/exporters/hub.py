@@ -1,0 +1,118 @@
+"""``export``: a committed encoder as a standard transformers checkpoint, ready for a model hub.
+
+The adapter is merged into the base weights, ``id2label`` names the seven emotions, the model's confidence
+temperature is folded into its last layer (so ``pipeline`` returns the calibrated probabilities the
+dashboard shows), and a README model card carries the metrics with their intervals. The ONNX graph the
+project serves is copied beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from emotion import registry
+from emotion.artifacts import artifact_dir, read_card
+from emotion.compare import EVALUATION_DIR
+from emotion.labels import LABELS
+
+
+def _torch_class(name: str):
+    from emotion.exporters.onnx import ONNX_ENCODERS
+    from emotion.models.encoder import LargeEncoderClassifier
+
+    classes = {**{n: c.torch_class for n, c in ONNX_ENCODERS.items()}, "encoder-large": LargeEncoderClassifier}
+    if name not in classes:
+        raise KeyError(f"only the encoders export as transformers checkpoints ({', '.join(classes)}), not {name!r}")
+    return classes[name]
+
+
+def _fold_temperature(model: torch.nn.Module, temperature: float) -> None:
+    """Divide the last seven-way linear layer by ``temperature``: logits / T, as the dashboard serves them."""
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == len(LABELS)][-1]
+    with torch.no_grad():
+        last.weight /= temperature
+        last.bias /= temperature
+
+
+def model_card(name: str, card: dict, base_id: str) -> str:
+    """README.md with hub front matter, what the model is, how it was trained and its scores with intervals."""
+    lines = [
+        "---",
+        "license: apache-2.0",
+        "language: en",
+        "pipeline_tag: text-classification",
+        f"base_model: {base_id}",
+        "tags: [emotion, isear]",
+        "---",
+        "",
+        f"# {name}: seven-emotion classifier ({', '.join(LABELS)})",
+        "",
+        card.get("recipe", ""),
+        "",
+        "```python",
+        "from transformers import pipeline",
+        'classify = pipeline("text-classification", model="PATH")',
+        'classify("I finally got the letter: I have been accepted.")',
+        "```",
+        "",
+        "Trained on the ISEAR train split (5,366 rows), chosen on dev (766 rows); ISEAR is for research use.",
+    ]
+    if (EVALUATION_DIR / "metrics.json").exists():
+        metrics = json.loads((EVALUATION_DIR / "metrics.json").read_text())
+        entry = metrics["models"].get(name)
+        if entry:
+            low, high = entry["intervals"]["macro_f1"]
+            lines += [
+                "",
+                f"## Scores on {metrics['data']['file']} ({metrics['data']['rows']} rows)",
+                "",
+                "| metric | value | 95% bootstrap interval |",
+                "|---|---:|---|",
+                f"| macro-F1 | {entry['macro_f1']:.4f} | {low:.4f} – {high:.4f} |",
+                f"| accuracy | {entry['accuracy']:.4f} | "
+                f"{entry['intervals']['accuracy'][0]:.4f} – {entry['intervals']['accuracy'][1]:.4f} |",
+                f"| expected calibration error (15 bins) | {entry['calibration']['ece']} | |",
+            ]
+    calibration = card.get("confidence_calibration")
+    if calibration:
+        lines += ["", f"Probabilities are temperature-scaled (T = {calibration['temperature']}, fitted on dev)."]
+    lines += ["", f"Card of the committed artifact: `data/{name}/card.json` (seed {card.get('seed')})."]
+    return "\n".join(lines) + "\n"
+
+
+def export_checkpoint(name: str, output: Path) -> Path:
+    """Write ``output``: merged weights, tokenizer, ``id2label``, README model card, and ``onnx/model.onnx``.
+
+    Args:
+        name: ``encoder``, ``encoder-fast`` or ``encoder-large``.
+        output: A new or empty folder.
+    """
+    cls = _torch_class(name)
+    status = registry.info(name).status
+    if not status.ready:
+        raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
+    if output.exists() and any(output.iterdir()):
+        raise FileExistsError(f"{output} is not empty")
+    card = read_card(artifact_dir(name))
+    model = cls.load()
+    config = model.model.config
+    config.id2label = dict(enumerate(LABELS))
+    config.label2id = {label: i for i, label in enumerate(LABELS)}
+    calibration = registry.calibration(name)
+    if calibration:
+        _fold_temperature(model.model, calibration.temperature)
+    output.mkdir(parents=True, exist_ok=True)
+    model.model.save_pretrained(output)
+    model.tokenizer.save_pretrained(output)
+    (output / "README.md").write_text(model_card(name, card, cls.base_id))
+    from emotion.exporters.onnx import OnnxEncoderClassifier
+
+    served = registry.load(name)
+    if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (encoder-large runs on torch)
+        (output / "onnx").mkdir()
+        shutil.copy(served.onnx_path, output / "onnx" / "model.onnx")
+    return output

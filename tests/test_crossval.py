@@ -1,0 +1,43 @@
+"""Cross-validation over dev predictions: deterministic folds, every row held out once per repeat."""
+
+import numpy as np
+
+from emotion.crossval import cv_macro_f1, one_standard_error_choice, out_of_fold, repeated_folds
+from emotion.labels import LABELS
+
+GOLD = [LABELS[i % 7] for i in range(70)]
+
+
+def test_folds_are_deterministic_and_cover_every_row_once_per_repeat():
+    first, again = repeated_folds(GOLD, 5, 3, seed=0), repeated_folds(GOLD, 5, 3, seed=0)
+    assert len(first) == 3 and all(len(splits) == 5 for splits in first)
+    for splits, same in zip(first, again, strict=True):
+        held = np.concatenate([h for _, h in splits])
+        assert sorted(held) == list(range(len(GOLD)))  # each row held out exactly once
+        for (fit, h), (fit2, h2) in zip(splits, same, strict=True):
+            assert set(fit).isdisjoint(h) and (h == h2).all() and (fit == fit2).all()
+    assert any((a[1] != b[1]).any() for a, b in zip(first[0], repeated_folds(GOLD, 5, 3, seed=1)[0], strict=True))
+
+
+def test_out_of_fold_labels_only_ever_see_the_other_folds():
+    seen = []
+
+    def predict(fit_rows, held_rows):
+        seen.append((set(fit_rows), set(held_rows)))
+        return [GOLD[i] for i in held_rows]
+
+    runs = out_of_fold(predict, GOLD, 5, 2)
+    assert all(labels == GOLD for labels in runs)
+    assert all(fit.isdisjoint(held) for fit, held in seen) and len(seen) == 10
+    assert cv_macro_f1(predict, GOLD, 5, 2) == {"mean": 1.0, "sd": 0.0, "runs": [1.0, 1.0]}
+
+
+def test_the_simplest_candidate_within_one_sd_of_the_best_is_chosen():
+    scores = {
+        "a+b+c": {"mean": 0.72, "sd": 0.01},
+        "a+b": {"mean": 0.715, "sd": 0.01},
+        "a+c": {"mean": 0.70, "sd": 0.01},
+    }
+    assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b"
+    scores["a+b"]["mean"] = 0.705
+    assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b+c"
