@@ -96,15 +96,16 @@ def _options(args) -> dict:
 
 def _train(args) -> dict:
     from emotion import train
+    from emotion.exporters.onnx import choose_served_graph
 
     if args.model == "tfidf":
         return train.train_tfidf(seed=args.seed)
     if args.model == "encoder":
         train.train_encoder(seed=args.seed, layers=args.layers, **({"epochs": args.epochs} if args.epochs else {}))
-        return train.check_onnx_int8()
+        return choose_served_graph("encoder")
     if args.model == "encoder-fast":
         train.train_fast_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
-        return train.check_onnx_int8("encoder-fast")
+        return choose_served_graph("encoder-fast")
     if args.model == "encoder-large":
         options = {k: v for k, v in {"epochs": args.epochs, "lr": args.lr}.items() if v is not None}
         return train.train_large_encoder(seed=args.seed, **options)

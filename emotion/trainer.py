@@ -8,7 +8,7 @@ import hashlib
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,6 @@ class TrainArgs:
     seed: int = 0
     distill_weight: float = 0.0
     temperature: float = 2.0
-    history: list[dict] = field(default_factory=list)
 
 
 class CheckpointError(RuntimeError):
@@ -55,7 +54,7 @@ CHECKPOINT = "last.pt"
 
 
 def _recipe_key(args: TrainArgs) -> dict:
-    return {k: v for k, v in dataclasses.asdict(args).items() if k != "history"}
+    return dataclasses.asdict(args)
 
 
 def save_checkpoint(folder: Path, state: dict) -> Path:
@@ -169,7 +168,7 @@ def fit(
         if teacher_proba is None or len(teacher_proba) != len(texts):
             raise ValueError("distill_weight > 0 needs teacher_proba with one row per training text")
         soft = soft_targets(teacher_proba, args.temperature)
-    best, best_state, started, first_epoch = -1.0, None, time.time(), 1
+    best, best_state, started, first_epoch, history = -1.0, None, time.time(), 1, []
     trainable = {n: p for n, p in model.model.named_parameters() if p.requires_grad}
     resumed = load_checkpoint(checkpoints, args) if checkpoints else None
     if resumed is not None:
@@ -180,9 +179,9 @@ def fit(
         schedule.load_state_dict(resumed["schedule"])
         rng.setstate(_rng_state(resumed["rng"]))
         torch.set_rng_state(resumed["torch_rng"])
-        args.history[:] = resumed["history"]
+        history[:] = resumed["history"]
         best, best_state, first_epoch = resumed["best"], resumed["best_state"], resumed["epoch"] + 1
-        started -= args.history[-1]["seconds"]
+        started -= history[-1]["seconds"]
         print(f"resumed after epoch {resumed['epoch']} from {checkpoints}", flush=True)
     lengths = [len(t) for t in texts]
     for epoch in range(first_epoch, args.epochs + 1):
@@ -204,7 +203,7 @@ def fit(
             bar.set_postfix(loss=f"{loss.item():.3f}")
         predicted = model.predict(dev[0], batch_size=128)
         score = f1_score(dev[1], predicted, labels=list(LABELS), average="macro")
-        args.history.append(
+        history.append(
             {"epoch": epoch, "dev_macro_f1": round(float(score), 4), "seconds": round(time.time() - started)}
         )
         print(f"epoch {epoch}: dev macro-F1 {score:.4f} ({time.time() - started:.0f} s)", flush=True)
@@ -222,7 +221,7 @@ def fit(
                     "schedule": schedule.state_dict(),
                     "rng": _plain(rng.getstate()),
                     "torch_rng": torch.get_rng_state(),
-                    "history": list(args.history),
+                    "history": list(history),
                     "best": best,
                     "best_state": best_state,
                 },
@@ -232,10 +231,10 @@ def fit(
         for name, value in best_state.items():
             named[name].copy_(value)
     model.model.eval()
-    best_epoch = max(args.history, key=lambda h: h["dev_macro_f1"])["epoch"]
+    best_epoch = max(history, key=lambda h: h["dev_macro_f1"])["epoch"]
     return {
         "best_epoch": best_epoch,
         "dev_macro_f1": best,
-        "history": args.history,
+        "history": history,
         "seconds": round(time.time() - started),
     }

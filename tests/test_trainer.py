@@ -99,7 +99,7 @@ def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
     from emotion.trainer import CHECKPOINT, CheckpointError, TrainArgs, load_checkpoint, save_checkpoint
 
     args = TrainArgs(epochs=2)
-    save_checkpoint(tmp_path, {"recipe": {k: v for k, v in vars(args).items() if k != "history"}, "epoch": 1})
+    save_checkpoint(tmp_path, {"recipe": vars(args), "epoch": 1})
     assert load_checkpoint(tmp_path, args)["epoch"] == 1
     with pytest.raises(CheckpointError, match="another recipe"):
         load_checkpoint(tmp_path, TrainArgs(epochs=3))

@@ -251,3 +251,48 @@ ONNX_ENCODERS: dict[str, type[OnnxEncoderClassifier]] = {
     cls.name: cls for cls in (FastOnnxEncoderClassifier, OnnxEncoderClassifier)
 }
 """The committed encoders by registry name; ``.torch_class`` gives each one's torch model."""
+
+
+def choose_served_graph(name: str = "encoder", calibration_texts: int = 512, seed: int = 0) -> dict:
+    """Measure a committed encoder on dev with torch, ONNX fp32, dynamic and static int8; record on its card.
+
+    Static int8 needs activation ranges: they are measured on ``calibration_texts`` ISEAR train texts (drawn
+    with ``seed``) and committed as ``calibration.json``. It is served (``onnx.served``) if its dev macro-F1 is
+    at most 0.005 below torch's, since it answers every text the same whatever its batch-mates; otherwise
+    fp32. Dynamic int8 is measured for reference only: its answers move with the batch.
+    """
+    from emotion.artifacts import artifact_dir, read_card, update_card
+    from emotion.data import file_sha256, load_isear
+    from emotion.metrics import classification_metrics
+
+    def dev_macro_f1(model) -> float:
+        return round(classification_metrics(list(dev.label), model.predict(list(dev.text)))["macro_f1"], 4)
+
+    onnx_class = ONNX_ENCODERS[name]
+    folder = artifact_dir(name)
+    texts = list(load_isear("train").text.sample(calibration_texts, random_state=seed))
+    calibration = onnx_class.calibrate(texts, folder)
+    card = read_card(folder, verify=False)
+    files = {
+        **card["files"],
+        CALIBRATION_FILE: {"sha256": file_sha256(calibration), "bytes": calibration.stat().st_size},
+    }
+    update_card(folder, files=files)
+    dev = load_isear("dev")
+    scores = {"torch": dev_macro_f1(onnx_class.torch_class.load())}
+    for quantization in ("fp32", "int8-dynamic", "int8-static"):
+        model = onnx_class.from_artifact(quantization=quantization)
+        scores[quantization] = dev_macro_f1(model)
+    drop = round(scores["torch"] - scores["int8-static"], 4)
+    return update_card(
+        folder,
+        onnx={
+            **{f"dev_macro_f1_{k.replace('-', '_')}": v for k, v in scores.items()},
+            "int8_static_drop": drop,
+            "served": "int8-static" if drop <= MAX_INT8_DROP else "fp32",
+            "calibration": f"{calibration_texts} ISEAR train texts (seed {seed}), min-max ranges",
+            "static_options": STATIC_OPTIONS,
+            "rule": f"static int8 served if its drop is <= {MAX_INT8_DROP} (batch-independent answers), else fp32; "
+            "dynamic int8 measured only (its answers depend on the batch)",
+        },
+    )

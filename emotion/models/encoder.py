@@ -128,6 +128,7 @@ class LargeEncoderClassifier(EncoderClassifier):
     base_id = "sentence-transformers/all-mpnet-base-v2"
     lora_targets = ("q", "k", "v", "o", "intermediate.dense", "output.dense")
     trained_modules = ("classifier",)
+    adapter_half = True
 
     @classmethod
     def base_path(cls) -> str:

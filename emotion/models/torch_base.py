@@ -27,6 +27,8 @@ class TorchClassifier(Classifier):
     model: torch.nn.Module
     base_id: str = BASE_MODEL_ID
     """The hub id of the base weights, recorded in the adapter's config."""
+    adapter_half: bool = False
+    """Store the adapter in float16 (half the bytes; loaded back into float32)."""
     adapter_files: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors")
 
     def logits(self, texts: list[str]) -> torch.Tensor:
@@ -50,4 +52,9 @@ class TorchClassifier(Classifier):
         self.model.peft_config["default"].base_model_name_or_path = self.base_id
         self.model.save_pretrained(str(folder))
         (folder / "README.md").unlink(missing_ok=True)  # peft's empty model-card template; CARD.md is ours
+        if self.adapter_half:
+            from safetensors.torch import load_file, save_file
+
+            path = folder / "adapter_model.safetensors"
+            save_file({k: v.half().contiguous() for k, v in load_file(path).items()}, path)
         return list(self.adapter_files)
