@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import platform
 import time
 
@@ -81,6 +82,14 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
     return np.where(answered > 0, (1 - weight) * teacher_proba + weight * llm, teacher_proba)
 
 
+@functools.cache
+def _teacher_raw(teacher: str) -> np.ndarray:
+    """A teacher's raw probabilities on the training texts (computed once per process)."""
+    from emotion import registry
+
+    return registry.load(teacher).classify(list(load_isear("train").text)).raw
+
+
 def _train_torch(
     model,
     name: str,
@@ -102,7 +111,7 @@ def _train_torch(
     train, dev = load_isear("train"), load_isear("dev")
     teacher_proba = None
     if teacher:
-        teacher_proba = registry.load(teacher).classify(list(train.text)).raw
+        teacher_proba = _teacher_raw(teacher)
         info["teacher"] = teacher
         if llm_weight:
             teacher_proba = llm_teacher_proba(list(train.id), llm_weight, teacher_proba)
