@@ -105,7 +105,7 @@ def _train_torch(
     With ``teacher`` (a registered model), its probabilities on the training texts are distilled; with
     ``llm_weight`` as well, mixed with the published LLM answers (:func:`llm_teacher_proba`).
     """
-    from emotion import registry, trainer
+    from emotion import trainer
     from emotion.models.encoder import MINILM_SHA256
 
     train, dev = load_isear("train"), load_isear("dev")

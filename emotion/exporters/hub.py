@@ -19,14 +19,18 @@ from emotion.artifacts import artifact_dir, read_card
 from emotion.compare import EVALUATION_DIR
 from emotion.labels import LABELS
 
+ENCODERS = ("encoder-fast", "encoder", "encoder-large")
+"""The models ``export`` writes as transformers checkpoints (the benchmark compares each with ``pipeline``)."""
 
-def _torch_class(name: str):
+
+def torch_class(name: str):
+    """The torch classifier class of an exportable encoder."""
     from emotion.exporters.onnx import ONNX_ENCODERS
     from emotion.models.encoder import LargeEncoderClassifier
 
     classes = {**{n: c.torch_class for n, c in ONNX_ENCODERS.items()}, "encoder-large": LargeEncoderClassifier}
-    if name not in classes:
-        raise KeyError(f"only the encoders export as transformers checkpoints ({', '.join(classes)}), not {name!r}")
+    if name not in ENCODERS:
+        raise KeyError(f"only the encoders export as transformers checkpoints ({', '.join(ENCODERS)}), not {name!r}")
     return classes[name]
 
 
@@ -91,7 +95,7 @@ def export_checkpoint(name: str, output: Path) -> Path:
         name: ``encoder``, ``encoder-fast`` or ``encoder-large``.
         output: A new or empty folder.
     """
-    cls = _torch_class(name)
+    cls = torch_class(name)
     status = registry.info(name).status
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
