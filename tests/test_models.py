@@ -124,7 +124,7 @@ def test_ensemble_next_to_its_members_reuses_their_answers(sample):
     assert out.ensemble_label.tolist() == ensemble.predict(texts)
 
 
-@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "tfidf", "seq2seq", "ensemble"])
+@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "encoder-large", "tfidf", "seq2seq", "ensemble"])
 def test_served_models_answer_a_text_the_same_whatever_its_batch(name, sample):
     """Alone, in a batch, shuffled, and padded next to long texts: same label and confidence to 4 decimals."""
     from emotion import registry

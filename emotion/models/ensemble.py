@@ -39,7 +39,7 @@ class EnsembleClassifier(Classifier):
     """
 
     name = "ensemble"
-    expected_texts_per_s = 95.0
+    expected_texts_per_s = 33.0
     family = "ensemble"
     description = "weighted average of its members' probabilities (members and weights chosen by cross-validation)"
     default_batch_size = 64
