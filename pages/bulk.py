@@ -128,7 +128,7 @@ if frame is not None:
     names = common.model_picker("Models", [registry.DEFAULT_MODEL], key="bulk_models")
     cascade = common.cascade_picker("bulk")
     share = cascade[1] if cascade else None
-    ready = common.ready_or_explain(names + [cascade[0]] * bool(cascade))
+    ready = common.ready_or_explain(names + ([cascade[0]] if cascade else []))
     try:
         check_text_column(frame, text_column, upload.name)
     except DataError as error:

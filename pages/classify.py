@@ -40,7 +40,7 @@ if st.button("Classify", type="primary", key="classify_button"):
     if not text.strip():
         st.error("Enter a text to classify.")
     else:
-        ready = common.ready_or_explain(names + [cascade[0]] * bool(cascade))
+        ready = common.ready_or_explain(names + ([cascade[0]] if cascade else []))
         models = {name: common.get_model(name, cascade[1] if cascade else None) for name in ready}
         st.session_state["classify_results"] = (text, classify_text(text, models))
 
