@@ -66,7 +66,8 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
             return None
         st.caption(scored.summary())
         if len(scored.excluded):
-            with st.expander(f"{len(scored.excluded):,} rows excluded from the scores"):
+            count = len(scored.excluded)
+            with st.expander(f"{count:,} row{'s' * (count != 1)} excluded from the scores"):
                 st.dataframe(scored.excluded[["row", "id", "reason"]], hide_index=True)
         names = common.model_picker("Models", [registry.DEFAULT_MODEL], key="compare_models")
         files = st.file_uploader(
