@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
-from sklearn.model_selection import RepeatedStratifiedKFold
 
 from emotion.labels import LABEL_INDEX
 
@@ -132,14 +131,15 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
     Returns:
         ``{"ece": mean, "ece_sd": sd, "brier": mean, "temperatures": [per split]}``.
     """
-    y = _gold_index(gold)
-    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    from emotion.crossval import repeated_folds
+
     out = np.zeros((repeats, *proba.shape))
     temperatures = []
-    for i, (fit_rows, held_rows) in enumerate(splitter.split(proba, y)):
-        t = fit_temperature(proba[fit_rows], [gold[r] for r in fit_rows])
-        temperatures.append(round(t, 4))
-        out[i // folds, held_rows] = apply_temperature(proba[held_rows], t)
+    for repeat, splits in enumerate(repeated_folds(gold, folds, repeats, seed)):
+        for fit_rows, held_rows in splits:
+            t = fit_temperature(proba[fit_rows], [gold[r] for r in fit_rows])
+            temperatures.append(round(t, 4))
+            out[repeat, held_rows] = apply_temperature(proba[held_rows], t)
     eces = [calibration_scores(p, gold)["ece"] for p in out]
     briers = [calibration_scores(p, gold)["brier"] for p in out]
     return {

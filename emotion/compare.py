@@ -137,6 +137,11 @@ def confidence_systems(predictions: pd.DataFrame, metrics: dict) -> list[str]:
     ]
 
 
+def fallback_systems(metrics: dict, first: str) -> list[str]:
+    """Systems that can answer a cascade's routed rows: every other one but cascades."""
+    return [n for n, m in metrics["models"].items() if n != first and m["family"] != "cascade"]
+
+
 def cascade_curve(predictions: pd.DataFrame, first: str, fallback: str, shares=None) -> pd.DataFrame:
     """Macro-F1 of ``first`` with its least confident share of rows answered by ``fallback`` (0 to 100%).
 

@@ -248,10 +248,8 @@ def evaluate(
 
     cascades = {name: CascadeName.parse(name) for name in models if name.startswith("cascade:")}
     for name, parts in cascades.items():
-        if parts.fallback not in external:
-            registry.check_name(name)
-        elif parts.first not in registry.LOCAL_MODELS:
-            registry.check_name(name)  # names the problem
+        if parts.fallback not in external or parts.first not in registry.LOCAL_MODELS:
+            registry.check_name(name)  # an imported fallback is checked here, anything else by the registry
     plain = [n for n in models if n not in cascades]
     for name in plain:
         registry.check_name(name)

@@ -102,6 +102,15 @@ def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float 
     return len(set(texts)) / model.expected_texts_per_s, None
 
 
+def cascade_notes(models: dict[str, Classifier], texts: list[str]) -> list[str]:
+    """For each cascade among ``models``, how many texts are expected to reach its fallback."""
+    return [
+        f"about {cascade_rows(model, texts):,} texts ({model.expected_share:.0%}) go to {model.fallback.name}"
+        for model in models.values()
+        if isinstance(model, CascadeClassifier)
+    ]
+
+
 def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:
     """Distinct texts a cascade is expected to send to its fallback: its dev share of the distinct texts."""
     return round(model.expected_share * len(set(texts)))

@@ -12,9 +12,8 @@ from emotion.compare import pairwise
 from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
 from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
 from emotion.labels import LABELS
-from emotion.models.cascade import CascadeClassifier
 from emotion.runs import RunStore
-from emotion.service import cascade_rows, estimate_seconds
+from emotion.service import cascade_notes, estimate_seconds
 from pages import common
 
 
@@ -141,11 +140,7 @@ if frame is not None:
         seconds = sum(s for s, _ in estimates.values())
         cost = sum(c for _, c in estimates.values() if c is not None)
         paid = any(c is not None for _, c in estimates.values())
-        routed = [
-            f"about {cascade_rows(model, texts):,} texts ({model.expected_share:.0%}) go to {model.fallback.name}"
-            for model in models.values()
-            if isinstance(model, CascadeClassifier)
-        ]
+        routed = cascade_notes(models, texts)
         st.info(
             f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
             + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")

@@ -18,6 +18,7 @@ from emotion.compare import (
     cascade_curve,
     confidence_systems,
     cost_speed,
+    fallback_systems,
     metrics_table,
     noise_verdict,
     per_class_f1,
@@ -78,8 +79,7 @@ def cascades(metrics: dict, predictions: pd.DataFrame) -> None:
         return
     c1, c2, c3 = st.columns([2, 2, 2])
     first = c1.selectbox("First (local)", firsts, key="compare_cascade_first")
-    others = [n for n in metrics["models"] if n != first and metrics["models"][n]["family"] != "cascade"]
-    fallback = c2.selectbox("Fallback", others, key="compare_cascade_fallback")
+    fallback = c2.selectbox("Fallback", fallback_systems(metrics, first), key="compare_cascade_fallback")
     share = c3.slider("Operating point: share sent to the fallback", 0.0, 1.0, 0.4, 0.05, key="compare_cascade_share")
     curve = cascade_curve(predictions, first, fallback)
     alone = {first: metrics["models"][first]["macro_f1"], fallback: metrics["models"][fallback]["macro_f1"]}
