@@ -108,7 +108,8 @@ def _train(args) -> dict:
         return choose_served_graph("encoder-fast")
     if args.model == "encoder-large":
         options = {k: v for k, v in {"epochs": args.epochs, "lr": args.lr}.items() if v is not None}
-        return train.train_large_encoder(seed=args.seed, **options)
+        train.train_large_encoder(seed=args.seed, **options)
+        return choose_served_graph("encoder-large")
     if args.model == "seq2seq":
         return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     return train.train_ensemble()

@@ -16,16 +16,16 @@ ENCODER_RUNTIMES = {
     "onnx": {
         "encoder-fast": "emotion.exporters.onnx:FastOnnxEncoderClassifier",
         "encoder": "emotion.exporters.onnx:OnnxEncoderClassifier",
+        "encoder-large": "emotion.exporters.onnx:LargeOnnxEncoderClassifier",
     },
     "torch": {
         "encoder-fast": "emotion.models.encoder:FastEncoderClassifier",
         "encoder": "emotion.models.encoder:EncoderClassifier",
+        "encoder-large": "emotion.models.encoder:LargeEncoderClassifier",
     },
 }
-LOCAL_ONLY_TORCH = {"encoder-large": "emotion.models.encoder:LargeEncoderClassifier"}
 LOCAL_MODELS: dict[str, str] = {
     **ENCODER_RUNTIMES[config.encoder_runtime()],
-    **LOCAL_ONLY_TORCH,
     "tfidf": "emotion.models.tfidf:TfidfClassifier",
     "seq2seq": "emotion.models.seq2seq:Seq2SeqClassifier",
     "ensemble": "emotion.models.ensemble:EnsembleClassifier",
@@ -139,13 +139,20 @@ def local_ready() -> list[str]:
     return [name for name in LOCAL_MODELS if _class(name).artifact_status().ready]
 
 
-@functools.cache
-def _load_local(name: str) -> Classifier:
+def _load_local(name: str, exact: bool = False) -> Classifier:
     cls = _class(name)
     status = cls.artifact_status()
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
-    model = cls.load(members={member: _load_local(member) for member in cls.member_names()})
+    # one shared object when exact changes nothing, so an ensemble can reuse a member's answers (from_members)
+    return _load_ready(name, exact and cls.approximates())
+
+
+@functools.cache
+def _load_ready(name: str, exact: bool) -> Classifier:
+    cls = _class(name)
+    members = {member: _load_local(member, exact=True) for member in cls.member_names()}
+    model = cls.load(members=members, exact=exact)
     fitted = calibration(name)
     model.temperature = fitted.temperature if fitted else 1.0
     return model
@@ -156,6 +163,7 @@ def load(
     api_key: str | None = None,
     threshold: float | None = None,
     fallback_share: float | None = None,
+    exact: bool = False,
     **llm_options,
 ) -> Classifier:
     """Load a model by name. Local models are loaded once per process and shared.
@@ -165,6 +173,8 @@ def load(
         api_key: For LLM endpoints that need one; never stored beyond the returned object.
         threshold: Cascades: confidence below which a row goes to the fallback.
         fallback_share: Cascades: instead of ``threshold``, the share of dev rows to send (default 0.4).
+        exact: Local models: the trained model's own probabilities, not a faster approximation (an int8
+            graph); what an ensemble's members give it.
         **llm_options: Passed to :class:`emotion.llm.classifier.LLMClassifier` (prompt mode, concurrency...).
     """
     check_name(name)
@@ -179,4 +189,4 @@ def load(
         from emotion.llm.classifier import LLMClassifier
 
         return LLMClassifier(load_presets()[name[len(LLM_PREFIX) :]], api_key=api_key, **llm_options)
-    return _load_local(name)
+    return _load_local(name, exact)

@@ -285,7 +285,7 @@ def train_ensemble(
     started = time.time()
     dev = load_isear("dev")
     members = [name for name in candidates if name in registry.local_ready()]
-    probas = {name: registry.load(name).classify(list(dev.text)).raw for name in members}
+    probas = {name: registry.load(name, exact=True).classify(list(dev.text)).raw for name in members}
     gold = np.array(dev.label)
 
     def predictor(names: tuple[str, ...], weighting):

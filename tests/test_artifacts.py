@@ -56,3 +56,13 @@ def test_registry_names_and_errors():
         registry.load("bert")
     info = registry.info("llm:openai-gpt-4o-mini", probe=False)
     assert info.family == "llm" and not info.local
+
+
+def test_an_ensemble_mixes_its_members_exact_probabilities():
+    """encoder-large is served on int8 (one text at a time); the ensemble was fitted on its fp32 probabilities."""
+    served = registry.load("encoder-large")
+    assert served.approximates() and served.per_text and "int8" in served.onnx_path.name
+    members = {member.name: member for member in registry.load("ensemble").members}
+    assert "fp32" in members["encoder-large"].onnx_path.name
+    assert registry.load("encoder-large", exact=True) is members["encoder-large"]
+    assert members["seq2seq"] is registry.load("seq2seq")  # nothing to approximate: one shared object

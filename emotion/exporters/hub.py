@@ -26,12 +26,10 @@ ENCODERS = ("encoder-fast", "encoder", "encoder-large")
 def torch_class(name: str):
     """The torch classifier class of an exportable encoder."""
     from emotion.exporters.onnx import ONNX_ENCODERS
-    from emotion.models.encoder import LargeEncoderClassifier
 
-    classes = {**{n: c.torch_class for n, c in ONNX_ENCODERS.items()}, "encoder-large": LargeEncoderClassifier}
     if name not in ENCODERS:
         raise KeyError(f"only the encoders export as transformers checkpoints ({', '.join(ENCODERS)}), not {name!r}")
-    return classes[name]
+    return ONNX_ENCODERS[name].torch_class
 
 
 def _fold_temperature(model: torch.nn.Module, temperature: float) -> None:
@@ -116,7 +114,7 @@ def export_checkpoint(name: str, output: Path) -> Path:
     from emotion.exporters.onnx import OnnxEncoderClassifier
 
     served = registry.load(name)
-    if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (encoder-large runs on torch)
+    if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (unless the torch runtime is set)
         (output / "onnx").mkdir()
         shutil.copy(served.onnx_path, output / "onnx" / "model.onnx")
     return output

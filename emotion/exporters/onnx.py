@@ -1,14 +1,18 @@
-"""ONNX Runtime path for the fine-tuned encoder: export once into the cache, optional int8 quantisation.
+"""ONNX Runtime path for the fine-tuned encoders: export once into the cache, optional int8 quantisation.
 
 The exported file is keyed by the committed adapter's sha256, so a retrained adapter gets a new export.
-Which graph is served is decided by a measurement stored on the encoder's card (``onnx.served``):
+Which graph is served is decided by a measurement stored on the encoder's card (``onnx.served``), the
+first of these whose dev macro-F1 is at most 0.005 below the torch model's:
 
 - ``int8-static``: weights and activations int8, activation ranges calibrated once on ISEAR train texts
   and committed as ``calibration.json`` (ranges only, no text), so a text's answer never depends on its
-  batch-mates; served when it costs at most 0.005 dev macro-F1;
-- ``int8-dynamic``: activations quantised per batch at run time (fast, but a text's label can move with
-  the batch: 2.25% of 400 dev labels did for ``encoder-fast``); measured, not served;
+  batch-mates;
+- ``int8-per-text``: the dynamic int8 graph run on one text at a time, so its activation scales are the
+  text's own (slower than batches; for models whose static ranges cost too much, as MPNet's did);
 - ``fp32``: the fallback.
+
+``int8-dynamic`` (activations quantised per batch at run time) is measured for reference, never served: a
+text's label can move with its batch-mates (2.25% of 400 dev labels did for ``encoder-fast``).
 """
 
 from __future__ import annotations
@@ -23,13 +27,20 @@ from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress, Status, map_batches
 from emotion.config import cache_dir
 from emotion.labels import LABELS
-from emotion.models.encoder import EncoderClassifier, FastEncoderClassifier, minilm_path
+from emotion.models.encoder import EncoderClassifier, FastEncoderClassifier, LargeEncoderClassifier
 from emotion.models.torch_base import length_order
 
 MAX_INT8_DROP = 0.005
 GRAPH = "cls1"  # names the exported graph in cache file names; change it when the graph changes
 CALIBRATION_FILE = "calibration.json"
-QUANTIZATIONS = ("fp32", "int8-dynamic", "int8-static")
+QUANTIZATIONS = ("fp32", "int8-dynamic", "int8-static", "int8-per-text")
+SERVABLE = ("int8-static", "int8-per-text")
+"""Batch-independent int8 graphs in order of preference (static runs batches, so it is the faster)."""
+EXPORT_GRAPHS = {
+    "bert": "emotion.exporters.bert_graph:ClsOnlyBert",
+    "mpnet": "emotion.exporters.mpnet_graph:ClsOnlyMPNet",
+}
+"""The lean export graph of each transformers ``model_type``."""
 STATIC_OPTIONS = {
     "per_channel": True,
     "extra_options": {"ActivationSymmetric": False, "MatMulConstBOnly": True},
@@ -50,17 +61,35 @@ def _batch_arrays(encodings: list) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def _quantize_static(fp32: Path, path: Path, calibration: Path, texts: list[str] | None = None) -> None:
-    """Static int8 with the activation ranges in ``calibration`` (measured on ``texts`` first when given)."""
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantType, quantize_static
+def _tokenizer(base: str, max_length: int = 128):
+    """The fast tokenizer of a base model folder, truncating, unpadded (batches pad in :func:`_batch_arrays`)."""
     from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _export_graph(model: EncoderClassifier):
+    """The lean export graph wrapping ``model``'s merged transformers model."""
+    model_type = model.model.config.model_type
+    if model_type not in EXPORT_GRAPHS:
+        raise ValueError(f"no export graph for {model_type!r} models ({', '.join(EXPORT_GRAPHS)})")
+    module, attribute = EXPORT_GRAPHS[model_type].split(":")
+    return getattr(__import__(module, fromlist=[attribute]), attribute)(model.model)
+
+
+def _quantize_static(
+    fp32: Path, path: Path, calibration: Path, texts: list[str] | None = None, base: str | None = None
+) -> None:
+    """Static int8 with the activation ranges in ``calibration`` (measured first on ``texts``, tokenized with the
+    tokenizer of ``base``, when given)."""
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantType, quantize_static
 
     reader = None
     if texts is not None:
-        tokenizer = Tokenizer.from_file(str(Path(minilm_path()) / "tokenizer.json"))
-        tokenizer.enable_truncation(128)
-        tokenizer.no_padding()
-        encodings = tokenizer.encode_batch(texts)
+        encodings = _tokenizer(base).encode_batch(texts)
         batches = [_batch_arrays(encodings[i : i + 32]) for i in range(0, len(encodings), 32)]
 
         class Batches(CalibrationDataReader):
@@ -90,7 +119,8 @@ def export_encoder(
 ) -> Path:
     """Write ``model`` (merged weights) as ONNX with dynamic batch and sequence axes.
 
-    The graph is :class:`~emotion.exporters.bert_graph.ClsOnlyBert`: the same logits with less work.
+    The graph is the model type's entry in :data:`EXPORT_GRAPHS` (for example
+    :class:`~emotion.exporters.bert_graph.ClsOnlyBert`): the same logits with less work.
 
     Args:
         model: The encoder.
@@ -103,14 +133,12 @@ def export_encoder(
     quantize = quantization != "fp32"
     import torch
 
-    from emotion.exporters.bert_graph import ClsOnlyBert
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fp32 = path.with_suffix(".fp32.onnx") if quantize else path
     batch = model.tokenizer(["a short text", "a somewhat longer text to trace"], padding=True, return_tensors="pt")
     with torch.no_grad():
         torch.onnx.export(
-            ClsOnlyBert(model.model),
+            _export_graph(model),
             (batch["input_ids"], batch["attention_mask"]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
@@ -123,7 +151,7 @@ def export_encoder(
                 "logits": {0: "batch"},
             },
         )
-    if quantization == "int8-dynamic":
+    if quantization in ("int8-dynamic", "int8-per-text"):
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
@@ -143,6 +171,8 @@ class OnnxEncoderClassifier(Classifier):
         threads: Batches run at once, each on one ONNX Runtime thread (default:
             :func:`emotion.config.threads`). On 2 cores this ran 1.2-1.3 times faster than one batch at a
             time on 2 intra-op threads.
+        base: The base model folder whose tokenizer the graph reads (default: the torch class's).
+        per_text: Run one text at a time (the ``int8-per-text`` graph), whatever the batch size asked.
     """
 
     name = "encoder"
@@ -152,9 +182,15 @@ class OnnxEncoderClassifier(Classifier):
     default_batch_size = 64
     torch_class = EncoderClassifier
 
-    def __init__(self, onnx_path: Path, max_length: int = 128, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        onnx_path: Path,
+        max_length: int = 128,
+        threads: int | None = None,
+        base: str | None = None,
+        per_text: bool = False,
+    ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         self.threads = threads or config.threads()
         options = ort.SessionOptions()
@@ -162,10 +198,9 @@ class OnnxEncoderClassifier(Classifier):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(Path(minilm_path()) / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.no_padding()  # batches are padded to their longest text in `_batch`
+        self.tokenizer = _tokenizer(base or self.torch_class.base_path(), max_length)
         self.onnx_path = onnx_path
+        self.per_text = per_text
 
     @classmethod
     def from_artifact(cls, folder: Path | None = None, quantization: str | None = None) -> OnnxEncoderClassifier:
@@ -179,15 +214,16 @@ class OnnxEncoderClassifier(Classifier):
         card = read_card(folder)
         quantization = quantization or card.get("onnx", {}).get("served", "fp32")
         digest = card["files"]["adapter_model.safetensors"]["sha256"][:16]
-        tag = {"fp32": "fp32", "int8-dynamic": "int8"}.get(quantization, "")
+        tag = {"fp32": "fp32", "int8-dynamic": "int8", "int8-per-text": "int8"}.get(quantization, "")
         if quantization == "int8-static":
             tag = f"int8s-{card['files'][CALIBRATION_FILE]['sha256'][:8]}"
-        path = cache_dir() / "onnx" / f"encoder-{digest}-{GRAPH}-{tag}.onnx"
+        path = cache_dir() / "onnx" / f"{cls.name}-{digest}-{GRAPH}-{tag}.onnx"
         if not path.exists():
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
             export_encoder(cls.torch_class.load(folder), tmp, quantization, folder / CALIBRATION_FILE)
             tmp.replace(path)
-        return cls(path, max_length=card.get("params", {}).get("max_length", 128))
+        max_length = card.get("params", {}).get("max_length", 128)
+        return cls(path, max_length=max_length, per_text=quantization == "int8-per-text")
 
     @classmethod
     def calibrate(cls, texts: list[str], folder: Path | None = None) -> Path:
@@ -202,17 +238,22 @@ class OnnxEncoderClassifier(Classifier):
         calibration.unlink(missing_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = export_encoder(cls.torch_class.load(folder), Path(tmp) / "fp32.onnx")
-            _quantize_static(fp32, Path(tmp) / "static.onnx", calibration, texts)
+            _quantize_static(fp32, Path(tmp) / "static.onnx", calibration, texts, cls.torch_class.base_path())
         return calibration
 
     @classmethod
-    def load(cls, folder: Path | None = None, members=None) -> OnnxEncoderClassifier:
-        """The committed encoder on ONNX Runtime (registry entry point)."""
-        return cls.from_artifact(folder)
+    def load(cls, folder: Path | None = None, members=None, exact: bool = False) -> OnnxEncoderClassifier:
+        """The committed encoder on ONNX Runtime: the served graph, or fp32 when ``exact``."""
+        return cls.from_artifact(folder, quantization="fp32" if exact else None)
+
+    @classmethod
+    def approximates(cls) -> bool:
+        """Whether the card serves an int8 graph."""
+        return read_card(artifact_dir(cls.name), verify=False).get("onnx", {}).get("served", "fp32") != "fp32"
 
     @classmethod
     def artifact_status(cls) -> Status:
-        """Ready when the committed adapter exists."""
+        """Ready when the torch model is (committed adapter, base weights)."""
         return cls.torch_class.artifact_status()
 
     def _batch(self, encodings: list) -> np.ndarray:
@@ -225,6 +266,8 @@ class OnnxEncoderClassifier(Classifier):
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         # Tokenize first and sort by token count: sorting by characters padded 25% more tokens.
         encodings = self.tokenizer.encode_batch(texts)
+        if self.per_text:
+            batch_size = 1
         order = length_order([len(e.ids) for e in encodings])
         batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
         proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
@@ -247,19 +290,29 @@ class FastOnnxEncoderClassifier(OnnxEncoderClassifier):
     torch_class = FastEncoderClassifier
 
 
+class LargeOnnxEncoderClassifier(OnnxEncoderClassifier):
+    """The most accurate encoder (:class:`~emotion.models.encoder.LargeEncoderClassifier`) on ONNX Runtime."""
+
+    name = "encoder-large"
+    expected_texts_per_s = 100.0
+    description = "all-mpnet-base-v2 fine-tuned (LoRA), 109M params, ONNX Runtime"
+    default_batch_size = 32
+    torch_class = LargeEncoderClassifier
+
+
 ONNX_ENCODERS: dict[str, type[OnnxEncoderClassifier]] = {
-    cls.name: cls for cls in (FastOnnxEncoderClassifier, OnnxEncoderClassifier)
+    cls.name: cls for cls in (FastOnnxEncoderClassifier, OnnxEncoderClassifier, LargeOnnxEncoderClassifier)
 }
 """The committed encoders by registry name; ``.torch_class`` gives each one's torch model."""
 
 
 def choose_served_graph(name: str = "encoder", calibration_texts: int = 512, seed: int = 0) -> dict:
-    """Measure a committed encoder on dev with torch, ONNX fp32, dynamic and static int8; record on its card.
+    """Measure a committed encoder on dev with torch and every ONNX graph; record the choice on its card.
 
     Static int8 needs activation ranges: they are measured on ``calibration_texts`` ISEAR train texts (drawn
-    with ``seed``) and committed as ``calibration.json``. It is served (``onnx.served``) if its dev macro-F1 is
-    at most 0.005 below torch's, since it answers every text the same whatever its batch-mates; otherwise
-    fp32. Dynamic int8 is measured for reference only: its answers move with the batch.
+    with ``seed``) and committed as ``calibration.json``. The served graph (``onnx.served``) is the first of
+    :data:`SERVABLE` whose dev macro-F1 is at most :data:`MAX_INT8_DROP` below torch's (each answers a text the
+    same whatever its batch-mates), else fp32. Dynamic int8 on batches is measured for reference only.
     """
     from emotion.artifacts import artifact_dir, read_card, update_card
     from emotion.data import file_sha256, load_isear
@@ -280,19 +333,20 @@ def choose_served_graph(name: str = "encoder", calibration_texts: int = 512, see
     update_card(folder, files=files)
     dev = load_isear("dev")
     scores = {"torch": dev_macro_f1(onnx_class.torch_class.load())}
-    for quantization in ("fp32", "int8-dynamic", "int8-static"):
-        model = onnx_class.from_artifact(quantization=quantization)
-        scores[quantization] = dev_macro_f1(model)
-    drop = round(scores["torch"] - scores["int8-static"], 4)
+    for quantization in QUANTIZATIONS:
+        scores[quantization] = dev_macro_f1(onnx_class.from_artifact(quantization=quantization))
+    drops = {q: round(scores["torch"] - scores[q], 4) for q in SERVABLE}
+    served = next((q for q in SERVABLE if drops[q] <= MAX_INT8_DROP), "fp32")
     return update_card(
         folder,
         onnx={
             **{f"dev_macro_f1_{k.replace('-', '_')}": v for k, v in scores.items()},
-            "int8_static_drop": drop,
-            "served": "int8-static" if drop <= MAX_INT8_DROP else "fp32",
+            **{f"{q.replace('-', '_')}_drop": drop for q, drop in drops.items()},
+            "served": served,
             "calibration": f"{calibration_texts} ISEAR train texts (seed {seed}), min-max ranges",
             "static_options": STATIC_OPTIONS,
-            "rule": f"static int8 served if its drop is <= {MAX_INT8_DROP} (batch-independent answers), else fp32; "
-            "dynamic int8 measured only (its answers depend on the batch)",
+            "rule": f"the first of {', '.join(SERVABLE)} whose drop is <= {MAX_INT8_DROP} is served (both answer a "
+            "text the same whatever its batch), else fp32; int8-dynamic on batches measured only (its answers "
+            "depend on the batch)",
         },
     )

@@ -76,7 +76,9 @@ class EnsembleClassifier(Classifier):
         return list(json.loads((folder / WEIGHTS_FILE).read_text())["weights"])
 
     @classmethod
-    def load(cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None) -> EnsembleClassifier:
+    def load(
+        cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None, exact: bool = False
+    ) -> EnsembleClassifier:
         """Build from the committed weights, given the loaded member classifiers by name."""
         folder = folder or artifact_dir(cls.name)
         read_card(folder)

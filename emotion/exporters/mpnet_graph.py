@@ -1,0 +1,99 @@
+"""An export-only forward pass of an MPNet sequence classifier, the twin of :mod:`emotion.exporters.bert_graph`.
+
+Same weights, same logits as ``MPNetForSequenceClassification`` (checked in ``tests/test_mpnet_graph.py``),
+and a graph ONNX Runtime runs exactly:
+
+- MPNet adds a learned bias per head to each attention score, chosen by the bucket of the relative
+  position ``key - query``. transformers computes the bucket at run time with a float ``log``, and an
+  exported graph recomputes it with ONNX Runtime's ``log``: at bucket boundaries (distances 16, 32, 64
+  with 8 exact buckets) one rounding decides, and the standard export was measured ~0.04 logits off
+  the torch model. Here the bias of every relative position up to the model's maximum length is
+  computed once in torch and stored as a constant table: the graph only looks it up;
+- the classifier reads only ``<s>``, so the last layer computes its query, attention output and
+  feed-forward for that token alone; query, key and value are one matrix product with the
+  ``1/sqrt(head size)`` scale folded into the query weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class ClsOnlyMPNet(nn.Module):
+    """``MPNetForSequenceClassification`` logits from ``(input_ids, attention_mask)``, right-padded batches.
+
+    Args:
+        model: A merged (no adapter) ``MPNetForSequenceClassification``.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        config = model.config
+        if config.hidden_act != "gelu":
+            raise ValueError("ClsOnlyMPNet supports exact GELU only")
+        mpnet = model.mpnet
+        self.embeddings = mpnet.embeddings
+        self.layers = mpnet.encoder.layer
+        self.classifier = model.classifier
+        self.heads = config.num_attention_heads
+        self.head_size = config.hidden_size // self.heads
+        self.padding_idx = mpnet.embeddings.padding_idx
+        self.qkv = nn.ModuleList(self._fused(layer.attention.attn) for layer in self.layers)
+        self.max_tokens = config.max_position_embeddings - self.padding_idx - 1
+        with torch.no_grad():
+            relative = torch.arange(-(self.max_tokens - 1), self.max_tokens)
+            buckets = mpnet.encoder.relative_position_bucket(relative, config.relative_attention_num_buckets)
+            # (2 * max_tokens - 1, heads): the bias of relative position r sits at row r + max_tokens - 1
+            self.register_buffer("relative_bias", mpnet.encoder.relative_attention_bias(buckets).clone())
+        self.eval()
+
+    def _fused(self, attention: nn.Module) -> nn.Linear:
+        """One ``Linear`` giving ``[q * scale, k, v]``."""
+        scale = 1.0 / math.sqrt(self.head_size)
+        parts = (attention.q, attention.k, attention.v)
+        fused = nn.Linear(parts[0].in_features, 3 * parts[0].out_features)
+        with torch.no_grad():
+            fused.weight.copy_(torch.cat([parts[0].weight * scale, parts[1].weight, parts[2].weight]))
+            fused.bias.copy_(torch.cat([parts[0].bias * scale, parts[1].bias, parts[2].bias]))
+        return fused
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, tokens, hidden)`` to ``(batch, heads, tokens, head_size)``."""
+        return x.reshape(x.shape[0], x.shape[1], self.heads, self.head_size).transpose(1, 2)
+
+    def _position_bias(self, tokens: int) -> torch.Tensor:
+        """``(1, heads, tokens, tokens)``: the bias added to the score of query ``i`` for key ``j``."""
+        positions = torch.arange(tokens)
+        relative = positions[None, :] - positions[:, None] + (self.max_tokens - 1)
+        return self.relative_bias[relative].permute(2, 0, 1).unsqueeze(0)
+
+    def _layer(
+        self, index: int, hidden: torch.Tensor, mask: torch.Tensor, bias: torch.Tensor, first_only: bool
+    ) -> torch.Tensor:
+        layer = self.layers[index]
+        query, key, value = self.qkv[index](hidden).chunk(3, dim=-1)
+        residual = hidden
+        if first_only:
+            query, residual, bias = query[:, :1], hidden[:, :1], bias[:, :, :1]
+        scores = self._heads(query) @ self._heads(key).transpose(-1, -2) + bias + mask
+        context = torch.softmax(scores, dim=-1) @ self._heads(value)
+        context = context.transpose(1, 2).reshape(residual.shape)
+        attended = layer.attention.LayerNorm(layer.attention.attn.o(context) + residual)
+        inner = nn.functional.gelu(layer.intermediate.dense(attended))
+        return layer.output.LayerNorm(layer.output.dense(inner) + attended)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        embeddings = self.embeddings
+        # transformers numbers real tokens from padding_idx + 1 and gives padding padding_idx
+        positions = torch.cumsum(attention_mask, dim=1) * attention_mask + self.padding_idx
+        hidden = embeddings.word_embeddings(input_ids) + embeddings.position_embeddings(positions)
+        hidden = embeddings.LayerNorm(hidden)
+        mask = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+        bias = self._position_bias(input_ids.shape[1])
+        for index in range(len(self.layers)):
+            hidden = self._layer(index, hidden, mask, bias, first_only=index == len(self.layers) - 1)
+        head = self.classifier
+        return head.out_proj(torch.tanh(head.dense(hidden[:, 0])))
