@@ -194,33 +194,41 @@ def cost_speed(metrics: dict, texts: list[str], benchmarks: dict[str, float], co
     """Per system: macro-F1 with its interval, texts per second and dollars per 1,000 texts.
 
     Local models: speed from the benchmark table, cost 0. LLMs and imported sets from a known model: the
-    preset's price over the token estimate of ``texts`` (4 characters a token, with the prompt), and
-    ``concurrency`` requests in flight at the preset's seconds per request. Cascades: the first model on
-    every row plus the fallback on the share it answered. Unknown figures are NaN.
+    preset's price over the tokens the endpoint reported during the evaluation (``tokens`` in the metrics;
+    column ``cost_basis`` "measured"), else over an estimate for ``texts`` (4 characters a token, with the
+    prompt; "estimated"), and ``concurrency`` requests in flight at the preset's seconds per request.
+    Cascades: the first model on every row plus the fallback on the share it answered. Unknown figures are NaN.
     """
     from emotion.llm.classifier import LLMClassifier
     from emotion.models.cascade import CascadeName
 
-    def figures(name: str) -> tuple[float, float]:
+    def figures(name: str) -> tuple[float, float, str]:
         entry = metrics["models"].get(name, {})
         if name in benchmarks:
-            return benchmarks[name], 0.0
+            return benchmarks[name], 0.0, "local"
         preset = _preset_for(name, entry)
         if preset is None:
-            return float("nan"), float("nan")
-        cost = LLMClassifier(preset).cost_usd(texts) if texts else None
-        per_1k = cost / len(texts) * 1000 if cost is not None else float("nan")
-        return concurrency / preset.seconds_per_request, per_1k
+            return float("nan"), float("nan"), "unknown"
+        speed = concurrency / preset.seconds_per_request
+        tokens = entry.get("tokens", {})
+        if tokens.get("reported"):
+            per_text = (tokens["input_tokens"] / tokens["reported"], tokens["output_tokens"] / tokens["reported"])
+            cost, basis = preset.cost_usd(per_text[0] * 1000, per_text[1] * 1000), "measured"
+        else:
+            estimate = LLMClassifier(preset).cost_usd(texts) if texts else None
+            cost, basis = (estimate / len(texts) * 1000 if estimate is not None else None), "estimated"
+        return speed, cost if cost is not None else float("nan"), basis
 
     rows = []
     for name, m in metrics["models"].items():
         if m["family"] == "cascade":
             parts = CascadeName.parse(m.get("name", name))
-            (first_speed, first_cost), (other_speed, other_cost) = figures(parts.first), figures(parts.fallback)
+            first_speed, first_cost, _ = figures(parts.first)
+            other_speed, other_cost, basis = figures(parts.fallback)
             share = m.get("fallback_share", 0.0)
             speed, cost = 1 / (1 / first_speed + share / other_speed), first_cost + share * other_cost
         else:
-            speed, cost = figures(name)
+            speed, cost, basis = figures(name)
         low, high = m.get("intervals", {}).get("macro_f1", (float("nan"), float("nan")))
         rows.append(
             {
@@ -231,6 +239,7 @@ def cost_speed(metrics: dict, texts: list[str], benchmarks: dict[str, float], co
                 "macro_f1_high": high,
                 "texts_per_s": speed,
                 "usd_per_1k": cost,
+                "cost_basis": basis,
             }
         )
     table = pd.DataFrame(rows)

@@ -265,6 +265,8 @@ def evaluate(
             answers[name].info.update(
                 endpoint=model.preset.base_url, llm=model.preset.model, prompt=model.prompt.version
             )
+            if model.usage.reported:
+                answers[name].info["tokens"] = model.usage.to_dict()
     for name, parts in cascades.items():
         first = answers[parts.first]
         cut = _threshold(parts.first, first.confidence, threshold, fallback_share)
@@ -276,22 +278,24 @@ def evaluate(
         answers[name] = run_models(scored, {name: model})[name]
         answers[name].info.update(name=name, threshold=round(cut, 4))
     answers = {keys.get(n, n): a for n, a in answers.items()} | external
-
+    kept: list[str] = []
     if merge and (output / "metrics.json").exists():
         old = json.loads((output / "metrics.json").read_text())
         if old["data"]["sha256"] == file_sha256(path) and old["data"]["rows"] == len(scored.rows):
             previous = pd.read_csv(output / "predictions.csv", dtype={"id": str}, keep_default_na=False)
-            for name in old["models"]:
-                if name not in answers:
-                    labels = [v or None for v in previous[name]]
-                    conf = pd.to_numeric(previous.get(f"{name}_confidence"), errors="coerce")
-                    proba = one_hot(labels) if conf is None else one_hot(labels) * conf.to_numpy()[:, None]
-                    answers[name] = Answers(
-                        labels, proba, {k: old["models"][name][k] for k in ("family", "description")}
-                    )
+            kept = [name for name in old["models"] if name not in answers]
+            for name in kept:
+                labels = [v or None for v in previous[name]]
+                conf = pd.to_numeric(previous.get(f"{name}_confidence"), errors="coerce")
+                proba = one_hot(labels) if conf is None else one_hot(labels) * conf.to_numpy()[:, None]
+                answers[name] = Answers(labels, proba, {k: old["models"][name][k] for k in ("family", "description")})
+            order = [*old["models"], *(n for n in answers if n not in old["models"])]  # re-run systems keep their place
+            answers = {name: answers[name] for name in order}
     metrics, table = evaluation_files(
         scored, answers, {"file": path.name, "sha256": file_sha256(path), "limit": limit}, imported
     )
+    if merge and kept:  # what only the first run knew (reliability before calibration, cascade curves) stays
+        metrics["models"].update({name: old["models"][name] for name in kept})
     for name, m in metrics["models"].items():
         low, high = m["intervals"]["macro_f1"]
         print(

@@ -105,10 +105,14 @@ def cost(metrics: dict, texts: list[str]) -> None:
         key="compare_pareto_cost",
     )
     unknown = table[table["usd_per_1k"].isna()]["model"].tolist()
+    measured = table[table["cost_basis"] == "measured"]["model"].tolist()
     st.caption(
-        "Local models: texts/s from BENCHMARKS.md (2 CPU cores), cost 0. LLMs: preset prices over estimated tokens "
-        "(4 characters a token, prompt included) with 4 requests in flight. Cascades: the first model on every row, "
-        "the fallback on its share." + (f" No price or speed known for: {', '.join(unknown)}." if unknown else "")
+        "Local models: texts/s from BENCHMARKS.md (2 CPU cores), cost 0. LLMs: preset prices over the tokens the "
+        "endpoint reported in this evaluation"
+        + (f" ({', '.join(measured)})" if measured else " (none here)")
+        + ", else over estimated tokens (4 characters a token, prompt included); 4 requests in flight. Cascades: the "
+        "first model on every row, the fallback on its share."
+        + (f" No price or speed known for: {', '.join(unknown)}." if unknown else "")
     )
 
 

@@ -170,6 +170,22 @@ def test_evaluate_any_file_with_dev_columns(capsys, tmp_path, sample):
     assert "text" not in predictions
 
 
+def test_evaluate_merge_reruns_one_model_and_keeps_the_others_as_they_were(capsys, tmp_path, sample):
+    texts, labels = sample
+    data, out = tmp_path / "mine.csv", tmp_path / "ev"
+    pd.DataFrame({"id": range(len(texts)), "label": labels, "text": texts}).to_csv(data, index=False)
+    for model in ("tfidf", "encoder-fast"):  # the stored evaluation is built the same way, one run after another
+        args = ["evaluate", "--data", str(data), "--model", model, "--output", str(out), "--merge"]
+        assert run(capsys, *args)[0] == 0
+    first = json.loads((out / "metrics.json").read_text())
+    args = ["evaluate", "--data", str(data), "--model", "encoder-fast", "--output", str(out), "--merge"]
+    assert run(capsys, *args)[0] == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert list(again["models"]) == ["tfidf", "encoder-fast"]  # the re-run model keeps its place
+    assert again["models"]["tfidf"] == first["models"]["tfidf"]  # calibration_before included
+    assert "calibration_before" in again["models"]["tfidf"]
+
+
 @pytest.mark.isear
 def test_export_finetune_jsonl(capsys, tmp_path, isear_dir):
     from emotion.llm.finetune import validate_example

@@ -245,8 +245,12 @@ def test_llama_end_to_end_with_cache(llama, tmp_path):
         assert result.proba[i].sum() == pytest.approx(1)
     assert stats(llama)["requests"] - before == 4
     assert stats(llama)["max_active"] <= 2
+    usage = model.usage.to_dict()  # the tokens llama.cpp reported: the prompt and the short JSON answer
+    assert usage["requests"] == usage["reported"] == 4
+    assert usage["input_tokens"] > 4 * 50 and 4 * 2 <= usage["output_tokens"] <= 4 * 20
     again = model.classify(TEXTS[:4])
     assert stats(llama)["requests"] - before == 4  # second run: zero requests
+    assert model.usage.to_dict() == usage  # and nothing counted
     assert again.labels == result.labels
 
 

@@ -8,7 +8,7 @@ import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import openai
@@ -84,6 +84,39 @@ def label_distribution(tokens: list, label: str) -> list[float] | None:
     return (mass / mass.sum()).tolist()
 
 
+@dataclass
+class TokenUsage:
+    """Tokens the endpoint reported (``usage`` of each response) for the requests this classifier sent.
+
+    Cached answers send nothing and count nothing; a server that reports no usage adds requests only.
+    """
+
+    requests: int = 0
+    reported: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, usage) -> None:
+        """Count one response's ``usage`` (``None`` when the server sent none)."""
+        with self._lock:
+            self.requests += 1
+            if usage is not None:
+                self.reported += 1
+                self.input_tokens += usage.prompt_tokens or 0
+                self.output_tokens += usage.completion_tokens or 0
+
+    def per_request(self) -> tuple[float, float] | None:
+        """Mean input and output tokens per reported request, or ``None`` before any."""
+        if not self.reported:
+            return None
+        return self.input_tokens / self.reported, self.output_tokens / self.reported
+
+    def to_dict(self) -> dict:
+        """The counts, for ``metrics.json``."""
+        return {k: getattr(self, k) for k in ("requests", "reported", "input_tokens", "output_tokens")}
+
+
 @dataclass(frozen=True)
 class Estimate:
     """What a run over some texts will cost before it starts."""
@@ -137,6 +170,7 @@ class LLMClassifier(Classifier):
         self.cache = cache
         self.retriever = retriever
         self.requests_sent = 0
+        self.usage = TokenUsage()
         self.default_batch_size = concurrency
         self._api_key = api_key or os.environ.get(preset.api_key_env) or None
 
@@ -202,6 +236,7 @@ class LLMClassifier(Classifier):
         response = client.chat.completions.create(
             model=self.preset.model, messages=self.prompt.messages(text, examples), **options
         )
+        self.usage.add(response.usage)
         choice = response.choices[0]
         answer = (choice.message.content or "").strip()
         label = parse_answer(answer)
@@ -283,12 +318,7 @@ class LLMClassifier(Classifier):
 
     def cost_usd(self, texts: list[str]) -> float | None:
         """What classifying ``texts`` costs at the preset's prices, cache aside (``None``: no price known)."""
-        if self.preset.price_input_per_mtok is None:
-            return None
-        input_tokens, output_tokens = self.tokens(texts)
-        return (
-            input_tokens * self.preset.price_input_per_mtok + output_tokens * (self.preset.price_output_per_mtok or 0)
-        ) / 1e6
+        return self.preset.cost_usd(*self.tokens(texts))
 
     def estimate(self, texts: list[str]) -> Estimate:
         """Rows not yet cached, their approximate tokens (4 characters a token), cost and time."""

@@ -28,6 +28,12 @@ class Preset:
     seconds_per_request: float = 1.0
     start_hint: str = ""
 
+    def cost_usd(self, input_tokens: float, output_tokens: float) -> float | None:
+        """What these tokens cost at the preset's prices (``None``: no price known)."""
+        if self.price_input_per_mtok is None:
+            return None
+        return (input_tokens * self.price_input_per_mtok + output_tokens * (self.price_output_per_mtok or 0)) / 1e6
+
 
 def load_presets(extra: str | Path | None = None) -> dict[str, Preset]:
     """All presets by name; entries of the user file (``extra`` or $EMOTION_LLM_PRESETS) override ours."""

@@ -1,0 +1,52 @@
+"""Figures the Compare page draws: quality against speed and cost, the Pareto front."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from emotion.compare import cost_speed, pareto_front
+
+
+def metrics(**extra: dict) -> dict:
+    """Stored-evaluation shape: a local model, GPT-3.5 answers, and a cascade sending 40% of rows to them."""
+    gpt = {"family": "llm", "llm": "gpt-3.5-turbo-1106", "macro_f1": 0.70, **extra}
+    return {
+        "models": {
+            "encoder-fast": {"family": "encoder", "macro_f1": 0.68, "intervals": {"macro_f1": [0.65, 0.71]}},
+            "llm:openai-gpt-3.5-turbo-1106": gpt,
+            "cascade:encoder-fast+llm:openai-gpt-3.5-turbo-1106": {
+                "family": "cascade",
+                "macro_f1": 0.72,
+                "fallback_share": 0.4,
+            },
+        }
+    }
+
+
+def test_cost_from_the_tokens_the_endpoint_reported():
+    # 1,000 requests reported 120 input and 8 output tokens each: $1 and $2 per million tokens
+    tokens = {"requests": 1000, "reported": 1000, "input_tokens": 120_000, "output_tokens": 8_000}
+    table = cost_speed(metrics(tokens=tokens), ["a text"], {"encoder-fast": 1000.0}).set_index("model")
+    gpt = table.loc["llm:openai-gpt-3.5-turbo-1106"]
+    assert gpt["cost_basis"] == "measured"
+    assert gpt["usd_per_1k"] == pytest.approx((120_000 * 1.0 + 8_000 * 2.0) / 1e6)
+    cascade = table.loc["cascade:encoder-fast+llm:openai-gpt-3.5-turbo-1106"]
+    assert cascade["usd_per_1k"] == pytest.approx(0.4 * gpt["usd_per_1k"])
+    assert table.loc["encoder-fast", "usd_per_1k"] == 0 and table.loc["encoder-fast", "cost_basis"] == "local"
+    assert table.loc["encoder-fast", "macro_f1_low"] == 0.65
+
+
+def test_cost_is_estimated_without_reported_tokens_and_unknown_without_a_price():
+    table = cost_speed(metrics(), ["x" * 400], {"encoder-fast": 1000.0}).set_index("model")
+    assert table.loc["llm:openai-gpt-3.5-turbo-1106", "cost_basis"] == "estimated"
+    assert table.loc["llm:openai-gpt-3.5-turbo-1106", "usd_per_1k"] > 0.1  # 100 text tokens + the prompt
+    unpriced = {"models": {"vendor": {"family": "imported", "macro_f1": 0.5}}}
+    row = cost_speed(unpriced, ["a"], {}).iloc[0]
+    assert math.isnan(row["usd_per_1k"]) and row["cost_basis"] == "unknown"
+
+
+def test_pareto_front():
+    quality = pd.Series([0.7, 0.6, 0.8, 0.5, float("nan")])
+    speed = pd.Series([100.0, 1000.0, 10.0, 50.0, 1e6])
+    assert pareto_front(quality, speed) == [True, True, True, False, False]
