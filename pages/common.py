@@ -16,7 +16,7 @@ from emotion.runs import RunStore
 STATUS_TTL = 30.0
 
 
-@st.cache_resource(show_spinner="Loading model…")
+@st.cache_resource(show_spinner="Loading model… (an encoder's first use here exports its ONNX graph: up to a minute)")
 def local_model(name: str) -> Classifier:
     """A local model, loaded once per server process and shared by all sessions (no user data in it)."""
     return registry.load(name)
