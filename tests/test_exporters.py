@@ -8,6 +8,7 @@ import pytest
 from emotion.artifacts import write_card
 from emotion.data import file_sha256
 from emotion.exporters.onnx import OnnxEncoderClassifier
+from emotion.labels import LABELS
 from emotion.models.encoder import EncoderClassifier
 from tests.test_models import check_contract
 
@@ -60,6 +61,7 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     assert (out / "onnx" / "model.onnx").stat().st_size > 1_000_000
     card = (out / "README.md").read_text()
     assert "pipeline_tag: text-classification" in card and "macro-F1" in card and "95%" in card
+    assert "graph the dashboard serves (int8-static)" in card
     texts, _ = sample
     classify = pipeline("text-classification", model=str(out), device="cpu")
     answers = classify(texts)
@@ -71,4 +73,11 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     assert [a["label"] for a in answers] == expected.labels  # the project's labels, not LABEL_0 … LABEL_6
     # the temperature is folded in: the pipeline's scores are the calibrated confidences
     assert [a["score"] for a in answers] == pytest.approx(list(expected.confidence), abs=1e-4)
+    import onnxruntime as ort
+
+    served = registry.load("encoder-fast")  # the exported ONNX file answers as the dashboard does
+    session = ort.InferenceSession(str(out / "onnx" / "model.onnx"), providers=["CPUExecutionProvider"])
+    ids = served.tokenizer.encode(texts[0]).ids
+    logits = session.run(["logits"], {"input_ids": np.array([ids]), "attention_mask": np.ones((1, len(ids)), "int64")})
+    assert LABELS[int(logits[0].argmax())] == served.predict([texts[0]])[0]
     assert main(["export", "tfidf", "--output", str(tmp_path / "x")]) == 2

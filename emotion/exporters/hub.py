@@ -117,4 +117,12 @@ def export_checkpoint(name: str, output: Path) -> Path:
     if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (unless the torch runtime is set)
         (output / "onnx").mkdir()
         shutil.copy(served.onnx_path, output / "onnx" / "model.onnx")
+        graph = card.get("onnx", {}).get("served", "fp32")
+        with (output / "README.md").open("a") as readme:
+            readme.write(
+                f"\n`onnx/model.onnx` is the graph the dashboard serves ({graph}): inputs `input_ids` and "
+                "`attention_mask` (int64, right-padded), output `logits` before the temperature."
+                + (" Run it on one text per call: its int8 activations are scaled per call." * served.per_text)
+                + "\n"
+            )
     return output
