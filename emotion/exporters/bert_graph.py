@@ -19,6 +19,21 @@ import torch
 from torch import nn
 
 
+def fused_qkv(query: nn.Linear, key: nn.Linear, value: nn.Linear, head_size: int) -> nn.Linear:
+    """One ``Linear`` giving ``[query * 1/sqrt(head_size), key, value]``."""
+    scale = 1.0 / math.sqrt(head_size)
+    fused = nn.Linear(query.in_features, 3 * query.out_features)
+    with torch.no_grad():
+        fused.weight.copy_(torch.cat([query.weight * scale, key.weight, value.weight]))
+        fused.bias.copy_(torch.cat([query.bias * scale, key.bias, value.bias]))
+    return fused
+
+
+def split_heads(x: torch.Tensor, heads: int, head_size: int) -> torch.Tensor:
+    """``(batch, tokens, hidden)`` to ``(batch, heads, tokens, head_size)``."""
+    return x.reshape(x.shape[0], x.shape[1], heads, head_size).transpose(1, 2)
+
+
 class ClsOnlyBert(nn.Module):
     """``BertForSequenceClassification`` logits from ``(input_ids, attention_mask)``; token types all zero.
 
@@ -38,22 +53,13 @@ class ClsOnlyBert(nn.Module):
         self.classifier = model.classifier
         self.heads = config.num_attention_heads
         self.head_size = config.hidden_size // self.heads
-        self.qkv = nn.ModuleList(self._fused(layer.attention.self) for layer in self.layers)
+        self.qkv = nn.ModuleList(
+            fused_qkv(a.query, a.key, a.value, self.head_size) for a in (layer.attention.self for layer in self.layers)
+        )
         self.eval()
 
-    def _fused(self, attention: nn.Module) -> nn.Linear:
-        """One ``Linear`` giving ``[query * scale, key, value]``."""
-        scale = 1.0 / math.sqrt(self.head_size)
-        parts = (attention.query, attention.key, attention.value)
-        fused = nn.Linear(parts[0].in_features, 3 * parts[0].out_features)
-        with torch.no_grad():
-            fused.weight.copy_(torch.cat([parts[0].weight * scale, parts[1].weight, parts[2].weight]))
-            fused.bias.copy_(torch.cat([parts[0].bias * scale, parts[1].bias, parts[2].bias]))
-        return fused
-
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, tokens, hidden)`` to ``(batch, heads, tokens, head_size)``."""
-        return x.reshape(x.shape[0], x.shape[1], self.heads, self.head_size).transpose(1, 2)
+        return split_heads(x, self.heads, self.head_size)
 
     def _layer(self, index: int, hidden: torch.Tensor, mask: torch.Tensor, first_only: bool) -> torch.Tensor:
         layer = self.layers[index]

@@ -16,10 +16,10 @@ and a graph ONNX Runtime runs exactly:
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
+
+from emotion.exporters.bert_graph import fused_qkv, split_heads
 
 
 class ClsOnlyMPNet(nn.Module):
@@ -41,7 +41,9 @@ class ClsOnlyMPNet(nn.Module):
         self.heads = config.num_attention_heads
         self.head_size = config.hidden_size // self.heads
         self.padding_idx = mpnet.embeddings.padding_idx
-        self.qkv = nn.ModuleList(self._fused(layer.attention.attn) for layer in self.layers)
+        self.qkv = nn.ModuleList(
+            fused_qkv(a.q, a.k, a.v, self.head_size) for a in (layer.attention.attn for layer in self.layers)
+        )
         self.max_tokens = config.max_position_embeddings - self.padding_idx - 1
         with torch.no_grad():
             relative = torch.arange(-(self.max_tokens - 1), self.max_tokens)
@@ -50,19 +52,8 @@ class ClsOnlyMPNet(nn.Module):
             self.register_buffer("relative_bias", mpnet.encoder.relative_attention_bias(buckets).clone())
         self.eval()
 
-    def _fused(self, attention: nn.Module) -> nn.Linear:
-        """One ``Linear`` giving ``[q * scale, k, v]``."""
-        scale = 1.0 / math.sqrt(self.head_size)
-        parts = (attention.q, attention.k, attention.v)
-        fused = nn.Linear(parts[0].in_features, 3 * parts[0].out_features)
-        with torch.no_grad():
-            fused.weight.copy_(torch.cat([parts[0].weight * scale, parts[1].weight, parts[2].weight]))
-            fused.bias.copy_(torch.cat([parts[0].bias * scale, parts[1].bias, parts[2].bias]))
-        return fused
-
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, tokens, hidden)`` to ``(batch, heads, tokens, head_size)``."""
-        return x.reshape(x.shape[0], x.shape[1], self.heads, self.head_size).transpose(1, 2)
+        return split_heads(x, self.heads, self.head_size)
 
     def _position_bias(self, tokens: int) -> torch.Tensor:
         """``(1, heads, tokens, tokens)``: the bias added to the score of query ``i`` for key ``j``."""
