@@ -14,6 +14,7 @@ import torch
 from emotion.artifacts import artifact_dir, write_card
 from emotion.config import cache_dir
 from emotion.data import file_sha256, isear_path, load_isear
+from emotion.labels import LABELS
 from emotion.metrics import classification_metrics
 from emotion.models.ensemble import fit_weights
 
@@ -82,11 +83,64 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
     return np.where(answered > 0, (1 - weight) * teacher_proba + weight * llm, teacher_proba)
 
 
+OUT_OF_FOLD = " (out-of-fold)"
+"""Suffix of a teacher name meaning: its recipe refitted on k-1 folds of train, each row predicted unseen."""
+
+
+def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndarray:
+    """``encoder-large``'s recipe refitted ``folds`` times, each on the other folds of train; every training
+    row predicted by the fit that never saw it.
+
+    A teacher predicting its own training texts is nearly one-hot (it learnt them); out-of-fold
+    probabilities carry what it would say about an unseen text, which is what a student should learn.
+    Each fold's probabilities are cached (``oof/``), and each fold trains with per-epoch checkpoints, so
+    a killed run resumes.
+
+    Args:
+        folds: Stratified folds of train (fixed by ``seed``).
+        seed: Seeds the folds and every fit.
+        epochs: Epochs per fit (the committed recipe's 3).
+
+    Returns:
+        ``(len(train), 7)`` probabilities in :data:`LABELS` order.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from emotion import trainer
+    from emotion.models.encoder import LargeEncoderClassifier
+
+    train, dev = load_isear("train"), load_isear("dev")
+    texts, labels = list(train.text), list(train.label)
+    proba = np.zeros((len(texts), len(LABELS)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (fit_rows, held_rows) in enumerate(splitter.split(texts, labels)):
+        stored = cache_dir() / "oof" / f"encoder-large-{folds}fold-seed{seed}-fold{k}.npy"
+        if not stored.exists():
+            model = LargeEncoderClassifier.from_base(rank=16, seed=seed)
+            trainer.fit(
+                model,
+                ([texts[i] for i in fit_rows], [labels[i] for i in fit_rows]),
+                (list(dev.text), list(dev.label)),
+                trainer_args(epochs, 5e-4, seed, 32),
+                checkpoints=cache_dir() / "checkpoints" / f"encoder-large-{folds}fold-seed{seed}-fold{k}",
+            )
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            np.save(stored, model.classify([texts[i] for i in held_rows]).raw)
+        proba[held_rows] = np.load(stored)
+    return proba
+
+
 @functools.cache
 def _teacher_raw(teacher: str) -> np.ndarray:
-    """A teacher's raw probabilities on the training texts (computed once per process)."""
+    """A teacher's raw probabilities on the training texts (computed once per process).
+
+    ``"encoder-large (out-of-fold)"`` means :func:`out_of_fold_large`; any other name is a registered model
+    predicting the texts it was trained on.
+    """
     from emotion import registry
 
+    if teacher == "encoder-large" + OUT_OF_FOLD:
+        return out_of_fold_large()
     return registry.load(teacher).classify(list(load_isear("train").text)).raw
 
 

@@ -31,7 +31,6 @@ from emotion.models.encoder import EncoderClassifier, FastEncoderClassifier, Lar
 from emotion.models.torch_base import length_order
 
 MAX_INT8_DROP = 0.005
-GRAPH = "cls1"  # names the exported graph in cache file names; change it when the graph changes
 CALIBRATION_FILE = "calibration.json"
 QUANTIZATIONS = ("fp32", "int8-dynamic", "int8-static", "int8-per-text")
 SERVABLE = ("int8-static", "int8-per-text")
@@ -41,6 +40,17 @@ EXPORT_GRAPHS = {
     "mpnet": "emotion.exporters.mpnet_graph:ClsOnlyMPNet",
 }
 """The lean export graph of each transformers ``model_type``."""
+
+
+def graph_version() -> str:
+    """A digest of the export graphs' source: cached exports are named by it, so changed graph code re-exports."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for target in sorted(EXPORT_GRAPHS.values()):
+        module = __import__(target.split(":")[0], fromlist=["_"])
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:8]
 STATIC_OPTIONS = {
     "per_channel": True,
     "extra_options": {"ActivationSymmetric": False, "MatMulConstBOnly": True},
@@ -217,7 +227,7 @@ class OnnxEncoderClassifier(Classifier):
         tag = {"fp32": "fp32", "int8-dynamic": "int8", "int8-per-text": "int8"}.get(quantization, "")
         if quantization == "int8-static":
             tag = f"int8s-{card['files'][CALIBRATION_FILE]['sha256'][:8]}"
-        path = cache_dir() / "onnx" / f"{cls.name}-{digest}-{GRAPH}-{tag}.onnx"
+        path = cache_dir() / "onnx" / f"{cls.name}-{digest}-g{graph_version()}-{tag}.onnx"
         if not path.exists():
             tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
             export_encoder(cls.torch_class.load(folder), tmp, quantization, folder / CALIBRATION_FILE)
@@ -234,10 +244,11 @@ class OnnxEncoderClassifier(Classifier):
         import tempfile
 
         folder = folder or artifact_dir(cls.name)
+        model = cls.torch_class.load(folder)  # before the old ranges go: the card still lists them
         calibration = folder / CALIBRATION_FILE
         calibration.unlink(missing_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
-            fp32 = export_encoder(cls.torch_class.load(folder), Path(tmp) / "fp32.onnx")
+            fp32 = export_encoder(model, Path(tmp) / "fp32.onnx")
             _quantize_static(fp32, Path(tmp) / "static.onnx", calibration, texts, cls.torch_class.base_path())
         return calibration
 
