@@ -7,10 +7,11 @@ Ensemble members and weights are chosen by scoring each candidate out of fold: w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from emotion.labels import LABELS
 
@@ -43,6 +44,45 @@ def cv_macro_f1(predict: Predict, gold: Sequence[str], folds: int = 5, repeats: 
         for labels in out_of_fold(predict, gold, folds, repeats, seed)
     ]
     return {"mean": round(float(np.mean(runs)), 4), "sd": round(float(np.std(runs)), 4), "runs": runs}
+
+
+FitPredictProba = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``fit_predict(fit_rows, held_rows)``: probabilities for ``held_rows`` from a model fitted on ``fit_rows`` only."""
+
+
+def out_of_fold_proba(
+    fit_predict: FitPredictProba, gold: Sequence[str], folds: int = 3, seed: int = 0, store: Path | None = None
+) -> np.ndarray:
+    """Every row's probabilities from the fit that held it out (one stratified ``folds``-fold split).
+
+    Used to get a teacher's view of its own training texts as if unseen (a distillation target that is not
+    the memorised gold label).
+
+    Args:
+        fit_predict: Fits on the given rows, predicts the held-out ones.
+        gold: Labels, for stratification.
+        folds, seed: The split (the same for the same arguments).
+        store: A folder keeping each finished fold's probabilities (``fold<k>.npy``); a later call reuses them,
+            so a killed run redoes only the folds it had not finished.
+
+    Returns:
+        ``(len(gold), 7)`` probabilities in :data:`LABELS` order.
+    """
+    proba = np.zeros((len(gold), len(LABELS)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (fit_rows, held_rows) in enumerate(splitter.split(np.zeros(len(gold)), np.asarray(gold))):
+        stored = store / f"fold{k}.npy" if store else None
+        if stored is not None and stored.exists():
+            proba[held_rows] = np.load(stored)
+            continue
+        part = np.asarray(fit_predict(fit_rows, held_rows), dtype=float)
+        if part.shape != (len(held_rows), len(LABELS)):
+            raise ValueError(f"fold {k}: expected {(len(held_rows), len(LABELS))} probabilities, got {part.shape}")
+        if stored is not None:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            np.save(stored, part)
+        proba[held_rows] = part
+    return proba
 
 
 def one_standard_error_choice(scores: dict[str, dict], complexity: Callable[[str], float]) -> str:

@@ -14,7 +14,6 @@ import torch
 from emotion.artifacts import artifact_dir, write_card
 from emotion.config import cache_dir
 from emotion.data import file_sha256, isear_path, load_isear
-from emotion.labels import LABELS
 from emotion.metrics import classification_metrics
 from emotion.models.ensemble import fit_weights
 
@@ -89,12 +88,12 @@ OUT_OF_FOLD = " (out-of-fold)"
 
 def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndarray:
     """``encoder-large``'s recipe refitted ``folds`` times, each on the other folds of train; every training
-    row predicted by the fit that never saw it.
+    row predicted by the fit that never saw it (:func:`emotion.crossval.out_of_fold_proba`).
 
     A teacher predicting its own training texts is nearly one-hot (it learnt them); out-of-fold
-    probabilities carry what it would say about an unseen text, which is what a student should learn.
-    Each fold's probabilities are cached (``oof/``), and each fold trains with per-epoch checkpoints, so
-    a killed run resumes.
+    probabilities say what it thinks of a text it has not seen, which is what a student should learn.
+    Finished folds are kept in the cache (``oof/``) and each fit keeps per-epoch checkpoints, so a killed
+    run resumes.
 
     Args:
         folds: Stratified folds of train (fixed by ``seed``).
@@ -104,30 +103,26 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndar
     Returns:
         ``(len(train), 7)`` probabilities in :data:`LABELS` order.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     from emotion import trainer
+    from emotion.crossval import out_of_fold_proba
     from emotion.models.encoder import LargeEncoderClassifier
 
     train, dev = load_isear("train"), load_isear("dev")
     texts, labels = list(train.text), list(train.label)
-    proba = np.zeros((len(texts), len(LABELS)))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for k, (fit_rows, held_rows) in enumerate(splitter.split(texts, labels)):
-        stored = cache_dir() / "oof" / f"encoder-large-{folds}fold-seed{seed}-fold{k}.npy"
-        if not stored.exists():
-            model = LargeEncoderClassifier.from_base(rank=16, seed=seed)
-            trainer.fit(
-                model,
-                ([texts[i] for i in fit_rows], [labels[i] for i in fit_rows]),
-                (list(dev.text), list(dev.label)),
-                trainer_args(epochs, 5e-4, seed, 32),
-                checkpoints=cache_dir() / "checkpoints" / f"encoder-large-{folds}fold-seed{seed}-fold{k}",
-            )
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            np.save(stored, model.classify([texts[i] for i in held_rows]).raw)
-        proba[held_rows] = np.load(stored)
-    return proba
+    key = f"encoder-large-{folds}fold-seed{seed}-{file_sha256(isear_path('train'))[:8]}"
+
+    def fit_predict(fit_rows: np.ndarray, held_rows: np.ndarray) -> np.ndarray:
+        model = LargeEncoderClassifier.from_base(rank=16, seed=seed)
+        trainer.fit(
+            model,
+            ([texts[i] for i in fit_rows], [labels[i] for i in fit_rows]),
+            (list(dev.text), list(dev.label)),
+            trainer_args(epochs, 5e-4, seed, 32),
+            checkpoints=cache_dir() / "checkpoints" / f"{key}-{len(fit_rows)}-{int(held_rows[0])}",
+        )
+        return model.classify([texts[i] for i in held_rows]).raw
+
+    return out_of_fold_proba(fit_predict, labels, folds, seed, store=cache_dir() / "oof" / key)
 
 
 @functools.cache

@@ -1,8 +1,9 @@
-"""Cross-validation over dev predictions: deterministic folds, every row held out once per repeat."""
+"""Cross-validation: deterministic folds, every row held out once per repeat, out-of-fold teacher probabilities."""
 
 import numpy as np
+import pytest
 
-from emotion.crossval import cv_macro_f1, one_standard_error_choice, out_of_fold, repeated_folds
+from emotion.crossval import cv_macro_f1, one_standard_error_choice, out_of_fold, out_of_fold_proba, repeated_folds
 from emotion.labels import LABELS
 
 GOLD = [LABELS[i % 7] for i in range(70)]
@@ -41,3 +42,28 @@ def test_the_simplest_candidate_within_one_sd_of_the_best_is_chosen():
     assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b"
     scores["a+b"]["mean"] = 0.705
     assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b+c"
+
+
+def test_out_of_fold_probabilities_come_from_the_fit_that_held_the_row_out(tmp_path):
+    fits = []
+
+    def fit_predict(fit_rows, held_rows):
+        fits.append(set(fit_rows))
+        proba = np.zeros((len(held_rows), 7))
+        proba[:, len(fits) - 1] = 1.0  # the fold's number, to see which fit answered each row
+        return proba
+
+    proba = out_of_fold_proba(fit_predict, GOLD, folds=3, seed=0, store=tmp_path / "oof")
+    assert len(fits) == 3
+    answered_by = proba.argmax(axis=1)
+    assert sorted(np.bincount(answered_by)) == [23, 23, 24]  # every row once, folds stratified
+    for row, fold in enumerate(answered_by):
+        assert row not in fits[fold]  # never predicted by a fit that saw it
+    # a second run (a resumed one) reuses every stored fold and fits nothing
+    again = out_of_fold_proba(lambda *_: pytest.fail("refitted a stored fold"), GOLD, 3, 0, tmp_path / "oof")
+    assert (again == proba).all()
+
+
+def test_out_of_fold_refuses_a_fit_answering_the_wrong_rows():
+    with pytest.raises(ValueError, match="fold 0"):
+        out_of_fold_proba(lambda fit, held: np.zeros((len(held) - 1, 7)), GOLD, folds=3)

@@ -51,6 +51,8 @@ def graph_version() -> str:
         module = __import__(target.split(":")[0], fromlist=["_"])
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:8]
+
+
 STATIC_OPTIONS = {
     "per_channel": True,
     "extra_options": {"ActivationSymmetric": False, "MatMulConstBOnly": True},
