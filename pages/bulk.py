@@ -1,6 +1,5 @@
 """Bulk label: upload a spreadsheet, label every row with one or more models, review, correct, download."""
 
-import hashlib
 import time
 
 import pandas as pd
@@ -9,7 +8,7 @@ import streamlit as st
 from emotion import config, formats, registry
 from emotion.charts import distribution_bars, heatmap
 from emotion.compare import pairwise
-from emotion.data import DataError, default_sheet, guess_text_column, read_table, sheet_names, sniff_csv
+from emotion.data import DataError, guess_text_column
 from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
 from emotion.labels import LABELS
 from emotion.runs import RunStore
@@ -85,35 +84,8 @@ upload = st.file_uploader(
     "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
 )
 
-frame = None
-if upload is not None:
-    raw = upload.getvalue()
-    try:
-        file_format = formats.format_for(upload.name)
-        sheet = None
-        if file_format.name == "XLSX":
-            sheets, first = sheet_names(raw), default_sheet(raw)
-            index = sheets.index(first) if isinstance(first, str) and first in sheets else 0
-            sheet = st.selectbox("Sheet", sheets, index=index, key="bulk_sheet")
-            if index:
-                st.caption(f"Sheet **{first}** chosen: the first sheet with data (the sheets before it are empty).")
-        elif file_format.name in ("CSV", "TSV"):
-            encoding, delimiter = sniff_csv(raw)
-            st.caption(f"Detected encoding `{encoding}`, delimiter `{delimiter!r}`")
-        frame = read_table(raw, name=upload.name, sheet=sheet)
-        if frame.empty:
-            raise DataError(f"{upload.name}: the sheet has no data rows")
-        if len(frame) > MAX_ROWS:
-            raise DataError(f"{upload.name}: {len(frame):,} rows is over the limit of {MAX_ROWS:,} (EMOTION_MAX_ROWS)")
-        if formats.OVERFLOW_COLUMN in frame.columns:
-            extra = int(frame[formats.OVERFLOW_COLUMN].notna().sum())
-            st.warning(
-                f"{extra:,} rows have more fields than the header; every row is kept, their extra fields are "
-                f"in the column `{formats.OVERFLOW_COLUMN}`."
-            )
-    except (DataError, formats.FormatError) as error:
-        st.error(str(error))
-        frame = None
+uploaded = common.read_upload(upload, "bulk", MAX_ROWS) if upload is not None else None
+frame = uploaded.frame if uploaded else None
 
 if frame is not None:
     st.dataframe(frame.head(20), height=220)
@@ -147,8 +119,12 @@ if frame is not None:
             + "".join(f" · cascade: {line}" for line in routed)
         )
         if st.button("Label all rows", type="primary", key="bulk_run"):
-            sha = hashlib.sha256(raw).hexdigest()
-            settings = {"sheet": sheet, "prompt_mode": state.get("prompt_mode", "zero_shot"), "max_rows": MAX_ROWS}
+            sha = uploaded.sha256
+            settings = {
+                "sheet": uploaded.sheet,
+                "prompt_mode": state.get("prompt_mode", "zero_shot"),
+                "max_rows": MAX_ROWS,
+            }
             token = store.create(frame, upload.name, sha, text_column, list(models), settings)
             my_runs.append(token)
             st.query_params["run"] = token

@@ -1,16 +1,19 @@
-"""Streamlit glue shared by the pages: cached models, the sidebar, the model picker, readiness notes."""
+"""Streamlit glue shared by the pages: cached models, the sidebar, the model picker, readiness notes, uploads."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
-from emotion import config, registry
+from emotion import config, formats, registry
 from emotion.base import Classifier
 from emotion.compare import load_evaluation
 from emotion.config import data_dir
-from emotion.data import load_isear
+from emotion.data import DataError, default_sheet, load_isear, read_table, sheet_names, sniff_csv
 from emotion.runs import RunStore
 
 STATUS_TTL = 30.0
@@ -156,3 +159,58 @@ def sidebar() -> None:
                 help="few-shot puts the most similar ISEAR training examples before the text.",
             )
         st.caption(f"ISEAR data: `{data_dir()}`")
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """An uploaded table: its rows, its bytes and name, and the sheet read (XLSX)."""
+
+    frame: pd.DataFrame
+    raw: bytes
+    name: str
+    sheet: str | None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+def read_upload(upload, key: str, max_rows: int | None = None) -> Uploaded | None:
+    """An uploaded table as the Bulk and Compare pages read it, or ``None`` after showing why not.
+
+    XLSX gets a sheet picker (the first sheet with data chosen, and said so when it is not the first); CSV
+    and TSV show the detected encoding and delimiter; rows with more fields than the header are counted.
+
+    Args:
+        upload: The ``st.file_uploader`` value.
+        key: Prefix of the widgets' keys (one per page).
+        max_rows: Refuse larger files (the bulk page's ``EMOTION_MAX_ROWS``).
+    """
+    raw = upload.getvalue()
+    try:
+        file_format = formats.format_for(upload.name)
+        sheet = None
+        if file_format.name == "XLSX":
+            sheets, first = sheet_names(raw), default_sheet(raw)
+            index = sheets.index(first) if isinstance(first, str) and first in sheets else 0
+            sheet = st.selectbox("Sheet", sheets, index=index, key=f"{key}_sheet")
+            if index:
+                st.caption(f"Sheet **{first}** chosen: the first sheet with data (the sheets before it are empty).")
+        elif file_format.name in ("CSV", "TSV"):
+            encoding, delimiter = sniff_csv(raw)
+            st.caption(f"Detected encoding `{encoding}`, delimiter `{delimiter!r}`")
+        frame = read_table(raw, name=upload.name, sheet=sheet)
+        if frame.empty:
+            raise DataError(f"{upload.name}: the sheet has no data rows")
+        if max_rows is not None and len(frame) > max_rows:
+            raise DataError(f"{upload.name}: {len(frame):,} rows is over the limit of {max_rows:,} (EMOTION_MAX_ROWS)")
+    except (DataError, formats.FormatError) as error:
+        st.error(str(error))
+        return None
+    if formats.OVERFLOW_COLUMN in frame.columns:
+        extra = int(frame[formats.OVERFLOW_COLUMN].notna().sum())
+        st.warning(
+            f"{extra:,} rows have more fields than the header; every row is kept, their extra fields are "
+            f"in the column `{formats.OVERFLOW_COLUMN}`."
+        )
+    return Uploaded(frame, raw, upload.name, sheet)

@@ -1,7 +1,6 @@
 """Compare models: on the stored dev evaluation or your own labelled file, with intervals, calibration,
 cascades, cost, and the rows where models disagree."""
 
-import hashlib
 import json
 import time
 
@@ -11,7 +10,7 @@ import streamlit as st
 from emotion import formats, registry
 from emotion.charts import heatmap
 from emotion.compare import disagreement_counts, disagreement_rows, pairwise
-from emotion.data import DataError, default_sheet, guess_label_column, guess_text_column, labelled_data, read_table
+from emotion.data import DataError, guess_label_column, guess_text_column, labelled_data, read_table
 from emotion.evaluate import EvaluationJob
 from emotion.imported import align_predictions
 from emotion.labelling import JobStatus, label_column
@@ -48,11 +47,10 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
         type=[s.lstrip(".") for s in formats.SUFFIXES],
         key="compare_upload",
     )
-    if upload is not None:
-        raw = upload.getvalue()
+    uploaded = common.read_upload(upload, "compare") if upload is not None else None
+    if uploaded is not None:
+        frame = uploaded.frame
         try:
-            sheet = default_sheet(raw) if formats.format_for(upload.name).name == "XLSX" else None
-            frame = read_table(raw, name=upload.name, sheet=sheet)
             columns = list(frame.columns)
             c1, c2, c3 = st.columns(3)
             text = c1.selectbox("Text column", columns, columns.index(guess_text_column(frame)), key="compare_text")
@@ -90,7 +88,7 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
         ready = common.ready_or_explain(names)
         if st.button("Evaluate", type="primary", key="compare_run", disabled=not (ready or imported)):
             models = {name: common.get_model(name) for name in ready}
-            job = EvaluationJob(scored, upload.name, hashlib.sha256(raw).hexdigest(), models, imported)
+            job = EvaluationJob(scored, uploaded.name, uploaded.sha256, models, imported)
             state["compare_job"] = job
             if models:
                 run_evaluation(job)

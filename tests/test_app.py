@@ -223,6 +223,25 @@ def test_compare_page_evaluates_an_uploaded_labelled_file_with_imported_predicti
     assert any("answered by vendor" in c.value for c in at.caption)
 
 
+def test_compare_page_reads_an_xlsx_like_the_bulk_page_with_a_sheet_picker(sample):
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="cover", index=False)
+        pd.read_csv(io.BytesIO(labelled_file(sample))).to_excel(writer, sheet_name="gold", index=False)
+        pd.DataFrame({"note": ["no labels here"]}).to_excel(writer, sheet_name="notes", index=False)
+    at = app("pages/compare.py")
+    at.radio(key="compare_source").set_value("Your labelled file").run()
+    at.file_uploader(key="compare_upload").set_value(("gold.xlsx", buffer.getvalue(), "application/vnd.ms-excel"))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="compare_sheet").value == "gold"
+    assert any("first sheet with data" in c.value for c in at.caption)
+    assert at.selectbox(key="compare_label").value == "feeling"
+    at.selectbox(key="compare_sheet").set_value("notes").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="compare_text").value == "note"
+
+
 def test_compare_page_shows_calibration_cascade_and_cost_for_the_stored_evaluation():
     at = app("pages/compare.py")
     calibration = next(d.value for d in at.dataframe if "ECE" in d.value.columns)
