@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +78,48 @@ class Predictions:
         return np.where(np.isnan(self.proba).any(axis=1), np.nan, np.nan_to_num(self.proba).max(axis=1))
 
 
+COUNTS = ("requests", "reported", "input_tokens", "output_tokens")
+
+
+@dataclass
+class TokenUsage:
+    """Tokens an endpoint reported (``usage`` of each response) for the requests a classifier sent.
+
+    Cached answers send nothing and count nothing; a server that reports no usage adds requests only.
+    """
+
+    requests: int = 0
+    reported: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, usage) -> None:
+        """Count one response's ``usage`` (``None`` when the server sent none)."""
+        with self._lock:
+            self.requests += 1
+            if usage is not None:
+                self.reported += 1
+                self.input_tokens += usage.prompt_tokens or 0
+                self.output_tokens += usage.completion_tokens or 0
+
+    def per_request(self) -> tuple[float, float] | None:
+        """Mean input and output tokens per reported request, or ``None`` before any."""
+        if not self.reported:
+            return None
+        return self.input_tokens / self.reported, self.output_tokens / self.reported
+
+    def to_dict(self) -> dict:
+        """The counts, for ``metrics.json``."""
+        return {k: getattr(self, k) for k in COUNTS}
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(**{k: getattr(self, k) + getattr(other, k) for k in COUNTS})
+
+    def __sub__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(**{k: getattr(self, k) - getattr(other, k) for k in COUNTS})
+
+
 class Classifier(ABC):
     """A seven-emotion classifier. Subclasses implement :meth:`_classify` on clean, distinct texts.
 
@@ -142,6 +185,14 @@ class Classifier(ABC):
                 int8 graph). Ensembles load their members so: their weights were fitted on those probabilities.
         """
         raise NotImplementedError(f"{cls.__name__} has no committed artifact")
+
+    def token_usage(self) -> TokenUsage | None:
+        """Tokens this object's requests to an endpoint used so far (``None``: it sends no requests)."""
+        return None
+
+    def usage_cost_usd(self, usage: TokenUsage) -> float | None:
+        """What ``usage`` costs at this model's endpoint prices (``None``: no price known, or no endpoint)."""
+        return None
 
     def explain(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Words of ``text`` that pushed toward each emotion; empty for models that cannot say."""

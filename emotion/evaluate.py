@@ -265,8 +265,9 @@ def evaluate(
             answers[name].info.update(
                 endpoint=model.preset.base_url, llm=model.preset.model, prompt=model.prompt.version
             )
-            if model.usage.reported:
-                answers[name].info["tokens"] = model.usage.to_dict()
+        usage = model.token_usage()
+        if usage is not None and usage.reported:
+            answers[name].info["tokens"] = usage.to_dict()
     for name, parts in cascades.items():
         first = answers[parts.first]
         cut = _threshold(parts.first, first.confidence, threshold, fallback_share)

@@ -11,7 +11,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from emotion.base import Classifier, Predictions, Progress, members_first
+from emotion.base import Classifier, Predictions, Progress, TokenUsage, members_first
 from emotion.data import check_text
 from emotion.labels import LABELS
 from emotion.models.cascade import CascadeName
@@ -338,7 +338,9 @@ class BulkJob:
     """A bulk labelling job's state: the table, the models chosen, the finished chunks and the corrections.
 
     The Bulk page draws it; :class:`LabellingRun` does the work; a :class:`~emotion.runs.RunStore` (when
-    given) keeps every chunk and correction as it is made, under :attr:`token`.
+    given) keeps every chunk and correction as it is made, under :attr:`token`. :attr:`tokens` and
+    :attr:`cost_usd` hold, per model that calls an endpoint, what the endpoint reported for this job's
+    requests and its price (``None``: no price known).
     """
 
     frame: pd.DataFrame
@@ -350,7 +352,10 @@ class BulkJob:
     corrections: dict[int, str | None] = field(default_factory=dict)
     status: JobStatus = JobStatus.NEW
     error: str | None = None
+    tokens: dict[str, TokenUsage] = field(default_factory=dict)
+    cost_usd: dict[str, float | None] = field(default_factory=dict)
     run: LabellingRun | None = field(default=None, repr=False)
+    _usage_at_start: dict[str, TokenUsage] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_stored(cls, stored) -> BulkJob:
@@ -393,6 +398,9 @@ class BulkJob:
             if store is not None and token is not None:
                 store.add_chunk(token, start, part)
 
+        self._usage_at_start = {  # a copy of the counts: the model keeps counting
+            name: usage + TokenUsage() for name, model in models.items() if (usage := model.token_usage()) is not None
+        }
         self.run = LabellingRun.over_frame(
             self.frame,
             self.text_column,
@@ -416,12 +424,24 @@ class BulkJob:
             return
         self.run.stop()
         self.collect()
+        self._count_usage()
         if self.run.error is not None:
             self.status, self.error = JobStatus.FAILED, f"{type(self.run.error).__name__}: {self.run.error}"
         elif self.rows_done >= len(self.frame):
             self.status = JobStatus.DONE
         else:
             self.status = JobStatus.STOPPED
+
+    def _count_usage(self) -> None:
+        """Add what each model's endpoint reported since :meth:`start` to :attr:`tokens` and :attr:`cost_usd`."""
+        for name, before in self._usage_at_start.items():
+            model = self.run.models[name]
+            spent = model.token_usage() - before
+            total = self.tokens.get(name, TokenUsage()) + spent
+            cost, previous = model.usage_cost_usd(spent), self.cost_usd.get(name, 0.0)
+            self.tokens[name] = total
+            self.cost_usd[name] = None if cost is None or previous is None else previous + cost
+        self._usage_at_start = {}
 
     def correct(self, row: int, label: str | None, store=None) -> None:
         """Set (or clear) a row's corrected label, stored at once."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emotion.base import Classifier, Predictions, members_first
+from emotion.base import Classifier, Predictions, TokenUsage, members_first
 from emotion.llm.classifier import LLMClassifier
 from emotion.models.cascade import CascadeClassifier
 
@@ -109,6 +109,17 @@ def cascade_notes(models: dict[str, Classifier], texts: list[str]) -> list[str]:
         for model in models.values()
         if isinstance(model, CascadeClassifier)
     ]
+
+
+def usage_line(name: str, usage: TokenUsage, cost_usd: float | None) -> str:
+    """One line on what a model's requests used, as its endpoint reported it, and what that cost."""
+    line = (
+        f"{name}: {usage.requests:,} requests, {usage.input_tokens:,} input + {usage.output_tokens:,} output tokens "
+        f"as reported by the endpoint, " + (f"${cost_usd:,.4f}" if cost_usd is not None else "no price known")
+    )
+    if usage.reported < usage.requests:
+        line += f" ({usage.requests - usage.reported:,} responses reported no usage: not counted)"
+    return line
 
 
 def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:

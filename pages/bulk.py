@@ -12,7 +12,7 @@ from emotion.data import DataError, guess_text_column
 from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
 from emotion.labels import LABELS
 from emotion.runs import RunStore
-from emotion.service import cascade_notes, estimate_seconds
+from emotion.service import cascade_notes, estimate_seconds, usage_line
 from pages import common
 
 
@@ -153,6 +153,8 @@ if job and job.parts:
             "the other rows are kept with status 'not run (stopped)'."
         )
     st.caption("This run is kept: bookmark or share this page's address to open it again.")
+    for name, usage in job.tokens.items():
+        st.caption("Measured in this session: " + usage_line(name, usage, job.cost_usd[name]))
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
     result = job.result(threshold)
     state["bulk_result"] = result

@@ -1,12 +1,15 @@
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from emotion.base import Classifier, Predictions
+from emotion.base import Classifier, Predictions, TokenUsage
 from emotion.formats import neutralise_formulas
 from emotion.labelling import LabellingRun, add_consensus, label_frame
 from emotion.labels import LABELS
+from emotion.service import usage_line
 
 
 def test_consensus_votes_ties_and_flags():
@@ -121,3 +124,46 @@ def test_the_cli_and_the_bulk_page_write_the_same_columns_and_values(tmp_path, s
     page = job.result().drop(columns=["corrected_label"])
     assert list(page.columns) == list(cli.columns)
     pd.testing.assert_frame_equal(page.reset_index(drop=True), cli, check_dtype=False)
+
+
+class Metered(Classifier):
+    """Answers joy and reports 100 input and 3 output tokens per text, at $1 / $2 per million tokens."""
+
+    name = "metered"
+
+    def __init__(self) -> None:
+        self.usage = TokenUsage()
+
+    def _classify(self, texts, batch_size, progress) -> Predictions:
+        for _ in texts:
+            self.usage.add(SimpleNamespace(prompt_tokens=100, completion_tokens=3))
+        return Predictions(np.tile(np.eye(len(LABELS))[LABELS.index("joy")], (len(texts), 1)))
+
+    def token_usage(self) -> TokenUsage:
+        return self.usage
+
+    def usage_cost_usd(self, usage: TokenUsage) -> float:
+        return (usage.input_tokens * 1 + usage.output_tokens * 2) / 1e6
+
+
+def test_a_bulk_job_counts_the_tokens_its_own_requests_used():
+    from emotion.labelling import BulkJob
+    from emotion.models.tfidf import TfidfClassifier
+
+    frame = pd.DataFrame({"text": [f"text number {i}" for i in range(29)] + [""]})
+    metered = Metered()
+    metered.predict([f"used before this job {i}" for i in range(5)])  # counted by the model, not the job
+    job = BulkJob(frame, "in.csv", "text", ["metered", "tfidf"])
+    job.start({"metered": metered, "tfidf": TfidfClassifier.load()}, chunk_rows=10).wait(60)
+    job.finish()
+    assert set(job.tokens) == {"metered"}  # tfidf sends no requests
+    assert job.tokens["metered"].to_dict() == {
+        "requests": 29,  # the empty text is never sent
+        "reported": 29,
+        "input_tokens": 2900,
+        "output_tokens": 87,
+    }
+    assert job.cost_usd["metered"] == pytest.approx((2900 + 2 * 87) / 1e6)
+    assert metered.usage.requests == 34
+    line = usage_line("metered", job.tokens["metered"], job.cost_usd["metered"])
+    assert line == "metered: 29 requests, 2,900 input + 87 output tokens as reported by the endpoint, $0.0031"

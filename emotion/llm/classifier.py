@@ -8,12 +8,12 @@ import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import openai
 
-from emotion.base import Classifier, Predictions, Progress, Status
+from emotion.base import Classifier, Predictions, Progress, Status, TokenUsage
 from emotion.labels import LABEL_INDEX, LABELS, to_label
 from emotion.llm.cache import AnswerCache, answer_key
 from emotion.llm.presets import Preset
@@ -82,39 +82,6 @@ def label_distribution(tokens: list, label: str) -> list[float] | None:
     if mass[LABEL_INDEX[label]] <= 0:
         return None
     return (mass / mass.sum()).tolist()
-
-
-@dataclass
-class TokenUsage:
-    """Tokens the endpoint reported (``usage`` of each response) for the requests this classifier sent.
-
-    Cached answers send nothing and count nothing; a server that reports no usage adds requests only.
-    """
-
-    requests: int = 0
-    reported: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def add(self, usage) -> None:
-        """Count one response's ``usage`` (``None`` when the server sent none)."""
-        with self._lock:
-            self.requests += 1
-            if usage is not None:
-                self.reported += 1
-                self.input_tokens += usage.prompt_tokens or 0
-                self.output_tokens += usage.completion_tokens or 0
-
-    def per_request(self) -> tuple[float, float] | None:
-        """Mean input and output tokens per reported request, or ``None`` before any."""
-        if not self.reported:
-            return None
-        return self.input_tokens / self.reported, self.output_tokens / self.reported
-
-    def to_dict(self) -> dict:
-        """The counts, for ``metrics.json``."""
-        return {k: getattr(self, k) for k in ("requests", "reported", "input_tokens", "output_tokens")}
 
 
 @dataclass(frozen=True)
@@ -315,6 +282,14 @@ class LLMClassifier(Classifier):
         prompt_chars = len(self.prompt.system) + len(self.prompt.user)
         shot_chars = self.k * 160 if self.prompt_mode == "few_shot" else 0
         return (sum(map(len, texts)) + len(texts) * (prompt_chars + shot_chars)) // 4, len(texts) * 8
+
+    def token_usage(self) -> TokenUsage:
+        """What the endpoint reported for the requests this classifier sent (cached answers count nothing)."""
+        return self.usage
+
+    def usage_cost_usd(self, usage: TokenUsage) -> float | None:
+        """``usage`` at the preset's prices."""
+        return self.preset.cost_usd(usage.input_tokens, usage.output_tokens)
 
     def cost_usd(self, texts: list[str]) -> float | None:
         """What classifying ``texts`` costs at the preset's prices, cache aside (``None``: no price known)."""

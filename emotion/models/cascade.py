@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emotion.base import Classifier, Predictions, Progress
+from emotion.base import Classifier, Predictions, Progress, TokenUsage
 from emotion.calibration import check_share
 
 PREFIX = "cascade:"
@@ -126,6 +126,13 @@ class CascadeClassifier(Classifier):
     def expected_texts_per_s(self) -> float:
         """The first model on every text, the fallback on its expected share."""
         return 1 / (1 / self.first.expected_texts_per_s + self.expected_share / self.fallback.expected_texts_per_s)
+
+    def token_usage(self) -> TokenUsage | None:
+        """The fallback's requests (the first model is local)."""
+        return self.fallback.token_usage()
+
+    def usage_cost_usd(self, usage: TokenUsage) -> float | None:
+        return self.fallback.usage_cost_usd(usage)
 
     def _combine(self, first: Predictions, fallback_for: callable) -> Predictions:
         routed = np.flatnonzero(route(first.confidence, self.threshold))
