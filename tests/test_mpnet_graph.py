@@ -7,7 +7,7 @@ from transformers import AutoTokenizer, MPNetConfig, MPNetForSequenceClassificat
 
 from emotion.bases import mpnet_path
 from emotion.exporters.mpnet_graph import ClsOnlyMPNet
-from emotion.exporters.onnx import export_encoder
+from emotion.exporters.onnx import export_encoder, uses_contrib_ops
 from emotion.models.encoder import EncoderClassifier
 
 LENGTHS = (3, 16, 17, 33, 65, 140)
@@ -51,6 +51,7 @@ def test_onnx_export_matches_torch_at_every_length(tiny, tmp_path):
     import onnxruntime as ort
 
     path = export_encoder(EncoderClassifier(tiny, AutoTokenizer.from_pretrained(mpnet_path())), tmp_path / "m.onnx")
+    assert uses_contrib_ops(path)  # attention is ONNX Runtime's fused MultiHeadAttention node
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for lengths in (LENGTHS, (140,), (2, 200)):
         inputs = batch(lengths)

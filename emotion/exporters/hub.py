@@ -111,7 +111,7 @@ def export_checkpoint(name: str, output: Path) -> Path:
     model.model.save_pretrained(output)
     model.tokenizer.save_pretrained(output)
     (output / "README.md").write_text(model_card(name, card, cls.base_id))
-    from emotion.exporters.onnx import OnnxEncoderClassifier
+    from emotion.exporters.onnx import OnnxEncoderClassifier, uses_contrib_ops
 
     served = registry.load(name)
     if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (unless the torch runtime is set)
@@ -123,6 +123,10 @@ def export_checkpoint(name: str, output: Path) -> Path:
                 f"\n`onnx/model.onnx` is the graph the dashboard serves ({graph}): inputs `input_ids` and "
                 "`attention_mask` (int64, right-padded), output `logits` before the temperature."
                 + (" Run it on one text per call: its int8 activations are scaled per call." * served.per_text)
+                + (
+                    " It uses ONNX Runtime's contrib op `com.microsoft.MultiHeadAttention`, so it runs on ONNX Runtime."
+                    * uses_contrib_ops(served.onnx_path)
+                )
                 + "\n"
             )
     return output

@@ -62,6 +62,13 @@ STATIC_OPTIONS = {
 min-max ranges, only the MatMuls with constant weights."""
 
 
+def uses_contrib_ops(path: Path) -> bool:
+    """Whether an ONNX file needs ONNX Runtime's own operators (domain ``com.microsoft``)."""
+    import onnx
+
+    return any(node.domain == "com.microsoft" for node in onnx.load(str(path), load_external_data=False).graph.node)
+
+
 def _batch_arrays(encodings: list) -> tuple[np.ndarray, np.ndarray]:
     """``input_ids`` and ``attention_mask`` of tokenized texts, padded to the longest."""
     width = max(len(e.ids) for e in encodings)
