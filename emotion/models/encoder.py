@@ -109,7 +109,7 @@ class EncoderClassifier(TorchClassifier):
 
 
 class FastEncoderClassifier(EncoderClassifier):
-    """The default encoder: MiniLM's first 4 layers with a LoRA adapter, distilled from the ensemble.
+    """The default encoder: MiniLM's first 4 layers with a LoRA adapter, distilled from ``encoder-large``.
 
     Same interface and files as :class:`EncoderClassifier`, in ``data/encoder-fast``; its card says how it
     was trained and what it scores.
@@ -117,7 +117,7 @@ class FastEncoderClassifier(EncoderClassifier):
 
     name = "encoder-fast"
     expected_texts_per_s = 190.0
-    description = "all-MiniLM-L6-v2, first 4 layers, distilled from the ensemble (LoRA)"
+    description = "all-MiniLM-L6-v2, first 4 layers, distilled from encoder-large (LoRA)"
 
 
 class LargeEncoderClassifier(EncoderClassifier):
