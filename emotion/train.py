@@ -82,8 +82,9 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
     return np.where(answered > 0, (1 - weight) * teacher_proba + weight * llm, teacher_proba)
 
 
-OUT_OF_FOLD = " (out-of-fold)"
-"""Suffix of a teacher name meaning: its recipe refitted on k-1 folds of train, each row predicted unseen."""
+OUT_OF_FOLD_TEACHER = "encoder-large (out-of-fold)"
+"""A teacher name meaning :func:`out_of_fold_large`: ``encoder-large`` refitted on folds of train, each row
+predicted by the fit that did not see it (the default's teacher)."""
 
 
 def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndarray:
@@ -127,7 +128,7 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndar
 
 def _teacher_phrase(teacher: str) -> str:
     """How a teacher's targets were made, for the recipe on the card."""
-    if teacher == "encoder-large" + OUT_OF_FOLD:
+    if teacher == OUT_OF_FOLD_TEACHER:
         return (
             "`encoder-large`'s out-of-fold probabilities on the training texts (its recipe refitted on 3 stratified "
             "folds, each row predicted by the fit on the other two"
@@ -144,7 +145,7 @@ def _teacher_raw(teacher: str) -> np.ndarray:
     """
     from emotion import registry
 
-    if teacher == "encoder-large" + OUT_OF_FOLD:
+    if teacher == OUT_OF_FOLD_TEACHER:
         return out_of_fold_large()
     return registry.load(teacher).classify(list(load_isear("train").text)).raw
 
@@ -275,15 +276,11 @@ def train_large_encoder(
     )
 
 
-FAST_TEACHER = "encoder-large" + OUT_OF_FOLD
-"""The default's teacher: ``encoder-large`` refitted on 3 folds of train, each row predicted unseen."""
-
-
 def train_fast_encoder(
     epochs: int = 8,
     seed: int = 0,
     name: str = "encoder-fast",
-    teacher: str = FAST_TEACHER,
+    teacher: str = OUT_OF_FOLD_TEACHER,
     llm_weight: float = 0.3,
 ) -> dict:
     """The default encoder, ``data/encoder-fast``: MiniLM's first 4 layers distilled from ``encoder-large``.
@@ -296,7 +293,7 @@ def train_fast_encoder(
     Args:
         epochs, seed: The recipe (the committed seed is 0).
         name: The artifact folder under ``data/``.
-        teacher: A registered model, or :data:`FAST_TEACHER`.
+        teacher: A registered model, or :data:`OUT_OF_FOLD_TEACHER`.
         llm_weight: Share of the published LLM answers in the soft targets.
     """
     return train_encoder(epochs=epochs, seed=seed, layers=4, teacher=teacher, name=name, llm_weight=llm_weight)

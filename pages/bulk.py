@@ -101,7 +101,7 @@ if frame is not None:
     share = cascade[1] if cascade else None
     ready = common.ready_or_explain(names + ([cascade[0]] if cascade else []))
     try:
-        check_text_column(frame, text_column, upload.name)
+        check_text_column(frame, text_column, uploaded.name)
     except DataError as error:
         st.error(str(error))
         ready = []
@@ -119,16 +119,15 @@ if frame is not None:
             + "".join(f" · cascade: {line}" for line in routed)
         )
         if st.button("Label all rows", type="primary", key="bulk_run"):
-            sha = uploaded.sha256
             settings = {
                 "sheet": uploaded.sheet,
                 "prompt_mode": state.get("prompt_mode", "zero_shot"),
                 "max_rows": MAX_ROWS,
             }
-            token = store.create(frame, upload.name, sha, text_column, list(models), settings)
+            token = store.create(frame, uploaded.name, uploaded.sha256, text_column, list(models), settings)
             my_runs.append(token)
             st.query_params["run"] = token
-            job = state["bulk_job"] = BulkJob(frame, upload.name, text_column, list(models), token=token)
+            job = state["bulk_job"] = BulkJob(frame, uploaded.name, text_column, list(models), token=token)
             run_job(job, models, store)
 
 job = state.get("bulk_job")

@@ -58,7 +58,7 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
             label = c2.selectbox("Gold-label column", columns, columns.index(guess), key="compare_label")
             ids = ["(row order)", *columns]
             id_column = c3.selectbox("Id column", ids, ids.index("id") if "id" in columns else 0, key="compare_id")
-            scored = labelled_data(frame, text, label, None if id_column == "(row order)" else id_column, upload.name)
+            scored = labelled_data(frame, text, label, None if id_column == "(row order)" else id_column, uploaded.name)
         except (DataError, formats.FormatError) as error:
             st.error(str(error))
             return None

@@ -28,7 +28,7 @@ from emotion.exporters.bert_graph import fused_qkv, split_heads
 
 class Attention(torch.autograd.Function):
     """Multi-head attention over ``(batch, tokens, hidden)`` query, key and value (query pre-scaled), with a
-    ``(batch, keys)`` 0/1 padding mask and an optional additive ``(1, heads, queries, keys)`` bias.
+    ``(batch, keys)`` 0/1 padding mask and an additive ``(1, heads, queries, keys)`` position bias.
 
     Runs in torch; exported as one ``com.microsoft::MultiHeadAttention`` node of ONNX Runtime (``scale=1``:
     the query is already scaled) instead of the ~20 small nodes of scores, mask, softmax and head reshapes.
@@ -38,19 +38,15 @@ class Attention(torch.autograd.Function):
     def forward(ctx, query, key, value, key_mask, bias, heads: int):
         head_size = query.shape[-1] // heads
         scores = split_heads(query, heads, head_size) @ split_heads(key, heads, head_size).transpose(-1, -2)
-        scores = scores + (1.0 - key_mask[:, None, None, :].to(scores.dtype)) * torch.finfo(scores.dtype).min
-        if bias is not None:
-            scores = scores + bias
+        scores = scores + bias + (1.0 - key_mask[:, None, None, :].to(scores.dtype)) * torch.finfo(scores.dtype).min
         context = torch.softmax(scores, dim=-1) @ split_heads(value, heads, head_size)
         return context.transpose(1, 2).reshape(query.shape)
 
     @staticmethod
     def symbolic(g, query, key, value, key_mask, bias, heads: int):
-        from torch.onnx.symbolic_helper import _is_none, _optional_input_placeholder_tensor
+        from torch.onnx.symbolic_helper import _optional_input_placeholder_tensor
 
         mask = g.op("Cast", key_mask, to_i=6)  # int32, as the contrib op reads it
-        if _is_none(bias):
-            bias = _optional_input_placeholder_tensor(g)
         return g.op(
             "com.microsoft::MultiHeadAttention",
             query,

@@ -17,6 +17,7 @@ text's label can move with its batch-mates (2.25% of 400 dev labels did for ``en
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -42,6 +43,7 @@ EXPORT_GRAPHS = {
 """The lean export graph of each transformers ``model_type``."""
 
 
+@functools.cache
 def graph_version() -> str:
     """A digest of the export graphs' source: cached exports are named by it, so changed graph code re-exports."""
     import hashlib
