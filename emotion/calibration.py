@@ -94,6 +94,39 @@ def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = E
     )
 
 
+PERFECT_DRAWS = 500
+"""Draws of :func:`perfectly_calibrated` (seeded, so stored figures do not move between runs)."""
+
+
+def perfectly_calibrated(
+    confidence: np.ndarray, bins: int = ECE_BINS, draws: int = PERFECT_DRAWS, seed: int = 0
+) -> dict:
+    """What a perfectly calibrated model with these confidences would show on this many rows.
+
+    Each draw makes every row right with probability equal to its confidence, and is binned like
+    :func:`reliability_table`. With a few hundred rows even such a model scores an ECE well above 0 (the
+    estimator's noise floor), so an observed ECE is read against this distribution (Bröcker and Smith,
+    2007, "consistency bars").
+
+    Returns:
+        ``{"ece": mean ECE over the draws, "ece_p95": its 95th percentile, "low", "high": per bin, the 2.5th
+        and 97.5th percentiles of the accuracy}``.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    parts = _bins(confidence, bins)
+    correct = np.random.default_rng(seed).random((draws, len(confidence))) < confidence
+    accuracy = np.stack([correct[:, part].mean(axis=1) for part in parts], axis=1)
+    mean_confidence = np.array([confidence[part].mean() for part in parts])
+    weight = np.array([len(part) for part in parts]) / len(confidence)
+    ece = (np.abs(accuracy - mean_confidence) * weight).sum(axis=1)
+    return {
+        "ece": float(ece.mean()),
+        "ece_p95": float(np.quantile(ece, 0.95)),
+        "low": np.quantile(accuracy, 0.025, axis=0),
+        "high": np.quantile(accuracy, 0.975, axis=0),
+    }
+
+
 def brier_score(proba: np.ndarray, gold: Sequence[str]) -> float:
     """Multi-class Brier score: mean over rows of ``sum_k (p_k - [k is gold])^2`` (0 best, 2 worst)."""
     target = np.zeros_like(proba, dtype=float)
@@ -102,21 +135,35 @@ def brier_score(proba: np.ndarray, gold: Sequence[str]) -> float:
 
 
 def calibration_scores(proba: np.ndarray, gold: Sequence[str], bins: int = ECE_BINS) -> dict:
-    """``{"rows", "ece", "brier", "reliability"}`` over the rows that have probabilities (NaN rows are left out).
+    """``{"rows", "ece", "ece_perfect", "ece_perfect_p95", "brier", "reliability"}`` over the rows that have
+    probabilities (NaN rows are left out).
 
-    ``reliability`` holds :func:`reliability_table`'s columns as lists.
+    ``ece_perfect`` and ``ece_perfect_p95`` are the mean and 95th percentile of the ECE a perfectly
+    calibrated model with the same confidences scores on as many rows (:func:`perfectly_calibrated`): an
+    ECE up to ``ece_perfect_p95`` is within noise. ``reliability`` holds :func:`reliability_table`'s columns
+    as lists, and ``low`` / ``high``: the band where 95% of a perfectly calibrated model's bin accuracies fall.
     """
     proba = np.asarray(proba, dtype=float)
     answered = ~np.isnan(proba).any(axis=1)
     proba, gold = proba[answered], [g for g, a in zip(gold, answered, strict=True) if a]
     if not len(proba):
-        return {"rows": 0, "ece": None, "brier": None, "reliability": {"confidence": [], "accuracy": [], "rows": []}}
+        return {
+            "rows": 0,
+            "ece": None,
+            "ece_perfect": None,
+            "ece_perfect_p95": None,
+            "brier": None,
+            "reliability": {"confidence": [], "accuracy": [], "rows": [], "low": [], "high": []},
+        }
     correct = proba.argmax(axis=1) == _gold_index(gold)
     confidence = proba.max(axis=1)
-    table = reliability_table(confidence, correct, bins)
+    perfect = perfectly_calibrated(confidence, bins)
+    table = reliability_table(confidence, correct, bins).assign(low=perfect["low"], high=perfect["high"])
     return {
         "rows": len(proba),
         "ece": round(expected_calibration_error(confidence, correct, bins), 4),
+        "ece_perfect": round(perfect["ece"], 4),
+        "ece_perfect_p95": round(perfect["ece_p95"], 4),
         "brier": round(brier_score(proba, gold), 4),
         "reliability": {column: [round(float(v), 4) for v in table[column]] for column in table},
     }

@@ -107,10 +107,27 @@ def distribution_bars(counts: pd.DataFrame) -> go.Figure:
 
 
 def reliability_diagram(bins: pd.DataFrame, title: str) -> go.Figure:
-    """Accuracy against mean confidence per equal-mass bin (one line per stage), the diagonal as reference."""
+    """Accuracy against mean confidence per equal-mass bin (one line per stage), the diagonal as reference.
+
+    Where ``bins`` has ``low`` and ``high`` (the accuracies 95% of a perfectly calibrated model's draws fall
+    between), the first stage's band is shaded: points inside it are within noise.
+    """
     figure = go.Figure(
         go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="ideal")
     )
+    if len(bins) and {"low", "high"} <= set(bins.columns):
+        served = bins[bins["stage"] == bins["stage"].iloc[0]].dropna(subset=["low", "high"])
+        figure.add_trace(
+            go.Scatter(
+                x=list(served["confidence"]) + list(served["confidence"])[::-1],
+                y=list(served["high"]) + list(served["low"])[::-1],
+                fill="toself",
+                fillcolor="rgba(128, 128, 128, 0.18)",
+                line={"width": 0},
+                hoverinfo="skip",
+                name="perfectly calibrated, 95% of draws",
+            )
+        )
     for stage, part in bins.groupby("stage", sort=False) if len(bins) else []:
         figure.add_trace(
             go.Scatter(

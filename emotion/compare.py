@@ -119,6 +119,7 @@ def calibration_table(metrics: dict) -> pd.DataFrame:
             {
                 "model": name,
                 "ECE": m["calibration"]["ece"],
+                "ECE within noise up to": m["calibration"].get("ece_perfect_p95"),
                 "Brier": m["calibration"]["brier"],
                 "ECE before": before.get("ece"),
                 "Brier before": before.get("brier"),

@@ -93,3 +93,29 @@ def test_threshold_for_share_sends_that_share_of_rows():
     confidence = np.linspace(0.2, 0.99, 100)
     for share in (0.0, 0.25, 0.4, 1.0):
         assert (confidence < threshold_for_share(confidence, share)).sum() == round(share * 100)
+
+
+def test_a_perfectly_calibrated_model_sets_the_noise_floor():
+    from emotion.calibration import perfectly_calibrated
+
+    sure = perfectly_calibrated(np.ones(300))  # always right: no noise at all
+    assert sure["ece"] == sure["ece_p95"] == 0.0 and (sure["low"] == 1).all() and (sure["high"] == 1).all()
+    rng = np.random.default_rng(1)
+    confidence = rng.uniform(0.3, 0.95, 766)
+    perfect = perfectly_calibrated(confidence)
+    assert 0.02 < perfect["ece"] < perfect["ece_p95"] < 0.08  # the floor on 766 rows is well above 0
+    assert len(perfect["low"]) == 15 and (perfect["low"] < perfect["high"]).all()
+    assert perfectly_calibrated(confidence)["ece"] == perfect["ece"]  # seeded
+    # a model that is right as often as it says is usually within the band; one far too sure is not
+    honest = (rng.random(766) < confidence).astype(float)
+    assert expected_calibration_error(confidence, honest) <= perfect["ece_p95"]
+    overconfident = (rng.random(766) < confidence - 0.15).astype(float)
+    assert expected_calibration_error(confidence, overconfident) > perfect["ece_p95"]
+
+
+def test_scores_carry_the_noise_floor_and_band():
+    true, gold = synthetic(rows=700)
+    scores = calibration_scores(true, gold)
+    assert scores["ece"] <= scores["ece_perfect_p95"]
+    assert set(scores["reliability"]) == {"confidence", "accuracy", "rows", "low", "high"}
+    assert all(lo <= hi for lo, hi in zip(scores["reliability"]["low"], scores["reliability"]["high"], strict=True))
