@@ -59,28 +59,33 @@ def out_of_fold_proba(
     the memorised gold label).
 
     Args:
-        fit_predict: Fits on the given rows, predicts the held-out ones.
+        fit_predict: Fits on the given rows, predicts the held-out ones: one row of ``(7,)`` probabilities per
+            held-out row, or of any fixed shape (several views of the row, for instance).
         gold: Labels, for stratification.
         folds, seed: The split (the same for the same arguments).
         store: A folder keeping each finished fold's probabilities (``fold<k>.npy``); a later call reuses them,
             so a killed run redoes only the folds it had not finished.
 
     Returns:
-        ``(len(gold), 7)`` probabilities in :data:`LABELS` order.
+        ``(len(gold), 7)`` probabilities in :data:`LABELS` order (``(len(gold), *row shape)`` in general).
     """
-    proba = np.zeros((len(gold), len(LABELS)))
+    proba: np.ndarray | None = None
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for k, (fit_rows, held_rows) in enumerate(splitter.split(np.zeros(len(gold)), np.asarray(gold))):
         stored = store / f"fold{k}.npy" if store else None
         if stored is not None and stored.exists():
-            proba[held_rows] = np.load(stored)
-            continue
-        part = np.asarray(fit_predict(fit_rows, held_rows), dtype=float)
-        if part.shape != (len(held_rows), len(LABELS)):
-            raise ValueError(f"fold {k}: expected {(len(held_rows), len(LABELS))} probabilities, got {part.shape}")
-        if stored is not None:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            np.save(stored, part)
+            part = np.load(stored)
+        else:
+            part = np.asarray(fit_predict(fit_rows, held_rows), dtype=float)
+            if part.ndim < 2 or part.shape[0] != len(held_rows) or part.shape[-1] != len(LABELS):
+                raise ValueError(
+                    f"fold {k}: expected {len(held_rows)} rows of {len(LABELS)} probabilities, got {part.shape}"
+                )
+            if stored is not None:
+                stored.parent.mkdir(parents=True, exist_ok=True)
+                np.save(stored, part)
+        if proba is None:
+            proba = np.zeros((len(gold), *part.shape[1:]))
         proba[held_rows] = part
     return proba
 

@@ -87,7 +87,7 @@ OUT_OF_FOLD_TEACHER = "encoder-large (out-of-fold)"
 predicted by the fit that did not see it (the default's teacher)."""
 
 
-def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndarray:
+def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3, copies: int = 0) -> np.ndarray:
     """``encoder-large``'s recipe refitted ``folds`` times, each on the other folds of train; every training
     row predicted by the fit that never saw it (:func:`emotion.crossval.out_of_fold_proba`).
 
@@ -100,16 +100,21 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndar
         folds: Stratified folds of train (fixed by ``seed``).
         seed: Seeds the folds and every fit.
         epochs: Epochs per fit (the committed recipe's 3).
+        copies: Augmented copies of each training text (:func:`emotion.augment.augmented_copies`, seed 0)
+            also predicted, by the same fit as the text they come from.
 
     Returns:
-        ``(len(train), 7)`` probabilities in :data:`LABELS` order.
+        ``(len(train), 1 + copies, 7)`` probabilities in :data:`LABELS` order: ``[:, 0]`` for the training
+        texts, ``[:, c]`` for their copy ``c``.
     """
     from emotion import trainer
+    from emotion.augment import augmented_copies
     from emotion.crossval import out_of_fold_proba
     from emotion.models.encoder import LargeEncoderClassifier
 
     train, dev = load_isear("train"), load_isear("dev")
     texts, labels = list(train.text), list(train.label)
+    views = [texts, *augmented_copies(texts, copies)]
     key = f"encoder-large-{folds}fold-seed{seed}-{file_sha256(isear_path('train'))[:8]}"
 
     def fit_predict(fit_rows: np.ndarray, held_rows: np.ndarray) -> np.ndarray:
@@ -121,9 +126,11 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3) -> np.ndar
             trainer_args(epochs, 5e-4, seed, 32),
             checkpoints=cache_dir() / "checkpoints" / f"{key}-{len(fit_rows)}-{int(held_rows[0])}",
         )
-        return model.classify([texts[i] for i in held_rows]).raw
+        return np.stack([model.classify([view[i] for i in held_rows]).raw for view in views], axis=1)
 
-    return out_of_fold_proba(fit_predict, labels, folds, seed, store=cache_dir() / "oof" / key)
+    store = cache_dir() / "oof" / (f"{key}-views{1 + copies}" if copies else key)
+    proba = out_of_fold_proba(fit_predict, labels, folds, seed, store=store)
+    return proba if proba.ndim == 3 else proba[:, None, :]
 
 
 def _teacher_phrase(teacher: str) -> str:
@@ -137,17 +144,23 @@ def _teacher_phrase(teacher: str) -> str:
 
 
 @functools.cache
-def _teacher_raw(teacher: str) -> np.ndarray:
-    """A teacher's raw probabilities on the training texts (computed once per process).
+def _teacher_raw(teacher: str, copies: int = 0) -> np.ndarray:
+    """A teacher's raw probabilities on the training texts and their augmented copies (once per process).
 
     ``"encoder-large (out-of-fold)"`` means :func:`out_of_fold_large`; any other name is a registered model
     predicting the texts it was trained on.
+
+    Returns:
+        ``(1 + copies, len(train), 7)``: the training texts first, then each copy.
     """
     from emotion import registry
+    from emotion.augment import augmented_copies
 
     if teacher == OUT_OF_FOLD_TEACHER:
-        return out_of_fold_large()
-    return registry.load(teacher).classify(list(load_isear("train").text)).raw
+        return out_of_fold_large(copies=copies).transpose(1, 0, 2)
+    texts = list(load_isear("train").text)
+    model = registry.load(teacher)
+    return np.stack([model.classify(view).raw for view in [texts, *augmented_copies(texts, copies)]])
 
 
 def _train_torch(
@@ -158,28 +171,39 @@ def _train_torch(
     teacher: str | None = None,
     base: dict | None = None,
     llm_weight: float = 0.0,
+    copies: int = 0,
     **info,
 ) -> dict:
     """Fit a torch model with :func:`emotion.trainer.fit`, save it to ``data/<name>`` and write its card.
 
     With ``teacher`` (a registered model), its probabilities on the training texts are distilled; with
-    ``llm_weight`` as well, mixed with the published LLM answers (:func:`llm_teacher_proba`).
+    ``llm_weight`` as well, mixed with the published LLM answers (:func:`llm_teacher_proba`); with
+    ``copies``, the model also learns that many augmented copies of each training text
+    (:mod:`emotion.augment`), with the gold label of their text and the teacher's probabilities on the copy.
     """
     from emotion import trainer
+    from emotion.augment import augmented_copies
     from emotion.models.encoder import MINILM_SHA256
 
+    if copies and not teacher:
+        raise ValueError("augmented copies need a teacher to label them")
     train, dev = load_isear("train"), load_isear("dev")
+    texts = list(train.text)
+    texts += [text for view in augmented_copies(texts, copies) for text in view]
     teacher_proba = None
     if teacher:
-        teacher_proba = _teacher_raw(teacher)
+        views = _teacher_raw(teacher, copies)
         info["teacher"] = teacher
         if llm_weight:
-            teacher_proba = llm_teacher_proba(list(train.id), llm_weight, teacher_proba)
+            views = [llm_teacher_proba(list(train.id), llm_weight, view) for view in views]
             info["llm_teacher_weight"] = llm_weight
-    checkpoints = cache_dir() / "checkpoints" / f"{name}-seed{args.seed}"
+        teacher_proba = np.concatenate(list(views))
+    if copies:
+        info["augmented_copies"] = copies
+    checkpoints = cache_dir() / "checkpoints" / (f"{name}-seed{args.seed}" + (f"-copies{copies}" if copies else ""))
     result = trainer.fit(
         model,
-        (list(train.text), list(train.label)),
+        (texts, list(train.label) * (1 + copies)),
         (list(dev.text), list(dev.label)),
         args,
         teacher_proba,
@@ -215,6 +239,7 @@ def train_encoder(
     distill_weight: float = 0.5,
     name: str = "encoder",
     llm_weight: float = 0.0,
+    copies: int = 0,
 ) -> dict:
     """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/<name>``.
 
@@ -224,6 +249,7 @@ def train_encoder(
         teacher: A registered model whose probabilities on the training texts are distilled into this one.
         distill_weight: Weight of the distillation loss when there is a teacher.
         llm_weight: Share of the published LLM answers in the teacher's soft targets (0: none).
+        copies: Augmented copies of each training text labelled by the teacher (:mod:`emotion.augment`).
         name: The artifact folder under ``data/``.
     """
     from emotion.models.encoder import EncoderClassifier
@@ -246,9 +272,16 @@ def train_encoder(
             if teacher
             else ""
         )
-        + (f"; the teacher's targets mixed with the published LLM answers (weight {llm_weight})" if llm_weight else ""),
+        + (f"; the teacher's targets mixed with the published LLM answers (weight {llm_weight})" if llm_weight else "")
+        + (
+            f"; each training text also seen as {copies} augmented copies (a random span of 60-90% of its words, "
+            "or 15% of its words dropped), with its gold label and the teacher's probabilities on the copy"
+            if copies
+            else ""
+        ),
         teacher=teacher,
         llm_weight=llm_weight,
+        copies=copies,
         **info,
     )
 
@@ -277,26 +310,31 @@ def train_large_encoder(
 
 
 def train_fast_encoder(
-    epochs: int = 8,
+    epochs: int = 6,
     seed: int = 0,
     name: str = "encoder-fast",
     teacher: str = OUT_OF_FOLD_TEACHER,
     llm_weight: float = 0.3,
+    copies: int = 2,
 ) -> dict:
     """The default encoder, ``data/encoder-fast``: MiniLM's first 4 layers distilled from ``encoder-large``.
 
     4 layers ran about 1.6 times faster than 6 (ONNX int8); distillation recovers most of the accuracy the
     dropped layers cost. The teacher's targets are its out-of-fold probabilities (:func:`out_of_fold_large`:
-    three more ``encoder-large`` fits, about an hour on 2 cores, cached), mixed with the published LLM
-    answers; the recipes compared are on the card (``recipe_comparison``) and in ``bench/README.md``.
+    three more ``encoder-large`` fits, about an hour on 2 cores, cached), on the training texts and on two
+    augmented copies of each, mixed with the published LLM answers; the recipes compared are on the card
+    (``recipe_comparison``) and in ``bench/README.md``.
 
     Args:
         epochs, seed: The recipe (the committed seed is 0).
         name: The artifact folder under ``data/``.
         teacher: A registered model, or :data:`OUT_OF_FOLD_TEACHER`.
         llm_weight: Share of the published LLM answers in the soft targets.
+        copies: Augmented copies of each training text (:mod:`emotion.augment`).
     """
-    return train_encoder(epochs=epochs, seed=seed, layers=4, teacher=teacher, name=name, llm_weight=llm_weight)
+    return train_encoder(
+        epochs=epochs, seed=seed, layers=4, teacher=teacher, name=name, llm_weight=llm_weight, copies=copies
+    )
 
 
 def train_seq2seq(

@@ -67,3 +67,16 @@ def test_out_of_fold_probabilities_come_from_the_fit_that_held_the_row_out(tmp_p
 def test_out_of_fold_refuses_a_fit_answering_the_wrong_rows():
     with pytest.raises(ValueError, match="fold 0"):
         out_of_fold_proba(lambda fit, held: np.zeros((len(held) - 1, 7)), GOLD, folds=3)
+
+
+def test_out_of_fold_keeps_several_views_of_each_row(tmp_path):
+    def fit_predict(fit_rows, held_rows):
+        proba = np.zeros((len(held_rows), 2, 7))
+        proba[:, 0, 0] = held_rows  # view 0 carries the row number, view 1 its double
+        proba[:, 1, 0] = 2 * held_rows
+        return proba
+
+    proba = out_of_fold_proba(fit_predict, GOLD, folds=3, seed=0, store=tmp_path / "oof")
+    assert proba.shape == (len(GOLD), 2, 7)
+    assert (proba[:, 0, 0] == np.arange(len(GOLD))).all() and (proba[:, 1, 0] == 2 * np.arange(len(GOLD))).all()
+    assert (out_of_fold_proba(lambda *_: pytest.fail("refit"), GOLD, 3, 0, tmp_path / "oof") == proba).all()
