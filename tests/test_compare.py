@@ -50,3 +50,26 @@ def test_pareto_front():
     quality = pd.Series([0.7, 0.6, 0.8, 0.5, float("nan")])
     speed = pd.Series([100.0, 1000.0, 10.0, 50.0, 1e6])
     assert pareto_front(quality, speed) == [True, True, True, False, False]
+
+
+def test_the_reliability_diagram_shades_the_perfectly_calibrated_band():
+    import pandas as pd
+
+    from emotion.charts import reliability_diagram
+
+    bins = pd.DataFrame(
+        {
+            "confidence": [0.4, 0.8, 0.4, 0.8],
+            "accuracy": [0.5, 0.7, 0.3, 0.9],
+            "rows": [10, 10, 10, 10],
+            "low": [0.2, 0.6, 0.2, 0.6],
+            "high": [0.6, 0.95, 0.6, 0.95],
+            "stage": ["after calibration"] * 2 + ["before calibration"] * 2,
+        }
+    )
+    names = [trace.name for trace in reliability_diagram(bins, "m").data]
+    assert names == ["ideal", "perfectly calibrated, 95% of draws", "after calibration", "before calibration"]
+    band = reliability_diagram(bins, "m").data[1]
+    assert list(band.y) == [0.6, 0.95, 0.6, 0.2]  # high along the after-calibration bins, then low back
+    no_band = reliability_diagram(bins.drop(columns=["low", "high"]), "m")
+    assert [trace.name for trace in no_band.data] == ["ideal", "after calibration", "before calibration"]
