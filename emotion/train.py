@@ -82,6 +82,15 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
     return np.where(answered > 0, (1 - weight) * teacher_proba + weight * llm, teacher_proba)
 
 
+def training_views(copies: int = 0) -> list[list[str]]:
+    """The training texts, then ``copies`` augmented copies of them (:func:`emotion.augment.augmented_copies`,
+    seed 0): what a student learns from and its teacher labels, in the same order."""
+    from emotion.augment import augmented_copies
+
+    texts = list(load_isear("train").text)
+    return [texts, *augmented_copies(texts, copies)]
+
+
 OUT_OF_FOLD_TEACHER = "encoder-large (out-of-fold)"
 """A teacher name meaning :func:`out_of_fold_large`: ``encoder-large`` refitted on folds of train, each row
 predicted by the fit that did not see it (the default's teacher)."""
@@ -100,21 +109,20 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3, copies: in
         folds: Stratified folds of train (fixed by ``seed``).
         seed: Seeds the folds and every fit.
         epochs: Epochs per fit (the committed recipe's 3).
-        copies: Augmented copies of each training text (:func:`emotion.augment.augmented_copies`, seed 0)
-            also predicted, by the same fit as the text they come from.
+        copies: Augmented copies of each training text (:func:`training_views`) also predicted, by the same
+            fit as the text they come from.
 
     Returns:
         ``(len(train), 1 + copies, 7)`` probabilities in :data:`LABELS` order: ``[:, 0]`` for the training
         texts, ``[:, c]`` for their copy ``c``.
     """
     from emotion import trainer
-    from emotion.augment import augmented_copies
     from emotion.crossval import out_of_fold_proba
     from emotion.models.encoder import LargeEncoderClassifier
 
     train, dev = load_isear("train"), load_isear("dev")
-    texts, labels = list(train.text), list(train.label)
-    views = [texts, *augmented_copies(texts, copies)]
+    views = training_views(copies)
+    texts, labels = views[0], list(train.label)
     key = f"encoder-large-{folds}fold-seed{seed}-{file_sha256(isear_path('train'))[:8]}"
 
     def fit_predict(fit_rows: np.ndarray, held_rows: np.ndarray) -> np.ndarray:
@@ -128,9 +136,7 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3, copies: in
         )
         return np.stack([model.classify([view[i] for i in held_rows]).raw for view in views], axis=1)
 
-    store = cache_dir() / "oof" / (f"{key}-views{1 + copies}" if copies else key)
-    proba = out_of_fold_proba(fit_predict, labels, folds, seed, store=store)
-    return proba if proba.ndim == 3 else proba[:, None, :]
+    return out_of_fold_proba(fit_predict, labels, folds, seed, store=cache_dir() / "oof" / f"{key}-views{1 + copies}")
 
 
 def _teacher_phrase(teacher: str) -> str:
@@ -154,13 +160,11 @@ def _teacher_raw(teacher: str, copies: int = 0) -> np.ndarray:
         ``(1 + copies, len(train), 7)``: the training texts first, then each copy.
     """
     from emotion import registry
-    from emotion.augment import augmented_copies
 
     if teacher == OUT_OF_FOLD_TEACHER:
         return out_of_fold_large(copies=copies).transpose(1, 0, 2)
-    texts = list(load_isear("train").text)
     model = registry.load(teacher)
-    return np.stack([model.classify(view).raw for view in [texts, *augmented_copies(texts, copies)]])
+    return np.stack([model.classify(view).raw for view in training_views(copies)])
 
 
 def _train_torch(
@@ -182,14 +186,12 @@ def _train_torch(
     (:mod:`emotion.augment`), with the gold label of their text and the teacher's probabilities on the copy.
     """
     from emotion import trainer
-    from emotion.augment import augmented_copies
     from emotion.models.encoder import MINILM_SHA256
 
     if copies and not teacher:
         raise ValueError("augmented copies need a teacher to label them")
     train, dev = load_isear("train"), load_isear("dev")
-    texts = list(train.text)
-    texts += [text for view in augmented_copies(texts, copies) for text in view]
+    texts = [text for view in training_views(copies) for text in view]
     teacher_proba = None
     if teacher:
         views = _teacher_raw(teacher, copies)
