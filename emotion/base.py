@@ -160,11 +160,6 @@ class Classifier(ABC):
         return None
 
     @classmethod
-    def approximates(cls) -> bool:
-        """Whether the served model approximates the trained one (an int8 graph): ``load(exact=True)`` differs."""
-        return False
-
-    @classmethod
     def artifact_status(cls) -> Status:
         """Ready when ``data/<name>/card.json`` exists and :meth:`base_problem` finds nothing."""
         if not (artifact_dir(cls.name) / "card.json").exists():
@@ -173,16 +168,13 @@ class Classifier(ABC):
         return Status(problem is None, problem or "")
 
     @classmethod
-    def load(
-        cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None, exact: bool = False
-    ) -> Classifier:
+    def load(cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None) -> Classifier:
         """The committed model from ``folder`` (default ``data/<name>``), its card checked.
 
         Args:
             folder: The artifact folder.
-            members: The loaded models named by :meth:`member_names` (ensembles only).
-            exact: Give the trained model's own probabilities, without a speed-up that approximates them (an
-                int8 graph). Ensembles load their members so: their weights were fitted on those probabilities.
+            members: The loaded models named by :meth:`member_names` (ensembles only), as served: an
+                ensemble's weights are fitted on the probabilities its members serve.
         """
         raise NotImplementedError(f"{cls.__name__} has no committed artifact")
 

@@ -91,8 +91,15 @@ def out_of_fold_proba(
 
 
 def one_standard_error_choice(scores: dict[str, dict], complexity: Callable[[str], float]) -> str:
-    """The simplest candidate whose mean is within one sd of the best one's (a guard against a lucky winner)."""
+    """The simplest candidate whose mean is within one sd of the best one's (a guard against a lucky winner).
+
+    The sd is the best candidate's, or the typical one if larger (the median over candidates whose repeats
+    differ at all; fixed weights give the same answers on every repeat, sd 0 by construction): a best candidate
+    whose repeats happen to agree, as when a member's fitted weight is near 0, must not make the tolerance vanish.
+    """
     best = max(scores, key=lambda k: scores[k]["mean"])
-    floor = scores[best]["mean"] - scores[best]["sd"]
+    varying = [value["sd"] for value in scores.values() if value["sd"] > 0]
+    typical = float(np.median(varying)) if varying else 0.0
+    floor = scores[best]["mean"] - max(scores[best]["sd"], typical)
     close = [k for k in scores if scores[k]["mean"] >= floor]
     return min(close, key=lambda k: (complexity(k), -scores[k]["mean"]))

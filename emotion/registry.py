@@ -134,25 +134,32 @@ def info(name: str, api_key: str | None = None, probe: bool = True) -> ModelInfo
     return ModelInfo(name, cls.family, cls.description, cls.artifact_status(), local=True)
 
 
+def members_of(name: str) -> list[str]:
+    """The local models that ``name`` combines (an ensemble's members), recursively; empty for any other model."""
+    if name not in LOCAL_MODELS:
+        return []
+    direct = _class(name).member_names()
+    return direct + [inner for member in direct for inner in members_of(member)]
+
+
 def local_ready() -> list[str]:
     """Local models whose artifacts are present."""
     return [name for name in LOCAL_MODELS if _class(name).artifact_status().ready]
 
 
-def _load_local(name: str, exact: bool = False) -> Classifier:
-    cls = _class(name)
-    status = cls.artifact_status()
+def _load_local(name: str) -> Classifier:
+    status = _class(name).artifact_status()
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
-    # one shared object when exact changes nothing, so an ensemble can reuse a member's answers (from_members)
-    return _load_ready(name, exact and cls.approximates())
+    return _load_ready(name)
 
 
 @functools.cache
-def _load_ready(name: str, exact: bool) -> Classifier:
+def _load_ready(name: str) -> Classifier:
+    # one object per model, shared with the ensembles it is a member of, so they reuse its answers (from_members)
     cls = _class(name)
-    members = {member: _load_local(member, exact=True) for member in cls.member_names()}
-    model = cls.load(members=members, exact=exact)
+    members = {member: _load_local(member) for member in cls.member_names()}
+    model = cls.load(members=members)
     fitted = calibration(name)
     model.temperature = fitted.temperature if fitted else 1.0
     return model
@@ -163,7 +170,6 @@ def load(
     api_key: str | None = None,
     threshold: float | None = None,
     fallback_share: float | None = None,
-    exact: bool = False,
     **llm_options,
 ) -> Classifier:
     """Load a model by name. Local models are loaded once per process and shared.
@@ -173,8 +179,6 @@ def load(
         api_key: For LLM endpoints that need one; never stored beyond the returned object.
         threshold: Cascades: confidence below which a row goes to the fallback.
         fallback_share: Cascades: instead of ``threshold``, the share of dev rows to send (default 0.4).
-        exact: Local models: the trained model's own probabilities, not a faster approximation (an int8
-            graph); what an ensemble's members give it.
         **llm_options: Passed to :class:`emotion.llm.classifier.LLMClassifier` (prompt mode, concurrency...).
     """
     check_name(name)
@@ -189,4 +193,4 @@ def load(
         from emotion.llm.classifier import LLMClassifier
 
         return LLMClassifier(load_presets()[name[len(LLM_PREFIX) :]], api_key=api_key, **llm_options)
-    return _load_local(name, exact)
+    return _load_local(name)

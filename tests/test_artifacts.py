@@ -62,11 +62,19 @@ def test_registry_names_and_errors():
     assert info.family == "llm" and not info.local
 
 
-def test_an_ensemble_mixes_its_members_exact_probabilities():
-    """encoder-large is served on int8 (one text at a time); the ensemble was fitted on its fp32 probabilities."""
-    served = registry.load("encoder-large")
-    assert served.approximates() and served.per_text and "int8" in served.onnx_path.name
+def test_an_ensemble_mixes_its_members_served_probabilities():
+    """The ensemble's weights were fitted on what its members serve (int8 graphs); it shares their objects."""
     members = {member.name: member for member in registry.load("ensemble").members}
-    assert "fp32" in members["encoder-large"].onnx_path.name
-    assert registry.load("encoder-large", exact=True) is members["encoder-large"]
-    assert members["seq2seq"] is registry.load("seq2seq")  # nothing to approximate: one shared object
+    assert sorted(members) == ["encoder-fast", "encoder-large"]
+    for name, member in members.items():
+        assert member is registry.load(name)
+        assert member.onnx_path.name.endswith("-int8t.onnx")  # per-token int8
+
+
+def test_a_model_is_never_distilled_from_an_ensemble_of_itself():
+    from emotion import train
+
+    assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large"]
+    assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
+    with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
+        train.train_fast_encoder(teacher="ensemble")

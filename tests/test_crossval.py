@@ -42,6 +42,10 @@ def test_the_simplest_candidate_within_one_sd_of_the_best_is_chosen():
     assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b"
     scores["a+b"]["mean"] = 0.705
     assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b+c"
+    scores["a+b+c"]["sd"] = 0.0  # repeats that happen to agree: the typical sd still applies
+    scores["a+b"]["mean"] = 0.715
+    scores["b+c / uniform"] = {"mean": 0.60, "sd": 0.0}  # fixed weights: no say in the typical sd
+    assert one_standard_error_choice(scores, lambda k: k.count("+")) == "a+b"
 
 
 def test_out_of_fold_probabilities_come_from_the_fit_that_held_the_row_out(tmp_path):

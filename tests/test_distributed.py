@@ -74,7 +74,7 @@ def assert_same_results(local: pd.DataFrame, distributed: pd.DataFrame, names: l
 @pytest.mark.usefixtures("local_ray")
 def test_a_file_gives_the_local_engines_labels(capsys, tmp_path, sample):
     # Each engine batches the rows its own way (chunks, blocks, token-length order); the served models answer
-    # a text the same whatever its batch-mates (static int8 / fp32), so the tables are equal.
+    # a text the same whatever its batch-mates (per-token or static int8, fp32), so the tables are equal.
     texts, _ = sample
     source = tmp_path / "survey.csv"
     survey(texts, 2500).to_csv(source, index=False)

@@ -38,7 +38,7 @@ def test_onnx_matches_torch(adapter, cache_dir, sample):
 
 def test_int8_is_close(adapter, cache_dir, sample):
     fp32 = OnnxEncoderClassifier.from_artifact(adapter, quantization="fp32").predict_proba(sample[0])
-    for quantization in ("int8-dynamic", "int8-static"):
+    for quantization in ("int8-dynamic", "int8-static", "int8-per-token"):
         if quantization == "int8-static":  # activation ranges from texts of the test's own, as `train` does with ISEAR
             calibration = OnnxEncoderClassifier.calibrate(sample[0] * 3, adapter)
             card = json.loads((adapter / "card.json").read_text())
@@ -61,7 +61,7 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     assert (out / "onnx" / "model.onnx").stat().st_size > 1_000_000
     card = (out / "README.md").read_text()
     assert "pipeline_tag: text-classification" in card and "macro-F1" in card and "95%" in card
-    assert "graph the dashboard serves (int8-static)" in card
+    assert "graph the dashboard serves (int8-per-token)" in card
     texts, _ = sample
     classify = pipeline("text-classification", model=str(out), device="cpu")
     answers = classify(texts)

@@ -122,7 +122,6 @@ def export_checkpoint(name: str, output: Path) -> Path:
             readme.write(
                 f"\n`onnx/model.onnx` is the graph the dashboard serves ({graph}): inputs `input_ids` and "
                 "`attention_mask` (int64, right-padded), output `logits` before the temperature."
-                + (" Run it on one text per call: its int8 activations are scaled per call." * served.per_text)
                 + (
                     " It uses ONNX Runtime's contrib op `com.microsoft.MultiHeadAttention`, so it runs on ONNX Runtime."
                     * uses_contrib_ops(served.onnx_path)

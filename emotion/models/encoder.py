@@ -85,9 +85,7 @@ class EncoderClassifier(TorchClassifier):
         return cls(get_peft_model(model, config), AutoTokenizer.from_pretrained(base))
 
     @classmethod
-    def load(
-        cls, folder: Path | None = None, members=None, exact: bool = False, base: str | None = None
-    ) -> EncoderClassifier:
+    def load(cls, folder: Path | None = None, members=None, base: str | None = None) -> EncoderClassifier:
         """Base weights plus the committed adapter, merged for inference."""
         from peft import PeftModel
         from transformers import AutoModelForSequenceClassification, AutoTokenizer

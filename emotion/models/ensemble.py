@@ -39,7 +39,6 @@ class EnsembleClassifier(Classifier):
     """
 
     name = "ensemble"
-    expected_texts_per_s = 33.0
     family = "ensemble"
     description = "weighted average of its members' probabilities (members and weights chosen by cross-validation)"
     default_batch_size = 64
@@ -47,6 +46,7 @@ class EnsembleClassifier(Classifier):
     def __init__(self, members: Sequence[Classifier], weights: Sequence[float]) -> None:
         self.members = list(members)
         self.weights = np.asarray(weights, dtype=float)
+        self.expected_texts_per_s = 1 / sum(1 / member.expected_texts_per_s for member in self.members)
         self.description = "weighted average of " + ", ".join(
             f"{m.name} ({w:.2f})" for m, w in zip(self.members, self.weights, strict=True)
         )
@@ -76,9 +76,7 @@ class EnsembleClassifier(Classifier):
         return list(json.loads((folder / WEIGHTS_FILE).read_text())["weights"])
 
     @classmethod
-    def load(
-        cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None, exact: bool = False
-    ) -> EnsembleClassifier:
+    def load(cls, folder: Path | None = None, members: Mapping[str, Classifier] | None = None) -> EnsembleClassifier:
         """Build from the committed weights, given the loaded member classifiers by name."""
         folder = folder or artifact_dir(cls.name)
         read_card(folder)

@@ -102,7 +102,7 @@ class Seq2SeqClassifier(TorchClassifier):
         return classifier
 
     @classmethod
-    def load(cls, folder: Path | None = None, members=None, exact: bool = False) -> Seq2SeqClassifier:
+    def load(cls, folder: Path | None = None, members=None) -> Seq2SeqClassifier:
         """The committed model: rebuilt from MiniLM, adapter applied and merged."""
         from peft import PeftModel
 

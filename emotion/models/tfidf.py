@@ -111,7 +111,7 @@ class TfidfClassifier(Classifier):
         return [MODEL_FILE]
 
     @classmethod
-    def load(cls, folder: Path | None = None, members=None, exact: bool = False) -> TfidfClassifier:
+    def load(cls, folder: Path | None = None, members=None) -> TfidfClassifier:
         """Load the committed model (its sha256 is checked against the card before unpickling)."""
         folder = folder or artifact_dir(cls.name)
         card = read_card(folder)
