@@ -201,7 +201,7 @@ class OnnxEncoderClassifier(Classifier):
     """
 
     name = "encoder"
-    expected_texts_per_s = 420.0
+    expected_texts_per_s = 600.0
     family = "encoder"
     description = "all-MiniLM-L6-v2 fine-tuned (LoRA), ONNX Runtime"
     default_batch_size = 64
