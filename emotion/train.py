@@ -15,7 +15,7 @@ from emotion.artifacts import artifact_dir, write_card
 from emotion.config import cache_dir
 from emotion.data import file_sha256, isear_path, load_isear
 from emotion.metrics import classification_metrics
-from emotion.models.ensemble import fit_weights
+from emotion.models.ensemble import fit_weights, sequential_texts_per_s
 
 
 def _data_info() -> dict:
@@ -408,11 +408,11 @@ def train_ensemble(
     started = time.time()
     dev = load_isear("dev")
     members = [name for name in candidates if name in registry.local_ready()]
-    probas = {name: registry.load(name).classify(list(dev.text)).raw for name in members}
-    speed = {name: registry.load(name).expected_texts_per_s for name in members}
+    models = {name: registry.load(name) for name in members}
+    probas = {name: model.classify(list(dev.text)).raw for name, model in models.items()}
 
     def texts_per_s(key: str) -> float:
-        return 1 / sum(1 / speed[name] for name in key.split(" / ")[0].split("+"))
+        return sequential_texts_per_s([models[name].expected_texts_per_s for name in key.split(" / ")[0].split("+")])
 
     gold = np.array(dev.label)
 

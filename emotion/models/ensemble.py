@@ -30,6 +30,11 @@ def fit_weights(probas: Sequence[np.ndarray], gold: Sequence[str]) -> np.ndarray
     return np.exp(z) / np.exp(z).sum()
 
 
+def sequential_texts_per_s(rates: Sequence[float]) -> float:
+    """Texts per second of models run one after another on the same texts, each at its own rate."""
+    return 1 / sum(1 / rate for rate in rates)
+
+
 class EnsembleClassifier(Classifier):
     """``sum_i w_i * p_i`` over member classifiers' raw (uncalibrated) probabilities.
 
@@ -46,7 +51,7 @@ class EnsembleClassifier(Classifier):
     def __init__(self, members: Sequence[Classifier], weights: Sequence[float]) -> None:
         self.members = list(members)
         self.weights = np.asarray(weights, dtype=float)
-        self.expected_texts_per_s = 1 / sum(1 / member.expected_texts_per_s for member in self.members)
+        self.expected_texts_per_s = sequential_texts_per_s([member.expected_texts_per_s for member in self.members])
         self.description = "weighted average of " + ", ".join(
             f"{m.name} ({w:.2f})" for m, w in zip(self.members, self.weights, strict=True)
         )
