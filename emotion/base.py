@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 
 from emotion.artifacts import artifact_dir
-from emotion.calibration import apply_temperature
+from emotion.calibration import Calibration
 from emotion.data import check_text, prepare_text
 from emotion.labels import LABELS
 
@@ -138,9 +138,9 @@ class Classifier(ABC):
     """Classifiers whose answers this one combines (an ensemble); empty for the others."""
     expected_texts_per_s: float = 100.0
     """Throughput on 2 CPU cores (``BENCHMARKS.md``), for time estimates and chunk sizes."""
-    temperature: float = 1.0
-    """Served probabilities are ``softmax(log p / temperature)`` of the raw ones (see :mod:`emotion.calibration`);
-    the registry sets it from the ``calibration`` entry of the model's card."""
+    calibration: Calibration | None = None
+    """Served probabilities are ``calibration.apply(raw)`` (a temperature, then a confidence map: see
+    :mod:`emotion.calibration`); the registry sets it from the ``confidence_calibration`` entry of the card."""
 
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
@@ -220,7 +220,7 @@ class Classifier(ABC):
         rows = [index[text] for text in cleaned]
         raw = result.proba[rows]
         return Predictions(
-            apply_temperature(raw, self.temperature) if not result.one_hot else raw,
+            self.calibration.apply(raw) if self.calibration and not result.one_hot else raw,
             [result.errors[r] for r in rows],
             result.one_hot,
             raw=raw,

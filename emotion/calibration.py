@@ -1,8 +1,17 @@
-"""Calibrated confidence: temperature scaling fitted on dev, expected calibration error, Brier score.
+"""Calibrated confidence: temperature scaling and a confidence map fitted on dev, expected calibration error,
+Brier score.
 
-A model's served probabilities are ``softmax(log p / T)`` of its raw probabilities ``p``: one number ``T``
-per model, fitted by minimising the log-loss on ISEAR dev. It never changes a label (the order of the
-seven probabilities of a row is kept), only how sure the model says it is.
+A model's served probabilities come from its raw probabilities ``p`` in two steps, both fitted on ISEAR dev:
+
+1. ``softmax(log p / T)``: one number ``T`` per model, fitted by minimising the log-loss;
+2. the top probability of each row through a monotone map of the confidence (centered isotonic regression,
+   Oron and Flournoy, 2017: knots at the mean confidence of each isotonic block, straight lines between),
+   the other six scaled to keep the row summing to 1.
+
+Step 2 exists because one temperature cannot fix every shape: a model trained with label smoothing and soft
+teachers says 0.93 for rows it gets right 98% of the time and 0.8 for rows it gets right 65% of the time,
+and no single ``T`` moves both the right way. Neither step ever changes a label (the top class stays on
+top), only how sure the model says it is.
 """
 
 from __future__ import annotations
@@ -57,6 +66,63 @@ def fit_temperature(proba: np.ndarray, gold: Sequence[str]) -> float:
         options={"xatol": 1e-5},
     )
     return float(np.exp(result.x))
+
+
+def fit_confidence_map(confidence: np.ndarray, correct: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Knots ``(confidence, accuracy)`` of a monotone map from a confidence to how often it is right.
+
+    Centered isotonic regression: an isotonic fit of ``correct`` on ``confidence`` (scikit-learn), one knot
+    per block of equal fitted value at the block's mean confidence. Each knot's accuracy is shrunk as
+    ``(right + 0.5) / (rows + 1)``, so no confidence becomes exactly 0 or 1 from a handful of rows.
+
+    Args:
+        confidence: Probability of the predicted label, per row.
+        correct: Whether the predicted label is the gold one, per row.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(confidence, correct)
+    knots = []
+    for value in np.unique(fitted):
+        block = fitted == value
+        knots.append((float(confidence[block].mean()), float((correct[block].sum() + 0.5) / (block.sum() + 1))))
+    xs, ys = zip(*sorted(knots), strict=True)
+    ys = np.maximum.accumulate(ys)  # the shrinkage may undo the order of two neighbouring blocks
+    return tuple((round(x, 5), round(float(y), 5)) for x, y in zip(xs, ys, strict=True))
+
+
+def apply_confidence_map(proba: np.ndarray, knots: Sequence[Sequence[float]]) -> np.ndarray:
+    """Rows of ``proba`` with their top probability replaced by the map's value at it (linear between knots,
+    flat beyond the first and last), the other six scaled to keep the row's sum; labels never change
+    (a mapped top is raised, if needed, just above the scaled runner-up). NaN rows stay NaN."""
+    if not len(knots) or len(proba) == 0:
+        return proba
+    proba = np.asarray(proba, dtype=float)
+    xs, ys = np.array(knots, dtype=float).T
+    rows = np.arange(len(proba))
+    order = np.argsort(-np.nan_to_num(proba, nan=0.0), axis=1, kind="stable")
+    top, second = proba[rows, order[:, 0]], proba[rows, order[:, 1]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        keep_label = second / (1.0 - top + second)  # the top at which the scaled runner-up would catch up
+        new_top = np.clip(np.maximum(np.interp(top, xs, ys), keep_label + 1e-6), 0.0, 1.0)
+        scale = np.where(top < 1.0, (1.0 - new_top) / np.maximum(1.0 - top, _TINY), 0.0)
+    out = proba * scale[:, None]
+    out[rows, order[:, 0]] = new_top
+    out[np.isnan(proba).any(axis=1)] = np.nan
+    return out
+
+
+def calibrate(proba: np.ndarray, temperature: float, knots: Sequence[Sequence[float]] = ()) -> np.ndarray:
+    """Served probabilities: :func:`apply_temperature`, then :func:`apply_confidence_map`."""
+    return apply_confidence_map(apply_temperature(proba, temperature), knots)
+
+
+def fit_calibrator(proba: np.ndarray, gold: Sequence[str]) -> tuple[float, tuple[tuple[float, float], ...]]:
+    """The temperature (:func:`fit_temperature`), then the confidence map of the temperature-scaled rows."""
+    temperature = fit_temperature(proba, gold)
+    scaled = apply_temperature(proba, temperature)
+    return temperature, fit_confidence_map(scaled.max(axis=1), scaled.argmax(axis=1) == _gold_index(gold))
 
 
 def _bins(confidence: np.ndarray, bins: int) -> list[np.ndarray]:
@@ -170,10 +236,11 @@ def calibration_scores(proba: np.ndarray, gold: Sequence[str], bins: int = ECE_B
 
 
 def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repeats: int = 3, seed: int = 0) -> dict:
-    """Honest figures for a temperature fitted on the same rows: repeated stratified k-fold.
+    """Honest figures for a calibration fitted on the same rows: repeated stratified k-fold.
 
-    For each split the temperature is fitted on the other folds and applied to the held-out one; the
-    ECE and Brier score of the out-of-fold probabilities are averaged over the repeats.
+    For each split the temperature and the confidence map (:func:`fit_calibrator`) are fitted on the other
+    folds and applied to the held-out one; the ECE and Brier score of the out-of-fold probabilities are
+    averaged over the repeats.
 
     Returns:
         ``{"ece": mean, "ece_sd": sd, "brier": mean, "temperatures": [per split]}``.
@@ -184,9 +251,9 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
     temperatures = []
     for repeat, splits in enumerate(repeated_folds(gold, folds, repeats, seed)):
         for fit_rows, held_rows in splits:
-            t = fit_temperature(proba[fit_rows], [gold[r] for r in fit_rows])
+            t, knots = fit_calibrator(proba[fit_rows], [gold[r] for r in fit_rows])
             temperatures.append(round(t, 4))
-            out[repeat, held_rows] = apply_temperature(proba[held_rows], t)
+            out[repeat, held_rows] = calibrate(proba[held_rows], t, knots)
     eces = [calibration_scores(p, gold)["ece"] for p in out]
     briers = [calibration_scores(p, gold)["brier"] for p in out]
     return {
@@ -203,6 +270,8 @@ class Calibration:
 
     Attributes:
         temperature: Fitted on all of dev; served probabilities use it.
+        confidence_knots: The confidence map fitted on all of dev after the temperature
+            (:func:`fit_confidence_map`); empty: none (cards written before it existed).
         ece_before: Dev ECE of the raw probabilities.
         ece_after: Dev ECE after calibration, cross-validated (temperature fitted on the other folds).
         ece_after_sd: Its standard deviation over the repeats.
@@ -219,16 +288,19 @@ class Calibration:
     brier_before: float
     brier_after: float
     share_thresholds: tuple[float, ...]
+    confidence_knots: tuple[tuple[float, float], ...] = ()
 
     @classmethod
     def fit(cls, proba: np.ndarray, gold: Sequence[str]) -> Calibration:
         """Fit on raw dev probabilities and gold labels."""
-        temperature = fit_temperature(proba, gold)
+        temperature, knots = fit_calibrator(proba, gold)
+        temperature = round(temperature, 4)
         before = calibration_scores(proba, gold)
         after = cross_validated(proba, gold)
-        confidence = apply_temperature(proba, temperature).max(axis=1)
+        confidence = calibrate(proba, temperature, knots).max(axis=1)
         return cls(
-            temperature=round(temperature, 4),
+            temperature=temperature,
+            confidence_knots=knots,
             ece_before=before["ece"],
             ece_after=after["ece"],
             ece_after_sd=after["ece_sd"],
@@ -239,10 +311,19 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, entry: dict) -> Calibration:
-        return cls(**{**entry, "share_thresholds": tuple(entry["share_thresholds"])})
+        knots = tuple(tuple(knot) for knot in entry.get("confidence_knots", ()))
+        return cls(**{**entry, "share_thresholds": tuple(entry["share_thresholds"]), "confidence_knots": knots})
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "share_thresholds": list(self.share_thresholds)}
+        return {
+            **asdict(self),
+            "share_thresholds": list(self.share_thresholds),
+            "confidence_knots": [list(knot) for knot in self.confidence_knots],
+        }
+
+    def apply(self, proba: np.ndarray) -> np.ndarray:
+        """Served probabilities from raw ones (:func:`calibrate`)."""
+        return calibrate(proba, self.temperature, self.confidence_knots)
 
     def threshold_for_share(self, share: float) -> float:
         """The confidence threshold that sent ``share`` (0 to 1) of dev rows to a fallback."""

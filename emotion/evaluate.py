@@ -74,8 +74,10 @@ def _stack(values: pd.Series) -> np.ndarray:
 def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) -> Answers:
     """A model's answers from :func:`~emotion.labelling.label_frame` output made with ``probabilities=True``."""
     info = {"family": model.family, "description": model.description}
-    if model.temperature != 1.0:
-        info["temperature"] = model.temperature
+    if model.calibration:
+        info["temperature"] = model.calibration.temperature
+        info["confidence_map_knots"] = len(model.calibration.confidence_knots)
+        info["dev_ece_cross_validated"] = model.calibration.ece_after
     by = answered_by_column(name)
     if by:
         info["name"] = name
@@ -83,7 +85,7 @@ def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) 
         labels=[v if isinstance(v, str) else None for v in labelled[label_column(name)]],
         proba=_stack(labelled[proba_column(name)]),
         info=info,
-        raw=_stack(labelled[proba_column(name, raw=True)]) if model.temperature != 1.0 else None,
+        raw=_stack(labelled[proba_column(name, raw=True)]) if model.calibration else None,
         answered_by=list(labelled[by]) if by else None,
     )
 

@@ -160,8 +160,7 @@ def _load_ready(name: str) -> Classifier:
     cls = _class(name)
     members = {member: _load_local(member) for member in cls.member_names()}
     model = cls.load(members=members)
-    fitted = calibration(name)
-    model.temperature = fitted.temperature if fitted else 1.0
+    model.calibration = calibration(name)
     return model
 
 

@@ -57,9 +57,11 @@ def calibration(metrics: dict) -> None:
     st.subheader("Is the confidence right?")
     st.caption(
         "Expected calibration error over 15 equal-mass bins (0 is perfect) and Brier score. Local models serve "
-        "temperature-scaled probabilities fitted on ISEAR dev; LLMs and imported sets give single answers "
-        "(confidence 1). On a few hundred rows even a perfectly calibrated model scores above 0: 'within noise "
-        "up to' is the ECE 95% of its draws stay under, and the grey band in the diagram is where its bins fall."
+        "calibrated probabilities (a temperature, then a monotone confidence map, both fitted on ISEAR dev; "
+        "'ECE on ISEAR dev, cross-validated' is the honest figure for that fit); LLMs and imported sets give "
+        "single answers (confidence 1). On a few hundred rows even a perfectly calibrated model scores above 0: "
+        "'within noise up to' is the ECE 95% of its draws stay under, and the grey band in the diagram is where "
+        "its bins fall."
     )
     st.dataframe(calibration_table(metrics), hide_index=True)
     names = list(metrics["models"])

@@ -1,5 +1,7 @@
 """Temperature scaling, expected calibration error and Brier score."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -7,10 +9,13 @@ from hypothesis import strategies as st
 
 from emotion.calibration import (
     Calibration,
+    apply_confidence_map,
     apply_temperature,
     brier_score,
     calibration_scores,
     expected_calibration_error,
+    fit_calibrator,
+    fit_confidence_map,
     fit_temperature,
     threshold_for_share,
 )
@@ -37,6 +42,62 @@ def test_the_fitted_temperature_recovers_a_known_one():
     assert fit_temperature(true, gold) == pytest.approx(1.0, rel=0.05)
     fixed = apply_temperature(overconfident, fit_temperature(overconfident, gold))
     assert calibration_scores(fixed, gold)["ece"] < 0.02 < calibration_scores(overconfident, gold)["ece"]
+
+
+def test_the_confidence_map_fixes_a_shape_no_temperature_can():
+    true, gold = synthetic()
+    # like a label-smoothed student: too sure in the middle, not sure enough at the top
+    distorted = apply_confidence_map(true, [(0.3, 0.3), (0.6, 0.75), (0.8, 0.85), (1.0, 0.9)])
+    assert (distorted.argmax(axis=1) == true.argmax(axis=1)).all()
+    temperature_only = apply_temperature(distorted, fit_temperature(distorted, gold))
+    temperature, knots = fit_calibrator(distorted[:10_000], gold[:10_000])  # fitted on one half, scored on the other
+    fixed = apply_confidence_map(apply_temperature(distorted[10_000:], temperature), knots)
+    assert calibration_scores(fixed, gold[10_000:])["ece"] < 0.015
+    assert calibration_scores(temperature_only, gold)["ece"] > 0.03
+    assert all(a[0] < b[0] and a[1] <= b[1] for a, b in itertools.pairwise(knots)), "knots increase"
+    assert knots[0][1] > 0 and knots[-1][1] < 1, "shrunk away from 0 and 1"
+    served = apply_confidence_map(apply_temperature(distorted, temperature), knots).max(axis=1)
+    scaled = apply_temperature(distorted, temperature).max(axis=1)
+    assert (np.diff(served[np.argsort(scaled)]) >= -1e-6).mean() > 0.99, "surer rows stay surer (but for ties kept)"
+
+
+def test_confidence_map_knots_by_hand():
+    # isotonic blocks {0.2, 0.4} (1 of 2 right) and {0.7, 0.9} (2 of 2 right); accuracies shrunk (r + 0.5) / (n + 1)
+    knots = fit_confidence_map(np.array([0.2, 0.4, 0.7, 0.9]), np.array([1, 0, 1, 1]))
+    assert knots == ((0.3, 0.5), (0.8, pytest.approx(2.5 / 3, abs=1e-5)))
+    proba = np.array([[0.55, 0.45, 0, 0, 0, 0, 0], [0.8, 0.2, 0, 0, 0, 0, 0], [np.nan] * 7])
+    mapped = apply_confidence_map(proba, knots)
+    # 0.55 lies between the knots: 0.5 + (0.55 - 0.3) / 0.5 * (0.8333 - 0.5) = 0.6667; the runner-up keeps the sum
+    assert mapped[0, :2] == pytest.approx([0.6667, 0.3333], abs=1e-4)
+    assert mapped[1, :2] == pytest.approx([2.5 / 3, 0.5 / 3], abs=1e-4)
+    assert np.isnan(mapped[2]).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(0.001, 1.0), min_size=7, max_size=7), min_size=2, max_size=20),
+    st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=6),
+)
+def test_a_confidence_map_never_changes_a_label_and_keeps_rows_summing_to_one(rows, points):
+    proba = np.array(rows) / np.array(rows).sum(axis=1, keepdims=True)
+    xs = sorted({round(x, 6) for x, _ in points})
+    knots = list(zip(xs, np.maximum.accumulate(sorted(y for _, y in points)[: len(xs)]), strict=True))
+    mapped = apply_confidence_map(proba, knots)
+    assert np.allclose(mapped.sum(axis=1), 1.0)
+    top = proba.max(axis=1, keepdims=True)
+    unique_top = (proba >= top - 1e-6).sum(axis=1) == 1
+    assert (mapped.argmax(axis=1) == proba.argmax(axis=1))[unique_top].all()
+    xs, ys = np.array(knots).T
+    assert (mapped.max(axis=1) >= np.interp(top[:, 0], xs, ys) - 1e-9).all()  # raised only to keep the label
+
+
+def test_a_card_without_a_confidence_map_serves_the_temperature_alone():
+    true, gold = synthetic(2000)
+    entry = Calibration.fit(true, gold).to_dict()
+    del entry["confidence_knots"]  # cards written before the map existed
+    old = Calibration.from_dict(entry)
+    assert old.confidence_knots == ()
+    assert np.allclose(old.apply(true), apply_temperature(true, old.temperature))
 
 
 def test_ece_against_a_hand_computed_case():

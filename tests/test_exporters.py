@@ -1,11 +1,13 @@
 """ONNX Runtime path of the encoder: same probabilities as torch, any batch shape, int8 (dynamic and static) close."""
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 
 from emotion.artifacts import write_card
+from emotion.calibration import Calibration
 from emotion.data import file_sha256
 from emotion.exporters.onnx import OnnxEncoderClassifier
 from emotion.labels import LABELS
@@ -68,10 +70,10 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     from emotion.exporters.hub import torch_class
 
     torch_model = torch_class("encoder-fast").load()  # the torch runtime of the same weights
-    torch_model.temperature = registry.calibration("encoder-fast").temperature
+    torch_model.calibration = Calibration(**{**asdict(registry.calibration("encoder-fast")), "confidence_knots": ()})
     expected = torch_model.classify(texts)
     assert [a["label"] for a in answers] == expected.labels  # the project's labels, not LABEL_0 … LABEL_6
-    # the temperature is folded in: the pipeline's scores are the calibrated confidences
+    # the temperature is folded in: the pipeline's scores are the temperature-scaled confidences
     assert [a["score"] for a in answers] == pytest.approx(list(expected.confidence), abs=1e-4)
     import onnxruntime as ort
 

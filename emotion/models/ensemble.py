@@ -11,7 +11,6 @@ from scipy.optimize import minimize
 
 from emotion.artifacts import artifact_dir, read_card
 from emotion.base import Classifier, Predictions, Progress
-from emotion.calibration import apply_temperature
 from emotion.labels import LABEL_INDEX
 
 WEIGHTS_FILE = "weights.json"
@@ -72,7 +71,7 @@ class EnsembleClassifier(Classifier):
         if any(member not in predictions for member in self.members):
             return None
         mixed = np.asarray(sum(w * predictions[m].raw for m, w in zip(self.members, self.weights, strict=True)))
-        return Predictions(apply_temperature(mixed, self.temperature), raw=mixed)
+        return Predictions(self.calibration.apply(mixed) if self.calibration else mixed, raw=mixed)
 
     @classmethod
     def member_names(cls, folder: Path | None = None) -> list[str]:
