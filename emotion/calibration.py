@@ -69,11 +69,13 @@ def fit_temperature(proba: np.ndarray, gold: Sequence[str]) -> float:
 
 
 def fit_confidence_map(confidence: np.ndarray, correct: np.ndarray) -> tuple[tuple[float, float], ...]:
-    """Knots ``(confidence, accuracy)`` of a monotone map from a confidence to how often it is right.
+    """Knots ``(confidence, accuracy)`` of a strictly increasing map from a confidence to how often it is right.
 
     Centered isotonic regression: an isotonic fit of ``correct`` on ``confidence`` (scikit-learn), one knot
     per block of equal fitted value at the block's mean confidence. Each knot's accuracy is shrunk as
-    ``(right + 0.5) / (rows + 1)``, so no confidence becomes exactly 0 or 1 from a handful of rows.
+    ``(right + 0.5) / (rows + 1)``, so no confidence becomes 0 or 1 from a handful of rows. The ends are
+    pinned at ``(1/7, 1/7)`` and ``(1, 1)``, and each knot is kept at least 1e-6 above the one before, so
+    the map is strictly increasing: surer rows stay surer, and a cascade's threshold can split any share.
 
     Args:
         confidence: Probability of the predicted label, per row.
@@ -83,18 +85,23 @@ def fit_confidence_map(confidence: np.ndarray, correct: np.ndarray) -> tuple[tup
 
     confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
     fitted = IsotonicRegression(y_min=0.0, y_max=1.0).fit_transform(confidence, correct)
-    knots = []
+    floor = 1.0 / len(LABEL_INDEX)  # the top of seven probabilities is never below 1/7
+    knots = [(floor, floor)]
     for value in np.unique(fitted):
         block = fitted == value
-        knots.append((float(confidence[block].mean()), float((correct[block].sum() + 0.5) / (block.sum() + 1))))
-    xs, ys = zip(*sorted(knots), strict=True)
-    ys = np.maximum.accumulate(ys)  # the shrinkage may undo the order of two neighbouring blocks
-    return tuple((round(x, 5), round(float(y), 5)) for x, y in zip(xs, ys, strict=True))
+        x = float(confidence[block].mean())
+        if floor < x < 1.0:
+            knots.append((x, float((correct[block].sum() + 0.5) / (block.sum() + 1))))
+    knots.append((1.0, 1.0))
+    out = []
+    for x, y in knots:
+        out.append((round(x, 6), round(max(y, out[-1][1] + 1e-6) if out else y, 6)))
+    return tuple(out)
 
 
 def apply_confidence_map(proba: np.ndarray, knots: Sequence[Sequence[float]]) -> np.ndarray:
-    """Rows of ``proba`` with their top probability replaced by the map's value at it (linear between knots,
-    flat beyond the first and last), the other six scaled to keep the row's sum; labels never change
+    """Rows of ``proba`` with their top probability replaced by the map's value at it (linear between knots),
+    the other six scaled to keep the row's sum; labels never change
     (a mapped top is raised, if needed, just above the scaled runner-up). NaN rows stay NaN."""
     if not len(knots) or len(proba) == 0:
         return proba

@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
     train.add_argument("--lr", type=float, default=None, help="encoder-large: peak learning rate (default 5e-4)")
 
-    calibrate = sub.add_parser("calibrate", help="fit each local model's confidence temperature on dev; record it")
+    calibrate = sub.add_parser(
+        "calibrate", help="fit each local model's confidence calibration (temperature, then map) on dev; record it"
+    )
     calibrate.add_argument("models", nargs="*", help="local models (default: every ready one)")
 
     classify = sub.add_parser("classify", help="classify one text, print JSON")

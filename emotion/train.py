@@ -481,11 +481,12 @@ def train_ensemble(
 
 
 def calibrate(names: list[str] | None = None) -> dict[str, dict]:
-    """Fit each local model's temperature on dev and record it on its card (``confidence_calibration``).
+    """Fit each local model's calibration on dev and record it on its card (``confidence_calibration``).
 
     The probabilities fitted are the raw ones (an ensemble's are its members' raw probabilities averaged).
-    The card keeps the temperature, the dev ECE and Brier score before and after (after: cross-validated,
-    see :func:`emotion.calibration.cross_validated`) and the confidence thresholds by share of dev rows.
+    The card keeps the temperature and the confidence map (:class:`emotion.calibration.Calibration`), the dev
+    ECE and Brier score before and after (after: cross-validated, see :func:`emotion.calibration.cross_validated`)
+    and the confidence thresholds by share of dev rows.
 
     Args:
         names: Local models (default: every ready one).

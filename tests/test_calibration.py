@@ -55,19 +55,28 @@ def test_the_confidence_map_fixes_a_shape_no_temperature_can():
     assert calibration_scores(fixed, gold[10_000:])["ece"] < 0.015
     assert calibration_scores(temperature_only, gold)["ece"] > 0.03
     assert all(a[0] < b[0] and a[1] <= b[1] for a, b in itertools.pairwise(knots)), "knots increase"
-    assert knots[0][1] > 0 and knots[-1][1] < 1, "shrunk away from 0 and 1"
+    assert knots[0] == (0.142857, 0.142857) and knots[-1] == (1.0, 1.0), "pinned ends"
+    assert all(0 < y < 1 for _, y in knots[1:-1]), "shrunk away from 0 and 1"
     served = apply_confidence_map(apply_temperature(distorted, temperature), knots).max(axis=1)
     scaled = apply_temperature(distorted, temperature).max(axis=1)
-    assert (np.diff(served[np.argsort(scaled)]) >= -1e-6).mean() > 0.99, "surer rows stay surer (but for ties kept)"
+    assert (np.diff(served[np.argsort(scaled)]) > 0).mean() > 0.99, (
+        "surer rows stay surer (but where raised to keep a label)"
+    )
 
 
 def test_confidence_map_knots_by_hand():
-    # isotonic blocks {0.2, 0.4} (1 of 2 right) and {0.7, 0.9} (2 of 2 right); accuracies shrunk (r + 0.5) / (n + 1)
+    # isotonic blocks {0.2, 0.4} (1 of 2 right) and {0.7, 0.9} (2 of 2 right); accuracies shrunk (r + 0.5) / (n + 1);
+    # ends pinned at 1/7 and 1
     knots = fit_confidence_map(np.array([0.2, 0.4, 0.7, 0.9]), np.array([1, 0, 1, 1]))
-    assert knots == ((0.3, 0.5), (0.8, pytest.approx(2.5 / 3, abs=1e-5)))
+    assert knots == ((0.142857, 0.142857), (0.3, 0.5), (0.8, pytest.approx(2.5 / 3, abs=1e-5)), (1.0, 1.0))
+    # flat blocks become strictly increasing
+    assert fit_confidence_map(np.array([0.5, 0.6]), np.array([1, 1]))[1:] == ((0.55, 0.833333), (1.0, 1.0))
+    tied = fit_confidence_map(np.array([0.3, 0.5, 0.95]), np.array([1, 0, 0]))
+    assert [y for _, y in tied] == sorted({y for _, y in tied})
     proba = np.array([[0.55, 0.45, 0, 0, 0, 0, 0], [0.8, 0.2, 0, 0, 0, 0, 0], [np.nan] * 7])
     mapped = apply_confidence_map(proba, knots)
-    # 0.55 lies between the knots: 0.5 + (0.55 - 0.3) / 0.5 * (0.8333 - 0.5) = 0.6667; the runner-up keeps the sum
+    # 0.55 lies between the middle knots: 0.5 + (0.55 - 0.3) / 0.5 * (0.8333 - 0.5) = 0.6667; the runner-up keeps
+    # the sum
     assert mapped[0, :2] == pytest.approx([0.6667, 0.3333], abs=1e-4)
     assert mapped[1, :2] == pytest.approx([2.5 / 3, 0.5 / 3], abs=1e-4)
     assert np.isnan(mapped[2]).all()
