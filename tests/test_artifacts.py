@@ -1,5 +1,7 @@
 """The committed models: cards complete, files match their sha256, dev scores reproduce."""
 
+import itertools
+
 import pytest
 from sklearn.metrics import f1_score
 
@@ -25,6 +27,8 @@ def test_cards_are_complete_and_files_match(name):
     ):
         assert key in card, key
     assert sum(f["bytes"] for f in card["files"].values()) < 10_000_000  # small artifacts only
+    knots = card["confidence_calibration"]["confidence_knots"]  # the map after the temperature, strictly increasing
+    assert len(knots) >= 3 and all(a[0] < b[0] and a[1] < b[1] for a, b in itertools.pairwise(knots))
 
 
 def test_tampered_artifact_is_refused(tmp_path):

@@ -73,3 +73,24 @@ def test_the_reliability_diagram_shades_the_perfectly_calibrated_band():
     assert list(band.y) == [0.6, 0.95, 0.6, 0.2]  # high along the after-calibration bins, then low back
     no_band = reliability_diagram(bins.drop(columns=["low", "high"]), "m")
     assert [trace.name for trace in no_band.data] == ["ideal", "after calibration", "before calibration"]
+
+
+def test_the_calibration_table_shows_the_cards_cross_validated_ece_beside_the_in_sample_one():
+    from emotion.compare import calibration_table
+
+    scores = {"ece": 0.02, "ece_perfect_p95": 0.05, "brier": 0.4, "rows": 10}
+    metrics = {
+        "models": {
+            "local": {
+                "calibration": scores,
+                "calibration_before": {**scores, "ece": 0.08},
+                "temperature": 1.1,
+                "dev_ece_cross_validated": 0.049,
+            },
+            "imported": {"calibration": {**scores, "ece": 0.3}},
+        }
+    }
+    table = calibration_table(metrics).set_index("model")
+    assert table.loc["local", "ECE on ISEAR dev, cross-validated"] == 0.049
+    assert table.loc["local", "ECE before"] == 0.08 and table.loc["local", "ECE"] == 0.02
+    assert pd.isna(table.loc["imported", "ECE on ISEAR dev, cross-validated"])
