@@ -101,8 +101,8 @@ def fit_confidence_map(confidence: np.ndarray, correct: np.ndarray) -> tuple[tup
 
 def apply_confidence_map(proba: np.ndarray, knots: Sequence[Sequence[float]]) -> np.ndarray:
     """Rows of ``proba`` with their top probability replaced by the map's value at it (linear between knots),
-    the other six scaled to keep the row's sum; labels never change
-    (a mapped top is raised, if needed, just above the scaled runner-up). NaN rows stay NaN."""
+    the other six scaled to keep the row's sum. Labels never change: a mapped top is raised, if needed, just
+    above the scaled runner-up. NaN rows stay NaN."""
     if not len(knots) or len(proba) == 0:
         return proba
     proba = np.asarray(proba, dtype=float)
@@ -280,7 +280,7 @@ class Calibration:
         confidence_knots: The confidence map fitted on all of dev after the temperature
             (:func:`fit_confidence_map`); empty: none (cards written before it existed).
         ece_before: Dev ECE of the raw probabilities.
-        ece_after: Dev ECE after calibration, cross-validated (temperature fitted on the other folds).
+        ece_after: Dev ECE after calibration, cross-validated (temperature and map fitted on the other folds).
         ece_after_sd: Its standard deviation over the repeats.
         brier_before: Dev Brier score of the raw probabilities.
         brier_after: Cross-validated dev Brier score after calibration.
