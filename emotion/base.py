@@ -220,12 +220,16 @@ class Classifier(ABC):
         rows = [index[text] for text in cleaned]
         raw = result.proba[rows]
         return Predictions(
-            self.calibration.apply(raw) if self.calibration and not result.one_hot else raw,
+            self.calibrated(raw) if not result.one_hot else raw,
             [result.errors[r] for r in rows],
             result.one_hot,
             raw=raw,
             answered_by=[result.answered_by[r] for r in rows] if result.answered_by else None,
         )
+
+    def calibrated(self, raw: np.ndarray) -> np.ndarray:
+        """Served probabilities from raw ones: :attr:`calibration` applied, if the model has one."""
+        return self.calibration.apply(raw) if self.calibration else raw
 
     def predict_proba(
         self, texts: Sequence[str], batch_size: int | None = None, progress: Progress | None = None

@@ -76,7 +76,6 @@ def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) 
     info = {"family": model.family, "description": model.description}
     if model.calibration:
         info["temperature"] = model.calibration.temperature
-        info["confidence_map_knots"] = len(model.calibration.confidence_knots)
         info["dev_ece_cross_validated"] = model.calibration.ece_after
     by = answered_by_column(name)
     if by:

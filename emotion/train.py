@@ -411,8 +411,12 @@ def train_ensemble(
     models = {name: registry.load(name) for name in members}
     probas = {name: model.classify(list(dev.text)).raw for name, model in models.items()}
 
+    def parse(key: str) -> tuple[tuple[str, ...], str]:  # "a+b / weighting" -> (("a", "b"), "weighting")
+        names, weighting = key.split(" / ")
+        return tuple(names.split("+")), weighting
+
     def texts_per_s(key: str) -> float:
-        return sequential_texts_per_s([models[name].expected_texts_per_s for name in key.split(" / ")[0].split("+")])
+        return sequential_texts_per_s([models[name].expected_texts_per_s for name in parse(key)[0]])
 
     gold = np.array(dev.label)
 
@@ -437,10 +441,8 @@ def train_ensemble(
     fast_enough = {key: value for key, value in scores.items() if texts_per_s(key) >= min_texts_per_s}
     if not fast_enough:
         raise ValueError(f"no candidate ensemble is expected to run {min_texts_per_s} texts/s")
-    chosen = one_standard_error_choice(
-        fast_enough, lambda key: key.split(" / ")[0].count("+") + 0.5 * (key.split(" / ")[1] != "uniform")
-    )
-    names, weighting = tuple(chosen.split(" / ")[0].split("+")), chosen.split(" / ")[1]
+    chosen = one_standard_error_choice(fast_enough, lambda key: len(parse(key)[0]) + 0.5 * (parse(key)[1] != "uniform"))
+    names, weighting = parse(chosen)
     weights = [round(float(w), 4) for w in WEIGHTINGS[weighting]([probas[n] for n in names], gold)]
     folder = artifact_dir("ensemble")
     folder.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,7 @@
 The adapter is merged into the base weights, ``id2label`` names the seven emotions, the model's confidence
 temperature is folded into its last layer (so ``pipeline`` returns temperature-scaled probabilities; the
 README gives the knots of the confidence map the dashboard applies after it), and a README model card
-carries the metrics with their intervals. The ONNX graph the
-project serves is copied beside it.
+carries the metrics with their intervals. The ONNX graph the project serves is copied beside it.
 """
 
 from __future__ import annotations
@@ -86,7 +85,7 @@ def model_card(name: str, card: dict, base_id: str) -> str:
         if calibration.get("confidence_knots"):
             lines += [
                 "The dashboard then maps the top probability through a monotone map fitted on dev (linear between "
-                "these `(confidence, accuracy)` knots, flat beyond them; the other six probabilities scaled to keep "
+                "these `(confidence, accuracy)` knots; the other six probabilities scaled to keep "
                 f"the sum), which this checkpoint leaves out: `{calibration['confidence_knots']}`."
             ]
     lines += ["", f"Card of the committed artifact: `data/{name}/card.json` (seed {card.get('seed')})."]

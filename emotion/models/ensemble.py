@@ -71,7 +71,7 @@ class EnsembleClassifier(Classifier):
         if any(member not in predictions for member in self.members):
             return None
         mixed = np.asarray(sum(w * predictions[m].raw for m, w in zip(self.members, self.weights, strict=True)))
-        return Predictions(self.calibration.apply(mixed) if self.calibration else mixed, raw=mixed)
+        return Predictions(self.calibrated(mixed), raw=mixed)
 
     @classmethod
     def member_names(cls, folder: Path | None = None) -> list[str]:
