@@ -1,13 +1,12 @@
 """ONNX Runtime path of the encoder: same probabilities as torch, any batch shape, int8 (dynamic and static) close."""
 
 import json
-from dataclasses import asdict
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from emotion.artifacts import write_card
-from emotion.calibration import Calibration
 from emotion.data import file_sha256
 from emotion.exporters.onnx import OnnxEncoderClassifier
 from emotion.labels import LABELS
@@ -70,7 +69,7 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     from emotion.exporters.hub import torch_class
 
     torch_model = torch_class("encoder-fast").load()  # the torch runtime of the same weights
-    torch_model.calibration = Calibration(**{**asdict(registry.calibration("encoder-fast")), "confidence_knots": ()})
+    torch_model.calibration = replace(registry.calibration("encoder-fast"), confidence_knots=())  # temperature only
     expected = torch_model.classify(texts)
     assert [a["label"] for a in answers] == expected.labels  # the project's labels, not LABEL_0 … LABEL_6
     # the temperature is folded in: the pipeline's scores are the temperature-scaled confidences
