@@ -68,13 +68,17 @@ def test_duplicates_are_computed_once(sample):
     assert np.allclose(proba[0], proba[2])
 
 
-@pytest.mark.parametrize("layers", [None, 2])
+def _layer_count(layers) -> int:
+    return 6 if layers is None else layers if isinstance(layers, int) else len(layers)
+
+
+@pytest.mark.parametrize("layers", [None, 2, [0, 3, 5]])
 def test_encoder_trains_and_round_trips(tmp_path, sample, layers):
     from emotion.models.encoder import EncoderClassifier
 
     texts, labels = sample
     model = EncoderClassifier.from_base(rank=4, seed=0, layers=layers)
-    assert model.model.config.num_hidden_layers == (layers or 6)
+    assert model.model.config.num_hidden_layers == _layer_count(layers)
     losses = train_steps(model, texts, labels, lr=1e-2, steps=5)
     assert losses[-1] < losses[0]
     check_contract(model, texts)
@@ -85,8 +89,20 @@ def test_encoder_trains_and_round_trips(tmp_path, sample, layers):
 
     write_card(tmp_path / "encoder", files, params={"max_length": 128, **({"layers": layers} if layers else {})})
     loaded = EncoderClassifier.load(tmp_path / "encoder")
-    assert loaded.model.config.num_hidden_layers == (layers or 6)
+    assert loaded.model.config.num_hidden_layers == _layer_count(layers)
     assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
+
+
+def test_listed_layers_are_the_base_layers_kept():
+    from transformers import AutoModelForSequenceClassification
+
+    from emotion.models.encoder import EncoderClassifier, minilm_path
+
+    base = AutoModelForSequenceClassification.from_pretrained(minilm_path(), num_labels=7)
+    model = EncoderClassifier.from_base(rank=4, seed=0, layers=[0, 2, 5]).model.merge_and_unload()
+    kept = [layer.intermediate.dense.weight for layer in model.bert.encoder.layer]
+    wanted = [base.bert.encoder.layer[i].intermediate.dense.weight for i in (0, 2, 5)]
+    assert len(kept) == 3 and all(torch.equal(k, w) for k, w in zip(kept, wanted, strict=True))
 
 
 def test_ensemble_weights_and_contract(sample):

@@ -303,7 +303,7 @@ class FastOnnxEncoderClassifier(OnnxEncoderClassifier):
 
     name = "encoder-fast"
     expected_texts_per_s = 1_100.0
-    description = "all-MiniLM-L6-v2, first 4 layers, distilled from encoder-large (LoRA), ONNX Runtime"
+    description = "all-MiniLM-L6-v2, 4 of its 6 layers, distilled from encoder-large (LoRA), ONNX Runtime"
     torch_class = FastEncoderClassifier
 
 
