@@ -8,6 +8,7 @@ import hashlib
 import json
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,14 @@ def _teacher_raw(teacher: str, copies: int = 0) -> np.ndarray:
     return np.stack([model.classify(view).raw for view in training_views(copies)])
 
 
+def checkpoint_folder(name: str, seed: int, recipe: str, info: dict) -> Path:
+    """Where a run keeps its per-epoch checkpoints: named by everything that shapes it besides its
+    :class:`~emotion.trainer.TrainArgs` (which the checkpoint itself records and checks), so a changed recipe
+    (other layers, teacher, copies...) never resumes from another one's weights."""
+    shape = hashlib.sha256(json.dumps({"recipe": recipe, **info}, sort_keys=True, default=str).encode()).hexdigest()
+    return cache_dir() / "checkpoints" / f"{name}-seed{seed}-{shape[:8]}"
+
+
 def _train_torch(
     model,
     name: str,
@@ -208,10 +217,7 @@ def _train_torch(
         teacher_proba = np.concatenate(list(views))
     if copies:
         info["augmented_copies"] = copies
-    # The folder names everything that shapes the run besides ``args`` (which the checkpoint itself records),
-    # so a changed recipe never resumes from another one's weights.
-    shape = hashlib.sha256(json.dumps({"recipe": recipe, **info}, sort_keys=True, default=str).encode()).hexdigest()
-    checkpoints = cache_dir() / "checkpoints" / f"{name}-seed{args.seed}-{shape[:8]}"
+    checkpoints = checkpoint_folder(name, args.seed, recipe, info)
     result = trainer.fit(
         model,
         (texts, list(train.label) * (1 + copies)),

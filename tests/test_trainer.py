@@ -108,3 +108,17 @@ def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
     (tmp_path / CHECKPOINT).write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="does not match its sha256"):
         load_checkpoint(tmp_path, args)
+
+
+def test_a_changed_recipe_gets_its_own_checkpoint_folder():
+    from emotion.train import checkpoint_folder
+
+    info = {"layers": 4, "augmented_copies": 2}
+    first = checkpoint_folder("encoder-fast", 0, "recipe", info)
+    assert first == checkpoint_folder("encoder-fast", 0, "recipe", dict(reversed(info.items())))
+    others = {
+        checkpoint_folder("encoder-fast", 0, "recipe", {**info, "layers": (0, 2, 3, 5)}),
+        checkpoint_folder("encoder-fast", 1, "recipe", info),
+        checkpoint_folder("encoder-fast", 0, "recipe with another teacher", info),
+    }
+    assert first not in others and len(others) == 3
