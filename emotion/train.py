@@ -156,6 +156,16 @@ def _teacher_phrase(teacher: str) -> str:
     return f"`{teacher}` (its probabilities on the training texts"
 
 
+def _distillation_phrase(teacher: str | None, args, llm_weight: float) -> str:
+    """The recipe's words for a teacher and the LLM answers mixed into its targets (empty without a teacher)."""
+    if not teacher:
+        return ""
+    return (
+        f"; distilled from {_teacher_phrase(teacher)}, temperature {args.temperature}, weight {args.distill_weight})"
+        + (f"; the teacher's targets mixed with the published LLM answers (weight {llm_weight})" if llm_weight else "")
+    )
+
+
 @functools.cache
 def _teacher_raw(teacher: str, copies: int = 0) -> np.ndarray:
     """A teacher's raw probabilities on the training texts and their augmented copies (once per process).
@@ -200,9 +210,11 @@ def _train_torch(
     ``copies``, the model also learns that many augmented copies of each training text
     (:mod:`emotion.augment`), with the gold label of their text and the teacher's probabilities on the copy.
     """
-    from emotion import trainer
+    from emotion import registry, trainer
     from emotion.models.encoder import MINILM_SHA256
 
+    if teacher and teacher != OUT_OF_FOLD_TEACHER and name in registry.members_of(teacher):
+        raise ValueError(f"{teacher!r} averages {name!r}: a model cannot be distilled from a mix of itself")
     if copies and not teacher:
         raise ValueError("augmented copies need a teacher to label them")
     train, dev = load_isear("train"), load_isear("dev")
@@ -269,11 +281,8 @@ def train_encoder(
         copies: Augmented copies of each training text labelled by the teacher (:mod:`emotion.augment`).
         name: The artifact folder under ``data/``.
     """
-    from emotion import registry
     from emotion.models.encoder import EncoderClassifier
 
-    if teacher and teacher != OUT_OF_FOLD_TEACHER and name in registry.members_of(teacher):
-        raise ValueError(f"{teacher!r} averages {name!r}: a model cannot be distilled from a mix of itself")
     info = {"layers": layers} if layers else {}
     args = trainer_args(epochs, lr, seed, batch_size)
     if teacher:
@@ -287,12 +296,7 @@ def train_encoder(
         f"batch {batch_size}, length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev "
         "macro-F1"
         + _layers_phrase(layers)
-        + (
-            f"; distilled from {_teacher_phrase(teacher)}, temperature {args.temperature}, weight {distill_weight})"
-            if teacher
-            else ""
-        )
-        + (f"; the teacher's targets mixed with the published LLM answers (weight {llm_weight})" if llm_weight else "")
+        + _distillation_phrase(teacher, args, llm_weight)
         + (
             f"; each training text also seen as {copies} augmented copies (a random span of 60-90% of its words, "
             "or 15% of its words dropped), with its gold label and the teacher's probabilities on the copy"
@@ -368,19 +372,44 @@ def train_fast_encoder(
 
 
 def train_seq2seq(
-    epochs: int = 5, seed: int = 0, lr: float = 1e-3, rank: int = 16, batch_size: int = 32, decoder_layers: int = 2
+    epochs: int = 5,
+    seed: int = 0,
+    lr: float = 1e-3,
+    rank: int = 16,
+    batch_size: int = 32,
+    decoder_layers: int = 2,
+    teacher: str | None = OUT_OF_FOLD_TEACHER,
+    distill_weight: float = 0.5,
+    llm_weight: float = 0.3,
 ) -> dict:
-    """Fine-tune the MiniLM encoder-decoder to score label words (best epoch on dev), write ``data/seq2seq``."""
+    """Fine-tune the MiniLM encoder-decoder to score label words (best epoch on dev), write ``data/seq2seq``.
+
+    By default it learns from the same targets as ``encoder-fast`` (without the augmented copies): the gold
+    labels, and the out-of-fold ``encoder-large`` probabilities mixed with the published LLM answers.
+
+    Args:
+        epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.trainer.TrainArgs`).
+        decoder_layers: MiniLM's first layers reused as the decoder.
+        teacher: A registered model, :data:`OUT_OF_FOLD_TEACHER`, or ``None`` for the gold labels alone.
+        distill_weight: Weight of the distillation loss when there is a teacher.
+        llm_weight: Share of the published LLM answers in the teacher's soft targets (0: none).
+    """
     from emotion.models.seq2seq import Seq2SeqClassifier
 
+    args = trainer_args(epochs, lr, seed, batch_size)
+    if teacher:
+        args.distill_weight = distill_weight
     return _train_torch(
         Seq2SeqClassifier.from_minilm(decoder_layers=decoder_layers, rank=rank, seed=seed),
         "seq2seq",
-        trainer_args(epochs, lr, seed, batch_size),
+        args,
         f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder with "
         f"new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head transform "
         "trained fully; loss: cross-entropy over the seven label-word log-likelihoods (label smoothing 0.1); "
-        f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1",
+        f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1"
+        + _distillation_phrase(teacher, args, llm_weight),
+        teacher=teacher,
+        llm_weight=llm_weight if teacher else 0.0,
         decoder_layers=decoder_layers,
     )
 
