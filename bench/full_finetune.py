@@ -1,6 +1,6 @@
 """Full fine-tuning of all-mpnet-base-v2 against the committed LoRA recipe of ``encoder-large``.
 
-Same data, trainer (:func:`emotion.trainer.fit`), schedule, batch size, label smoothing and best-epoch rule as
+Same data, trainer (:func:`emotion.training.loop.fit`), schedule, batch size, label smoothing and best-epoch rule as
 ``python -m emotion train encoder-large``; only every weight is trained, at a learning rate suited to that.
 Prints the per-epoch dev macro-F1 and seconds as JSON. Writes nothing under ``data/``: full weights are 438 MB
 and are rebuilt by this script, not committed. Checkpoints go to the cache, so a killed run resumes.
@@ -19,12 +19,12 @@ import torch
 def main() -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from emotion import trainer
     from emotion.config import cache_dir
-    from emotion.data import load_isear
+    from emotion.io.datasets import load_isear
     from emotion.labels import LABELS
     from emotion.models.encoder import LargeEncoderClassifier
-    from emotion.train import trainer_args
+    from emotion.training import loop as trainer
+    from emotion.training.recipes import trainer_args
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)

@@ -79,7 +79,7 @@ def main() -> None:
                 with open(output, encoding="utf-8") as handle:
                     written = sum(1 for _ in handle) - 1
             else:
-                from emotion.distributed import read_output
+                from emotion.labelling.ray_engine import read_output
 
                 output = Path(folder) / "ray_out"
                 seconds, peaks = run(

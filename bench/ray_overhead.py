@@ -21,8 +21,8 @@ os.environ["EMOTION_THREADS"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emotion import registry
 from emotion.bench import bench_texts
-from emotion.distributed import label_with_ray
-from emotion.labelling import label_table
+from emotion.labelling.ray_engine import label_with_ray
+from emotion.labelling.table import label_table
 
 
 def measure(rows: int, model_name: str, batch_rows: int) -> tuple[float, float]:

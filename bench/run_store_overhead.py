@@ -4,7 +4,7 @@
 
 Each job labels ROWS distinct texts (default 100,000) with the Bulk page's machinery (`BulkJob` and
 `LabellingRun`, chunks of about 4 s); with the store, the input table is stored when the run is created and
-every chunk as it finishes, each in its own transaction (`emotion.runs.RunStore`).
+every chunk as it finishes, each in its own transaction (`emotion.labelling.run_store.RunStore`).
 """
 
 import argparse
@@ -18,8 +18,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emotion import registry
 from emotion.bench import bench_texts
-from emotion.labelling import BulkJob
-from emotion.runs import RunStore
+from emotion.labelling.jobs import BulkJob
+from emotion.labelling.run_store import RunStore
 
 
 def run(frame: pd.DataFrame, models: dict, store: RunStore | None) -> float:

@@ -18,10 +18,11 @@ import numpy as np
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from emotion.data import load_isear
-from emotion.exporters.onnx import FastOnnxEncoderClassifier, export_encoder
-from emotion.metrics import classification_metrics
+from emotion.evaluation.metrics import classification_metrics
+from emotion.exporters.onnx import export_encoder
+from emotion.io.datasets import load_isear
 from emotion.models.encoder import FastEncoderClassifier
+from emotion.models.onnx_encoder import FastOnnxEncoderClassifier
 
 
 class TrainTexts(CalibrationDataReader):

@@ -1,12 +1,8 @@
-"""Seven-emotion text classification (ISEAR labels): models, training, evaluation, bulk labelling.
+"""Seven-emotion text classification (ISEAR labels): models, training, evaluation, bulk labelling, insights.
 
-Nothing here imports streamlit. Hub downloads are off unless ``HF_HUB_OFFLINE=0`` is set explicitly:
-every default model is built from weights installed as Python packages.
+Nothing here imports streamlit, and importing it changes no environment variable. Every default model is
+built from weights installed as Python packages (local folders); the entry points (``python -m emotion``, the
+dashboard) also turn hub downloads off for their own process unless ``HF_HUB_OFFLINE=0`` is set.
 """
-
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 __version__ = "0.1.0"

@@ -28,7 +28,8 @@ def bench_texts(n: int = N_TEXTS) -> list[str]:
     """The first ``n`` distinct texts of ISEAR train then dev."""
     import pandas as pd
 
-    from emotion.data import load_isear, prepare_text
+    from emotion.io.datasets import load_isear
+    from emotion.io.text import prepare_text
 
     texts = pd.concat([load_isear("train"), load_isear("dev")]).text.map(prepare_text)
     unique = list(dict.fromkeys(texts))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m emotion train|classify|label|evaluate|serve-llm|export-finetune|bench``."""
+"""Command line: ``python -m emotion train|calibrate|classify|label|evaluate|report|demo|serve-llm|export|bench``."""
 
 from __future__ import annotations
 
@@ -44,6 +44,25 @@ def _parser() -> argparse.ArgumentParser:
     label.add_argument("--workers", type=int, help="ray engine: actors, each with its own models")
     label.add_argument("--output-format", choices=["parquet", "csv"], default="parquet", help="ray engine")
     _cascade_options(label)
+
+    report = sub.add_parser(
+        "report", help="analyse a labelled file: report.html, charts/*.png and insights.json in a folder"
+    )
+    report.add_argument("input", type=Path, help="a labelled file (the output of `label`, or labelled elsewhere)")
+    report.add_argument("--by", action="append", default=[], help="a categorical column to compare (repeatable)")
+    report.add_argument("--time", help="a date column (shares per day, week or month)")
+    report.add_argument("--frequency", choices=["day", "week", "month"], help="default: chosen from the span")
+    report.add_argument("--text-column", help="default: the column with the longest texts")
+    report.add_argument(
+        "--label-column", help="default: the consensus, the one model's label, or a column naming emotions"
+    )
+    report.add_argument("--estimator", choices=["count", "probabilistic", "adjusted"], help="how shares are estimated")
+    report.add_argument("--include-no-emotion", action="store_true", help="count rows marked no clear emotion")
+    report.add_argument("--no-png", action="store_true", help="skip the PNG charts (they need Chromium)")
+    report.add_argument("--output", type=Path, required=True, help="the report folder")
+
+    demo = sub.add_parser("demo", help="write the demo customer-feedback workbook")
+    demo.add_argument("--output", type=Path, default=Path("."), help="folder (default: here)")
 
     evaluate = sub.add_parser("evaluate", help="score models on a labelled file (default: ISEAR dev)")
     evaluate.add_argument("--data", type=Path, help="CSV/TSV/XLSX/Parquet/JSON Lines with texts and gold labels")
@@ -97,8 +116,8 @@ def _options(args) -> dict:
 
 
 def _train(args) -> dict:
-    from emotion import train
     from emotion.exporters.onnx import choose_served_graph
+    from emotion.training import recipes as train
 
     if args.model == "tfidf":
         return train.train_tfidf(seed=args.seed)
@@ -143,7 +162,7 @@ def _label(args) -> None:
 
     names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
     if args.engine == "ray":
-        from emotion.distributed import label_with_ray, summary_json
+        from emotion.labelling.ray_engine import label_with_ray, summary_json
 
         summary = label_with_ray(
             args.input,
@@ -160,7 +179,7 @@ def _label(args) -> None:
         )
         print(summary_json(summary))
         return
-    from emotion.fileio import label_file
+    from emotion.labelling.local import label_file
 
     models = {n: registry.load(n, concurrency=args.llm_concurrency, **_options(args)) for n in names}
     rows = label_file(
@@ -176,11 +195,50 @@ def _label(args) -> None:
     print(f"labelled {rows} rows -> {args.output}")
 
 
+def _report(args: argparse.Namespace) -> None:
+    from emotion.insights.analysis import Prepared
+    from emotion.insights.report import write_report
+    from emotion.insights.table import recognise
+    from emotion.io.tables import read_table
+
+    table = recognise(
+        read_table(args.input),
+        label_column=args.label_column,
+        text_column=args.text_column,
+        include_no_emotion=args.include_no_emotion,
+    )
+    for column in [*args.by, *([args.time] if args.time else [])]:
+        if column not in table.frame:
+            raise ValueError(f"no column {column!r} in {args.input.name} (columns: {', '.join(table.frame.columns)})")
+    report = write_report(
+        Prepared.of(table),
+        args.output,
+        by=args.by,
+        time=args.time,
+        frequency=args.frequency,
+        estimator=args.estimator,
+        pngs=not args.no_png,
+    )
+    insights = report.insights
+    print(
+        f"{insights['rows']['counted']:,} rows counted of {insights['rows']['total']:,}; left out: "
+        f"{insights['excluded'] or 'none'}"
+    )
+    for finding in insights["findings"]:
+        print(f"- {finding['sentence']}")
+    if report.png_problem:
+        print(f"note: {report.png_problem}")
+    print(f"wrote {args.output / 'report.html'}, {args.output / 'insights.json'} and {len(report.pngs)} charts")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; errors print one line on stderr and exit with status 2."""
     args = _parser().parse_args(argv)
+    from emotion import config
+
+    config.offline_process()
     from emotion.artifacts import ArtifactError
-    from emotion.base import InputError
+    from emotion.classifier import InputError
     from emotion.registry import UnknownModelError
 
     try:
@@ -188,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             card = _train(args)
             print(json.dumps(card.get("dev_metrics", card), indent=2))
         elif args.command == "calibrate":
-            from emotion.train import calibrate
+            from emotion.training.recipes import calibrate
 
             calibrate(args.models or None)
         elif args.command == "classify":
@@ -197,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             _label(args)
         elif args.command == "evaluate":
             from emotion import registry
-            from emotion.evaluate import evaluate
+            from emotion.evaluation.evaluate import evaluate
 
             evaluate(
                 args.model or registry.local_ready(),
@@ -214,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency=args.concurrency,
             )
             print(f"wrote {args.output / 'metrics.json'} and {args.output / 'predictions.csv'}")
+        elif args.command == "report":
+            _report(args)
+        elif args.command == "demo":
+            from emotion.insights.demo import write_demo
+
+            print(f"wrote {write_demo(args.output)}")
         elif args.command == "serve-llm":
             from emotion.llm.server import serve
 
@@ -230,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             from emotion.bench import run_benchmark
 
             run_benchmark(args.output)
-    except (ValueError, InputError, UnknownModelError, ArtifactError, OSError, KeyError) as error:
+    except (ValueError, InputError, UnknownModelError, ArtifactError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -16,6 +16,18 @@ def data_dir() -> Path:
     return Path(os.environ.get("EMOTION_DATA_DIR", default))
 
 
+def goemotions_dir() -> Path:
+    """The GoEmotions folder (Reddit comments, the second domain): ``$EMOTION_GOEMOTIONS_DIR``, else
+    ``goemotions`` beside the ISEAR folder."""
+    return Path(os.environ.get("EMOTION_GOEMOTIONS_DIR", data_dir().parent / "goemotions"))
+
+
+def offline_process() -> None:
+    """For an entry point's own process: hub downloads off (unless set), transformers' warnings quiet."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def cache_dir() -> Path:
     """Caches that can be rebuilt (ONNX exports, LLM answers, embeddings): ``$EMOTION_CACHE_DIR``."""
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emotion"

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Status
-from emotion.calibration import CARD_ENTRY, DEFAULT_FALLBACK_SHARE, Calibration, check_share
+from emotion.classifier import Classifier, Status
+from emotion.confidence import CARD_ENTRY, DEFAULT_FALLBACK_SHARE, Calibration, check_share
 from emotion.llm.presets import load_presets
 from emotion.models.cascade import CascadeClassifier, CascadeName
 
 ENCODER_RUNTIMES = {
     "onnx": {
-        "encoder-fast": "emotion.exporters.onnx:FastOnnxEncoderClassifier",
-        "encoder": "emotion.exporters.onnx:OnnxEncoderClassifier",
-        "encoder-large": "emotion.exporters.onnx:LargeOnnxEncoderClassifier",
+        "encoder-fast": "emotion.models.onnx_encoder:FastOnnxEncoderClassifier",
+        "encoder": "emotion.models.onnx_encoder:OnnxEncoderClassifier",
+        "encoder-large": "emotion.models.onnx_encoder:LargeOnnxEncoderClassifier",
     },
     "torch": {
         "encoder-fast": "emotion.models.encoder:FastEncoderClassifier",

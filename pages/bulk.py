@@ -5,14 +5,17 @@ import time
 import pandas as pd
 import streamlit as st
 
-from emotion import config, formats, registry
-from emotion.charts import distribution_bars, heatmap
-from emotion.compare import pairwise
-from emotion.data import DataError, guess_text_column
-from emotion.labelling import BulkJob, JobStatus, check_text_column, label_column
+from emotion import config, registry
+from emotion.dashboard.answers import cascade_notes, estimate_seconds, usage_line
+from emotion.dashboard.charts import distribution_bars, heatmap
+from emotion.evaluation.comparison import pairwise
+from emotion.io import formats
+from emotion.io.tables import DataError, guess_text_column
+from emotion.io.text import check_text_column
+from emotion.labelling.jobs import BulkJob, JobStatus
+from emotion.labelling.run_store import RunStore
+from emotion.labelling.table import label_column
 from emotion.labels import LABELS
-from emotion.runs import RunStore
-from emotion.service import cascade_notes, estimate_seconds, usage_line
 from pages import common
 
 
@@ -84,7 +87,13 @@ upload = st.file_uploader(
     "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
 )
 
-uploaded = common.read_upload(upload, "bulk", MAX_ROWS) if upload is not None else None
+if upload is None and st.button("Open the demo: 500 customer-feedback comments", key="bulk_demo"):
+    state["bulk_demo_open"] = True
+if upload is not None:
+    state["bulk_demo_open"] = False
+    uploaded = common.read_upload(upload, "bulk", MAX_ROWS)
+else:
+    uploaded = common.demo_upload() if state.get("bulk_demo_open") else None
 frame = uploaded.frame if uploaded else None
 
 if frame is not None:
@@ -152,6 +161,10 @@ if job and job.parts:
             "the other rows are kept with status 'not run (stopped)'."
         )
     st.caption("This run is kept: bookmark or share this page's address to open it again.")
+    if st.button(
+        "Open in Insights: segments, trends, drivers, a report", icon=":material/insights:", key="bulk_insights"
+    ):
+        st.switch_page("pages/insights.py", query_params={"run": job.token})
     for name, usage in job.tokens.items():
         st.caption("Measured in this session: " + usage_line(name, usage, job.cost_usd[name]))
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")

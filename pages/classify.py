@@ -3,8 +3,8 @@
 import streamlit as st
 
 from emotion import registry
-from emotion.charts import probability_bars, word_bars
-from emotion.service import agreement_line, classify_text
+from emotion.dashboard.answers import agreement_line, classify_text
+from emotion.dashboard.charts import probability_bars, word_bars
 from pages import common
 
 EXAMPLES = [

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from emotion import config, formats, registry
-from emotion.base import Classifier
-from emotion.compare import load_evaluation
+from emotion import config, registry
+from emotion.classifier import Classifier
 from emotion.config import data_dir
-from emotion.data import DataError, default_sheet, load_isear, read_table, sheet_names, sniff_csv
-from emotion.runs import RunStore
+from emotion.evaluation.comparison import load_evaluation
+from emotion.io import formats
+from emotion.io.datasets import load_isear
+from emotion.io.formats import sniff_csv
+from emotion.io.tables import DataError, default_sheet, read_table, sheet_names
+from emotion.labelling.run_store import RunStore
 
 STATUS_TTL = 30.0
 
@@ -214,3 +217,22 @@ def read_upload(upload, key: str, max_rows: int | None = None) -> Uploaded | Non
             f"in the column `{formats.OVERFLOW_COLUMN}`."
         )
     return Uploaded(frame, raw, upload.name, sheet)
+
+
+@st.cache_data(show_spinner=False)
+def _demo_bytes() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from emotion.insights.demo import write_demo
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_demo(Path(folder)).read_bytes()
+
+
+def demo_upload() -> Uploaded:
+    """The demo workbook as if it had been uploaded (it is read the way every upload is)."""
+    raw = _demo_bytes()
+    name = "customer_feedback_demo.xlsx"
+    st.caption(f"Demo file **{name}**: comments this project writes itself, with patterns planted for Insights.")
+    return Uploaded(read_table(raw, name=name, sheet="feedback"), raw, name, "feedback")

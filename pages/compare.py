@@ -7,13 +7,16 @@ import time
 import pandas as pd
 import streamlit as st
 
-from emotion import formats, registry
-from emotion.charts import heatmap
-from emotion.compare import disagreement_counts, disagreement_rows, pairwise
-from emotion.data import DataError, guess_label_column, guess_text_column, labelled_data, read_table
-from emotion.evaluate import EvaluationJob
-from emotion.imported import align_predictions
-from emotion.labelling import JobStatus, label_column
+from emotion import registry
+from emotion.dashboard.charts import heatmap
+from emotion.evaluation.comparison import disagreement_counts, disagreement_rows, pairwise
+from emotion.evaluation.evaluate import EvaluationJob
+from emotion.evaluation.imported import align_predictions
+from emotion.io import formats
+from emotion.io.datasets import guess_label_column, labelled_data
+from emotion.io.tables import DataError, guess_text_column, read_table
+from emotion.labelling.jobs import JobStatus
+from emotion.labelling.table import label_column
 from emotion.labels import LABELS
 from pages import common, views
 

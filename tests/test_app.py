@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from emotion import formats
+from emotion.io import formats
 from emotion.labels import LABELS
 
 TIMEOUT = 120

@@ -7,7 +7,7 @@ from sklearn.metrics import f1_score
 
 from emotion import config, registry
 from emotion.artifacts import ArtifactError, artifact_dir, read_card
-from emotion.data import load_isear
+from emotion.io.datasets import load_isear
 
 COMMITTED = ["tfidf", "encoder-fast", "encoder", "encoder-large", "seq2seq", "ensemble"]
 
@@ -76,7 +76,7 @@ def test_an_ensemble_mixes_its_members_served_probabilities():
 
 
 def test_a_model_is_never_distilled_from_an_ensemble_of_itself():
-    from emotion import train
+    from emotion.training import recipes as train
 
     assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large"]
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []

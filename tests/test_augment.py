@@ -3,7 +3,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emotion.augment import MIN_WORDS, augment_text, augmented_copies
+from emotion.training.augment import MIN_WORDS, augment_text, augmented_copies
 
 WORDS = st.lists(
     st.sampled_from(["I", "was", "very", "angry", "when", "my", "friend", "lied", "to", "me"]), max_size=30

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from emotion import bases
-from emotion.bases import BaseWeightsError, assemble, is_verified, mpnet_parts
+from emotion import pretrained as bases
+from emotion.pretrained import BaseWeightsError, assemble, is_verified, mpnet_parts
 
 
 def fake_parts(tmp_path, payload: bytes, parts: int = 5):

@@ -7,17 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emotion.calibration import (
-    Calibration,
-    apply_confidence_map,
-    apply_temperature,
+from emotion.confidence import Calibration, apply_confidence_map, apply_temperature, threshold_for_share
+from emotion.evaluation.calibration import (
     brier_score,
     calibration_scores,
     expected_calibration_error,
+    fit_calibration,
     fit_calibrator,
     fit_confidence_map,
     fit_temperature,
-    threshold_for_share,
 )
 from emotion.labels import LABELS
 
@@ -102,7 +100,7 @@ def test_a_confidence_map_never_changes_a_label_and_keeps_rows_summing_to_one(ro
 
 def test_a_card_without_a_confidence_map_serves_the_temperature_alone():
     true, gold = synthetic(2000)
-    entry = Calibration.fit(true, gold).to_dict()
+    entry = fit_calibration(true, gold).to_dict()
     del entry["confidence_knots"]  # cards written before the map existed
     old = Calibration.from_dict(entry)
     assert old.confidence_knots == ()
@@ -148,7 +146,7 @@ def test_a_temperature_never_changes_a_label_and_keeps_rows_summing_to_one(rows,
 
 def test_card_thresholds_map_shares_both_ways():
     true, gold = synthetic(2000)
-    fitted = Calibration.fit(apply_temperature(true, 0.7), gold)
+    fitted = fit_calibration(apply_temperature(true, 0.7), gold)
     assert fitted.temperature == pytest.approx(1 / 0.7, rel=0.15)
     assert fitted.ece_after < fitted.ece_before
     cut = fitted.threshold_for_share(0.4)
@@ -166,7 +164,7 @@ def test_threshold_for_share_sends_that_share_of_rows():
 
 
 def test_a_perfectly_calibrated_model_sets_the_noise_floor():
-    from emotion.calibration import perfectly_calibrated
+    from emotion.evaluation.calibration import perfectly_calibrated
 
     sure = perfectly_calibrated(np.ones(300))  # always right: no noise at all
     assert sure["ece"] == sure["ece_p95"] == 0.0 and (sure["low"] == 1).all() and (sure["high"] == 1).all()

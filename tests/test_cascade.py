@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from emotion import registry
-from emotion.base import Classifier, Predictions
-from emotion.labelling import answered_by_column, label_column, label_frame
+from emotion.classifier import Classifier, Predictions
+from emotion.labelling.table import answered_by_column, label_column, label_frame
 from emotion.labels import LABEL_INDEX, LABELS
 from emotion.models.cascade import CascadeClassifier, CascadeName, cascade_labels, fallback_curve
 

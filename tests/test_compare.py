@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from emotion.compare import cost_speed, pareto_front
+from emotion.evaluation.comparison import cost_speed, pareto_front
 
 
 def metrics(**extra: dict) -> dict:
@@ -55,7 +55,7 @@ def test_pareto_front():
 def test_the_reliability_diagram_shades_the_perfectly_calibrated_band():
     import pandas as pd
 
-    from emotion.charts import reliability_diagram
+    from emotion.dashboard.charts import reliability_diagram
 
     bins = pd.DataFrame(
         {
@@ -76,7 +76,7 @@ def test_the_reliability_diagram_shades_the_perfectly_calibrated_band():
 
 
 def test_the_calibration_table_shows_the_cards_cross_validated_ece_beside_the_in_sample_one():
-    from emotion.compare import calibration_table
+    from emotion.evaluation.comparison import calibration_table
 
     scores = {"ece": 0.02, "ece_perfect_p95": 0.05, "brier": 0.4, "rows": 10}
     metrics = {

@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from emotion.crossval import cv_macro_f1, one_standard_error_choice, out_of_fold, out_of_fold_proba, repeated_folds
+from emotion.evaluation.crossval import (
+    cv_macro_f1,
+    one_standard_error_choice,
+    out_of_fold,
+    out_of_fold_proba,
+    repeated_folds,
+)
 from emotion.labels import LABELS
 
 GOLD = [LABELS[i % 7] for i in range(70)]

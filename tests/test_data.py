@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
 
-from emotion.data import DataError, check_text, guess_text_column, load_isear, load_labelled, read_table, sniff_csv
+from emotion.io.datasets import load_isear, load_labelled
+from emotion.io.formats import sniff_csv
+from emotion.io.tables import DataError, guess_text_column, read_table
+from emotion.io.text import check_text
 
 
 def test_reads_csv_with_detected_delimiter_and_encoding(tmp_path):
@@ -79,7 +82,7 @@ def test_data_dir_is_a_setting(tmp_path, monkeypatch):
 
 
 def test_labelled_data_maps_labels_tolerantly_and_lists_what_it_excludes():
-    from emotion.data import labelled_data
+    from emotion.io.datasets import labelled_data
 
     frame = pd.DataFrame(
         {
@@ -104,7 +107,8 @@ def test_labelled_data_maps_labels_tolerantly_and_lists_what_it_excludes():
     [(["", "", ""], "no label column found"), (["joy", "joy", "glad"], "at least two emotions")],
 )
 def test_labelled_data_refuses_empty_and_one_class_label_columns(labels, message):
-    from emotion.data import DataError, labelled_data
+    from emotion.io.datasets import labelled_data
+    from emotion.io.tables import DataError
 
     with pytest.raises(DataError, match=message):
         labelled_data(pd.DataFrame({"text": ["a b", "c d", "e f"], "note": labels}))

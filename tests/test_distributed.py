@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from emotion.cli import main
-from emotion.distributed import POSITION_COLUMNS, read_output
-from emotion.labelling import result_columns
+from emotion.labelling.ray_engine import POSITION_COLUMNS, read_output
+from emotion.labelling.table import result_columns
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,7 +257,7 @@ def test_llm_requests_in_flight_across_workers_stay_at_the_concurrency(capsys, t
 
 
 def test_a_batch_whose_model_raises_keeps_its_rows_marked_failed(monkeypatch):
-    from emotion import distributed
+    from emotion.labelling import ray_engine as distributed
 
     monkeypatch.setenv("EMOTION_THREADS", "1")  # the actor sets it; restored after the test
     worker = distributed.LabelBatches(["tfidf"], "answer", threads=1)  # the actor class, called in-process

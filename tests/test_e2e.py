@@ -12,7 +12,6 @@ import pytest
 from emotion.labels import LABELS
 from tests.browser import (
     CHROMIUM,
-    ROOT,
     chromium_page,
     start_bulk_run,
     streamlit_process,
@@ -20,7 +19,17 @@ from tests.browser import (
     wait_until_idle,
 )
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("EMOTION_SCREENSHOTS", "")) if os.environ.get("EMOTION_SCREENSHOTS") else None
+"""Where the README's screenshots are written: only when asked (``scripts/screenshots.sh``); tests write no tracked
+file."""
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page screenshot for the README when ``EMOTION_SCREENSHOTS`` names a folder."""
+    if SCREENSHOTS is not None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +47,6 @@ def browser_app():
 
 def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, sample):
     url, page = browser_app
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
     # Classify
     page.goto(url, wait_until="networkidle")
     page.locator("textarea").first.fill(
@@ -50,7 +57,7 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     page.locator('[data-testid="stMetric"]').first.wait_for()
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() in LABELS
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .bars').length >= 1", timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "classify.png"), full_page=True)
+    screenshot(page, "classify.png")
 
     # Bulk label an XLSX, download the CSV
     texts, _ = sample
@@ -82,14 +89,14 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     assert set(out["encoder-fast_label"].iloc[:-1]) <= set(LABELS)
     assert out["status"].iloc[-1] == "empty text"
     assert out["formula"].str.startswith("'@").all()  # formula injection neutralised
-    page.screenshot(path=str(SCREENSHOTS / "bulk.png"), full_page=True)
+    screenshot(page, "bulk.png")
 
     # Compare
     page.goto(f"{url}/compare", wait_until="networkidle")
     page.get_by_text("Where models disagree").wait_for(timeout=60_000)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=60_000)
     assert page.get_by_text("gpt-3.5-turbo-1106").count() > 0
-    page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
+    screenshot(page, "compare.png")
 
 
 def test_bulk_stop_keeps_finished_rows_and_resume_finishes(browser_app, tmp_path, sample):
@@ -183,4 +190,59 @@ def test_compare_evaluates_a_labelled_upload_in_a_real_browser(browser_app, tmp_
     page.get_by_text("Computed from the stored predictions", exact=False).wait_for(timeout=60_000)  # cascade
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=60_000)
     assert page.get_by_text("encoder-fast", exact=False).count() > 0
-    page.screenshot(path=str(SCREENSHOTS / "compare_own_file.png"), full_page=True)
+    screenshot(page, "compare_own_file.png")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the last Streamlit selectbox labelled ``label`` (the Rows section's, below the tabs)."""
+    page.get_by_role("combobox", name=label, exact=True).last.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_until_idle(page)
+
+
+def test_insights_from_the_demo_to_an_offline_report(browser_app, tmp_path):
+    """Open the demo, label it, go to Insights, select the planted segment, see its comments; download the report
+    and open it offline: no request leaves the page."""
+    url, page = browser_app
+    page.goto(f"{url}/bulk", wait_until="networkidle")
+    page.get_by_role("button", name="Open the demo", exact=False).click()
+    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
+    page.get_by_text("Labelled 500 rows", exact=False).wait_for(timeout=120_000)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Open in Insights", exact=False).click()
+    page.get_by_text("StreamBox TV: anger", exact=False).first.wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert "run=" in page.url
+
+    choose(page, "Segment", "StreamBox TV")
+    choose(page, "Emotion", "anger")
+    assert "segment=StreamBox" in page.url and "emotion=anger" in page.url  # the view is in the link
+    caption = page.get_by_text("counted rows", exact=False).first.inner_text()
+    shown = int(caption.split(" of ")[0].replace(",", ""))
+    comments = page.locator("blockquote").filter(visible=True)  # the Examples tab, hidden, has its own
+    comments.first.wait_for(timeout=60_000)
+    assert 0 < comments.count() <= 10 and shown >= comments.count()
+
+    page.reload(wait_until="networkidle")  # the link reopens the same view
+    page.get_by_text(f"{shown:,} of", exact=False).first.wait_for(timeout=120_000)
+
+    page.get_by_role("button", name="Build the report").click()
+    page.get_by_role("button", name="Download report.html").wait_for(timeout=180_000)
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download report.html").click()
+    report = tmp_path / "report.html"
+    download.value.save_as(report)
+
+    offline = page.context.browser.new_context()
+    requests: list[str] = []
+    offline.on("request", lambda request: requests.append(request.url))
+    offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    viewer = offline.new_page()
+    viewer.goto(report.as_uri(), wait_until="load")
+    viewer.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=60_000)
+    assert "StreamBox TV: anger" in viewer.content()
+    assert requests == [report.as_uri()], requests
+    offline.close()
+    page.get_by_text("Overview").first.scroll_into_view_if_needed()
+    screenshot(page, "insights.png")

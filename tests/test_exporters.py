@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from emotion.artifacts import write_card
-from emotion.data import file_sha256
-from emotion.exporters.onnx import OnnxEncoderClassifier
+from emotion.exporters.onnx import measure_static_ranges
+from emotion.io.tables import file_sha256
 from emotion.labels import LABELS
 from emotion.models.encoder import EncoderClassifier
+from emotion.models.onnx_encoder import OnnxEncoderClassifier
 from tests.test_models import check_contract
 
 
@@ -41,7 +42,7 @@ def test_int8_is_close(adapter, cache_dir, sample):
     fp32 = OnnxEncoderClassifier.from_artifact(adapter, quantization="fp32").predict_proba(sample[0])
     for quantization in ("int8-dynamic", "int8-static", "int8-per-token"):
         if quantization == "int8-static":  # activation ranges from texts of the test's own, as `train` does with ISEAR
-            calibration = OnnxEncoderClassifier.calibrate(sample[0] * 3, adapter)
+            calibration = measure_static_ranges(OnnxEncoderClassifier, sample[0] * 3, adapter)
             card = json.loads((adapter / "card.json").read_text())
             card["files"]["calibration.json"] = {"sha256": file_sha256(calibration), "bytes": 0}
             (adapter / "card.json").write_text(json.dumps(card))

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emotion import formats
 from emotion.cli import main
-from emotion.data import DataError, default_sheet, read_table
+from emotion.io import formats
+from emotion.io.tables import DataError, default_sheet, read_table
 
 TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),  # any character a string can hold

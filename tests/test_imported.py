@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from emotion.data import DataError
-from emotion.imported import align_predictions
+from emotion.evaluation.imported import align_predictions
+from emotion.io.tables import DataError
 
 
 def test_ids_align_in_any_order_and_unknown_or_missing_ids_are_counted():

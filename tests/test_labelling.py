@@ -5,11 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.base import Classifier, Predictions, TokenUsage
-from emotion.formats import neutralise_formulas
-from emotion.labelling import LabellingRun, add_consensus, label_frame
+from emotion.classifier import Classifier, Predictions, TokenUsage
+from emotion.dashboard.answers import usage_line
+from emotion.io.formats import neutralise_formulas
+from emotion.labelling.jobs import LabellingRun
+from emotion.labelling.table import add_consensus, label_frame
 from emotion.labels import LABELS
-from emotion.service import usage_line
 
 
 def test_consensus_votes_ties_and_flags():
@@ -107,8 +108,8 @@ def test_background_run_reports_a_model_error():
 
 
 def test_the_cli_and_the_bulk_page_write_the_same_columns_and_values(tmp_path, sample):
-    from emotion.fileio import label_file
-    from emotion.labelling import BulkJob
+    from emotion.labelling.jobs import BulkJob
+    from emotion.labelling.local import label_file
     from emotion.models.tfidf import TfidfClassifier
 
     texts, _ = sample
@@ -147,7 +148,7 @@ class Metered(Classifier):
 
 
 def test_a_bulk_job_counts_the_tokens_its_own_requests_used():
-    from emotion.labelling import BulkJob
+    from emotion.labelling.jobs import BulkJob
     from emotion.models.tfidf import TfidfClassifier
 
     frame = pd.DataFrame({"text": [f"text number {i}" for i in range(29)] + [""]})

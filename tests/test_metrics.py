@@ -1,7 +1,7 @@
 import pytest
 
+from emotion.evaluation.metrics import agreement, classification_metrics
 from emotion.labels import LABELS
-from emotion.metrics import agreement, classification_metrics
 
 
 def test_metrics_match_hand_computed_values():
@@ -33,7 +33,7 @@ def test_bootstrap_scores_equal_sklearn_on_every_resample():
 
     import numpy as np
 
-    from emotion.metrics import _resample_counts, _scores
+    from emotion.evaluation.metrics import _resample_counts, _scores
 
     rng = random.Random(1)
     gold = [rng.choice(LABELS) for _ in range(60)]
@@ -47,7 +47,7 @@ def test_bootstrap_scores_equal_sklearn_on_every_resample():
 
 
 def test_bootstrap_intervals_hand_computed_and_degenerate():
-    from emotion.metrics import bootstrap_intervals, paired_difference
+    from emotion.evaluation.metrics import bootstrap_intervals, paired_difference
 
     # Two rows, one right: a resample holds 0, 1 or 2 right rows with probability 1/4, 1/2, 1/4, so the
     # 2.5% and 97.5% quantiles of accuracy are 0 and 1.

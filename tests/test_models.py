@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from emotion.base import InputError
+from emotion.classifier import InputError
 from emotion.labels import LABELS
 from emotion.models.ensemble import EnsembleClassifier, fit_weights
 from emotion.models.tfidf import TfidfClassifier
@@ -121,8 +121,8 @@ def test_ensemble_weights_and_contract(sample):
 
 
 def test_ensemble_next_to_its_members_reuses_their_answers(sample):
-    from emotion.labelling import label_frame
-    from emotion.service import classify_text
+    from emotion.dashboard.answers import classify_text
+    from emotion.labelling.table import label_frame
 
     texts, labels = sample
     a, b = TfidfClassifier(C=10).fit(texts, labels), TfidfClassifier(C=0.1).fit(texts, labels)

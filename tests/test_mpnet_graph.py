@@ -5,10 +5,10 @@ import pytest
 import torch
 from transformers import AutoTokenizer, MPNetConfig, MPNetForSequenceClassification
 
-from emotion.bases import mpnet_path
 from emotion.exporters.mpnet_graph import ClsOnlyMPNet
 from emotion.exporters.onnx import export_encoder, uses_contrib_ops
 from emotion.models.encoder import EncoderClassifier
+from emotion.pretrained import mpnet_path
 
 LENGTHS = (3, 16, 17, 33, 65, 140)
 """Token counts around MPNet's relative-position bucket boundaries (8 exact buckets, then log-spaced to 128)."""

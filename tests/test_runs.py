@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotion.labelling import BulkJob, JobStatus, label_column
+from emotion.labelling.jobs import BulkJob, JobStatus
+from emotion.labelling.run_store import RunStore
+from emotion.labelling.table import label_column
 from emotion.labels import LABELS
 from emotion.models.tfidf import TfidfClassifier
-from emotion.runs import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,9 +68,9 @@ def test_delete_and_retention(tmp_path):
 KILLED_RUN = """
 import sys, time
 import pandas as pd
-from emotion.labelling import BulkJob
+from emotion.labelling.jobs import BulkJob
 from emotion.models.tfidf import TfidfClassifier
-from emotion.runs import RunStore
+from emotion.labelling.run_store import RunStore
 
 store = RunStore(sys.argv[1])
 token = sys.argv[2]

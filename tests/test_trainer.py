@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from emotion.labels import LABEL_INDEX, LABELS
-from emotion.trainer import TrainArgs, fit, soft_targets
+from emotion.training.loop import TrainArgs, fit, soft_targets
 
 
 def test_soft_targets_keep_the_teacher_at_t1_and_flatten_above():
@@ -41,7 +41,7 @@ def test_distillation_needs_one_teacher_row_per_text(sample):
 def test_a_killed_run_resumes_from_its_last_epoch_and_ends_where_an_unbroken_run_ends(tmp_path):
     import torch
 
-    from emotion.trainer import TrainArgs, fit
+    from emotion.training.loop import TrainArgs, fit
 
     class Tiny:
         """A bag-of-characters linear model: enough to check the resume logic."""
@@ -96,7 +96,7 @@ def test_a_killed_run_resumes_from_its_last_epoch_and_ends_where_an_unbroken_run
 
 
 def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
-    from emotion.trainer import CHECKPOINT, CheckpointError, TrainArgs, load_checkpoint, save_checkpoint
+    from emotion.training.loop import CHECKPOINT, CheckpointError, TrainArgs, load_checkpoint, save_checkpoint
 
     args = TrainArgs(epochs=2)
     save_checkpoint(tmp_path, {"recipe": vars(args), "epoch": 1})
@@ -111,7 +111,7 @@ def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
 
 
 def test_a_changed_recipe_gets_its_own_checkpoint_folder():
-    from emotion.train import checkpoint_folder
+    from emotion.training.recipes import checkpoint_folder
 
     info = {"layers": 4, "augmented_copies": 2}
     first = checkpoint_folder("encoder-fast", 0, "recipe", info)

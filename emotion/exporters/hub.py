@@ -16,7 +16,7 @@ import torch
 
 from emotion import registry
 from emotion.artifacts import artifact_dir, read_card
-from emotion.compare import EVALUATION_DIR
+from emotion.evaluation.comparison import EVALUATION_DIR
 from emotion.labels import LABELS
 
 ENCODERS = ("encoder-fast", "encoder", "encoder-large")
@@ -25,10 +25,10 @@ ENCODERS = ("encoder-fast", "encoder", "encoder-large")
 
 def torch_class(name: str):
     """The torch classifier class of an exportable encoder."""
-    from emotion.exporters.onnx import ONNX_ENCODERS
+    from emotion.models.onnx_encoder import ONNX_ENCODERS
 
     if name not in ENCODERS:
-        raise KeyError(f"only the encoders export as transformers checkpoints ({', '.join(ENCODERS)}), not {name!r}")
+        raise ValueError(f"only the encoders export as transformers checkpoints ({', '.join(ENCODERS)}), not {name!r}")
     return ONNX_ENCODERS[name].torch_class
 
 
@@ -117,7 +117,8 @@ def export_checkpoint(name: str, output: Path) -> Path:
     model.model.save_pretrained(output)
     model.tokenizer.save_pretrained(output)
     (output / "README.md").write_text(model_card(name, card, cls.base_id))
-    from emotion.exporters.onnx import OnnxEncoderClassifier, uses_contrib_ops
+    from emotion.exporters.onnx import uses_contrib_ops
+    from emotion.models.onnx_encoder import OnnxEncoderClassifier
 
     served = registry.load(name)
     if isinstance(served, OnnxEncoderClassifier):  # the graph the dashboard serves (unless the torch runtime is set)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import openai
 
-from emotion.base import Classifier, Predictions, Progress, Status, TokenUsage
+from emotion.classifier import Classifier, Predictions, Progress, Status, TokenUsage
 from emotion.labels import LABEL_INDEX, LABELS, to_label
 from emotion.llm.cache import AnswerCache, answer_key
 from emotion.llm.presets import Preset

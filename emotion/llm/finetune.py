@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emotion.data import load_isear
+from emotion.io.datasets import load_isear
 from emotion.llm.prompts import load_prompt
 
 ROLES = {"system", "user", "assistant"}

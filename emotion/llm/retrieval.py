@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from emotion.config import cache_dir
-from emotion.data import file_sha256, isear_path, load_isear
+from emotion.io.datasets import isear_path, load_isear
+from emotion.io.tables import file_sha256
 
 
 @functools.cache

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emotion.base import Classifier, Predictions, Progress, TokenUsage
-from emotion.calibration import check_share
+from emotion.classifier import Classifier, Predictions, Progress, TokenUsage
+from emotion.confidence import check_share
 
 PREFIX = "cascade:"
 
@@ -74,7 +74,7 @@ def fallback_curve(
     Returns:
         One ``{"share", "macro_f1", "accuracy", "rows_to_fallback"}`` per share.
     """
-    from emotion.metrics import classification_metrics
+    from emotion.evaluation.metrics import classification_metrics
 
     confidence = np.nan_to_num(np.asarray(confidence, dtype=float), nan=-1.0)
     order = np.argsort(confidence, kind="stable")

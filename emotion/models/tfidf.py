@@ -13,7 +13,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
-from emotion.base import Classifier, Predictions, Progress, map_batches
+from emotion.classifier import Classifier, Predictions, Progress, map_batches
 from emotion.labels import LABELS
 from emotion.models.ngrams import FastTfidf, supported
 

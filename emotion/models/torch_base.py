@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emotion.base import Classifier, Predictions, Progress
+from emotion.classifier import Classifier, Predictions, Progress
 from emotion.labels import LABELS
 
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"

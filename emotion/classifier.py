@@ -13,8 +13,8 @@ from typing import TypeVar
 import numpy as np
 
 from emotion.artifacts import artifact_dir
-from emotion.calibration import Calibration
-from emotion.data import check_text, prepare_text
+from emotion.confidence import Calibration
+from emotion.io.text import check_text, prepare_text
 from emotion.labels import LABELS
 
 Progress = Callable[[int, int], None]
@@ -140,7 +140,7 @@ class Classifier(ABC):
     """Throughput on 2 CPU cores (``BENCHMARKS.md``), for time estimates and chunk sizes."""
     calibration: Calibration | None = None
     """Served probabilities are ``calibration.apply(raw)`` (a temperature, then a confidence map: see
-    :mod:`emotion.calibration`); the registry sets it from the ``confidence_calibration`` entry of the card."""
+    :mod:`emotion.confidence`); the registry sets it from the ``confidence_calibration`` entry of the card."""
 
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""

@@ -6,10 +6,10 @@ user's own Ray job. The plan:
 1. The input (a file, a directory or a glob, on any filesystem pyarrow reads) is listed and checked on
    the driver: every file readable, the same columns everywhere, the text column present.
 2. Ray Data reads each file in its own task, with the local engine's reader
-   (:func:`emotion.fileio.iter_chunks`: same encoding and delimiter detection, every cell a string), and
+   (:func:`emotion.io.tables.iter_chunks`: same encoding and delimiter detection, every cell a string), and
    tags every row with its position (:data:`POSITION_COLUMNS`).
 3. ``map_batches`` runs :class:`LabelBatches` on a fixed pool of actors; each actor loads the chosen
-   registry models once and labels with :func:`emotion.labelling.label_table`, the local engine's function.
+   registry models once and labels with :func:`emotion.labelling.table.label_table`, the local engine's function.
 4. Ray writes Parquet (or CSV) into a temporary folder beside the output, which is renamed into place
    only when every row is written, with a ``_SUCCESS`` summary; :func:`read_output` reads it back in
    input order.
@@ -35,9 +35,9 @@ from typing import Any
 
 import pandas as pd
 
-from emotion import formats
-from emotion.data import DataError
-from emotion.labelling import label_table, result_columns
+from emotion.io import formats
+from emotion.io.tables import DataError
+from emotion.labelling.table import label_table, result_columns
 
 INPUT_SUFFIXES = tuple(s for f in formats.FORMATS if f.read_chunks is not None for s in f.suffixes)
 """Formats that stream (CSV, TSV, Parquet, JSON Lines); a directory is scanned for these but ``.txt`` (notes)."""
@@ -173,7 +173,7 @@ def read_file_rows(items: pd.DataFrame, filesystem, chunk_rows: int) -> Iterator
     """
     import pyarrow as pa
 
-    from emotion.fileio import iter_chunks
+    from emotion.io.tables import iter_chunks
 
     for index, path in zip(items["file"], items["path"], strict=True):
         row = 0
@@ -339,7 +339,7 @@ def label_with_ray(
 ) -> RayRunSummary:
     """Label ``source`` on Ray Data into the directory ``output``; returns what was written.
 
-    Every input row and column is kept; the result columns are exactly :func:`emotion.labelling.result_columns`,
+    Every input row and column is kept; the result columns are exactly :func:`emotion.labelling.table.result_columns`,
     as the local engine writes them, plus :data:`POSITION_COLUMNS`. Read it back in input order with
     :func:`read_output`.
 
@@ -456,7 +456,7 @@ def estimate_rows(filesystem, files: list[str]) -> int | None:
     import pyarrow.parquet as pq
     from pyarrow import fs
 
-    from emotion.fileio import count_rows
+    from emotion.io.tables import count_rows
 
     total = 0
     for path in files:

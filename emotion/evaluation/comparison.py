@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from emotion.config import ARTIFACTS_DIR
+from emotion.evaluation.metrics import agreement
 from emotion.labels import LABELS
-from emotion.metrics import agreement
 
 EVALUATION_DIR = ARTIFACTS_DIR / "evaluation"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from emotion.config import data_dir
-from emotion.data import DataError, read_table
+from emotion.io.tables import DataError, read_table
 from emotion.labels import to_label
 
 
@@ -119,7 +119,7 @@ def read_predictions(
     name: str | None = None,
     id_column: str | None = None,
 ) -> ImportedSets:
-    """Read a predictions file (any format of :mod:`emotion.formats`) and align it to the data.
+    """Read a predictions file (any format of :mod:`emotion.io.formats`) and align it to the data.
 
     A bare file name that does not exist is looked up in the data folder (``llm_zero_shot.csv``).
     """

@@ -17,34 +17,17 @@ top), only how sure the model says it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from emotion.confidence import _TINY, Calibration, apply_temperature, calibrate
+from emotion.evaluation.crossval import repeated_folds
 from emotion.labels import LABEL_INDEX
 
 ECE_BINS = 15
 """Equal-mass bins of :func:`expected_calibration_error`."""
-
-CARD_ENTRY = "confidence_calibration"
-"""Where a model's card keeps its :class:`Calibration`."""
-
-DEFAULT_FALLBACK_SHARE = 0.4
-"""A cascade's default threshold sends this share of dev rows to its fallback."""
-
-_TINY = 1e-12
-
-
-def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:
-    """Rows of ``proba`` (each summing to 1) rescaled as ``softmax(log p / temperature)``; NaN rows stay NaN."""
-    if temperature == 1.0 or len(proba) == 0:
-        return proba
-    logits = np.log(np.clip(proba, _TINY, 1.0)) / temperature
-    logits -= np.nanmax(logits, axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return scaled / scaled.sum(axis=1, keepdims=True)
 
 
 def _gold_index(gold: Sequence[str]) -> np.ndarray:
@@ -97,32 +80,6 @@ def fit_confidence_map(confidence: np.ndarray, correct: np.ndarray) -> tuple[tup
     for x, y in knots:
         out.append((round(x, 6), round(max(y, out[-1][1] + 1e-6) if out else y, 6)))
     return tuple(out)
-
-
-def apply_confidence_map(proba: np.ndarray, knots: Sequence[Sequence[float]]) -> np.ndarray:
-    """Rows of ``proba`` with their top probability replaced by the map's value at it (linear between knots),
-    the other six scaled to keep the row's sum. Labels never change: a mapped top is raised, if needed, just
-    above the scaled runner-up. NaN rows stay NaN."""
-    if not len(knots) or len(proba) == 0:
-        return proba
-    proba = np.asarray(proba, dtype=float)
-    xs, ys = np.array(knots, dtype=float).T
-    rows = np.arange(len(proba))
-    order = np.argsort(-np.nan_to_num(proba, nan=0.0), axis=1, kind="stable")
-    top, second = proba[rows, order[:, 0]], proba[rows, order[:, 1]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        keep_label = second / (1.0 - top + second)  # the top at which the scaled runner-up would catch up
-        new_top = np.clip(np.maximum(np.interp(top, xs, ys), keep_label + 1e-6), 0.0, 1.0)
-        scale = np.where(top < 1.0, (1.0 - new_top) / np.maximum(1.0 - top, _TINY), 0.0)
-    out = proba * scale[:, None]
-    out[rows, order[:, 0]] = new_top
-    out[np.isnan(proba).any(axis=1)] = np.nan
-    return out
-
-
-def calibrate(proba: np.ndarray, temperature: float, knots: Sequence[Sequence[float]] = ()) -> np.ndarray:
-    """Served probabilities: :func:`apply_temperature`, then :func:`apply_confidence_map`."""
-    return apply_confidence_map(apply_temperature(proba, temperature), knots)
 
 
 def fit_calibrator(proba: np.ndarray, gold: Sequence[str]) -> tuple[float, tuple[tuple[float, float], ...]]:
@@ -252,7 +209,6 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
     Returns:
         ``{"ece": mean, "ece_sd": sd, "brier": mean, "temperatures": [per split]}``.
     """
-    from emotion.crossval import repeated_folds
 
     out = np.zeros((repeats, *proba.shape))
     temperatures = []
@@ -271,92 +227,20 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
     }
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """What a model's card says about its confidence (the :data:`CARD_ENTRY` entry).
-
-    Attributes:
-        temperature: Fitted on all of dev; served probabilities use it.
-        confidence_knots: The confidence map fitted on all of dev after the temperature
-            (:func:`fit_confidence_map`); empty: none (cards written before it existed).
-        ece_before: Dev ECE of the raw probabilities.
-        ece_after: Dev ECE after calibration, cross-validated (temperature and map fitted on the other folds).
-        ece_after_sd: Its standard deviation over the repeats.
-        brier_before: Dev Brier score of the raw probabilities.
-        brier_after: Cross-validated dev Brier score after calibration.
-        share_thresholds: ``share_thresholds[k]``: the calibrated confidence below which ``k``% of dev rows
-            fall (k = 0 … 100); a cascade's ``--fallback-share`` reads its threshold here.
-    """
-
-    temperature: float
-    ece_before: float
-    ece_after: float
-    ece_after_sd: float
-    brier_before: float
-    brier_after: float
-    share_thresholds: tuple[float, ...]
-    confidence_knots: tuple[tuple[float, float], ...] = ()
-
-    @classmethod
-    def fit(cls, proba: np.ndarray, gold: Sequence[str]) -> Calibration:
-        """Fit on raw dev probabilities and gold labels."""
-        temperature, knots = fit_calibrator(proba, gold)
-        temperature = round(temperature, 4)
-        before = calibration_scores(proba, gold)
-        after = cross_validated(proba, gold)
-        confidence = calibrate(proba, temperature, knots).max(axis=1)
-        return cls(
-            temperature=temperature,
-            confidence_knots=knots,
-            ece_before=before["ece"],
-            ece_after=after["ece"],
-            ece_after_sd=after["ece_sd"],
-            brier_before=before["brier"],
-            brier_after=after["brier"],
-            share_thresholds=tuple(round(float(q), 5) for q in np.quantile(confidence, np.linspace(0, 1, 101))),
-        )
-
-    @classmethod
-    def from_dict(cls, entry: dict) -> Calibration:
-        knots = tuple(tuple(knot) for knot in entry.get("confidence_knots", ()))
-        return cls(**{**entry, "share_thresholds": tuple(entry["share_thresholds"]), "confidence_knots": knots})
-
-    def to_dict(self) -> dict:
-        return {
-            **asdict(self),
-            "share_thresholds": list(self.share_thresholds),
-            "confidence_knots": [list(knot) for knot in self.confidence_knots],
-        }
-
-    def apply(self, proba: np.ndarray) -> np.ndarray:
-        """Served probabilities from raw ones (:func:`calibrate`)."""
-        return calibrate(proba, self.temperature, self.confidence_knots)
-
-    def threshold_for_share(self, share: float) -> float:
-        """The confidence threshold that sent ``share`` (0 to 1) of dev rows to a fallback."""
-        check_share(share)
-        return float(np.interp(share * 100, np.arange(101), self.share_thresholds))
-
-    def share_for_threshold(self, threshold: float) -> float:
-        """The share of dev rows whose calibrated confidence is below ``threshold``."""
-        return float(np.interp(threshold, self.share_thresholds, np.linspace(0, 1, 101)))
-
-
-def check_share(value: float, what: str = "fallback share") -> float:
-    """``value`` if it lies in [0, 1], else a one-line ``ValueError``."""
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{what} must be between 0 and 1, got {value}")
-    return value
-
-
-def threshold_for_share(confidence: np.ndarray, share: float) -> float:
-    """The threshold that sends ``share`` of these rows (the least confident) to a fallback."""
-    check_share(share)
-    confidence = np.asarray(confidence, dtype=float)
-    confidence = confidence[~np.isnan(confidence)]
-    if share <= 0 or not len(confidence):
-        return 0.0
-    if share >= 1:
-        return float(np.inf)
-    ordered = np.sort(confidence)
-    return float(ordered[round(share * len(ordered)) - 1] + _TINY) if round(share * len(ordered)) else 0.0
+def fit_calibration(proba: np.ndarray, gold: Sequence[str]) -> Calibration:
+    """Fit on raw dev probabilities and gold labels."""
+    temperature, knots = fit_calibrator(proba, gold)
+    temperature = round(temperature, 4)
+    before = calibration_scores(proba, gold)
+    after = cross_validated(proba, gold)
+    confidence = calibrate(proba, temperature, knots).max(axis=1)
+    return Calibration(
+        temperature=temperature,
+        confidence_knots=knots,
+        ece_before=before["ece"],
+        ece_after=after["ece"],
+        ece_after_sd=after["ece_sd"],
+        brier_before=before["brier"],
+        brier_after=after["brier"],
+        share_thresholds=tuple(round(float(q), 5) for q in np.quantile(confidence, np.linspace(0, 1, 101))),
+    )

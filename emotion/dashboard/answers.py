@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emotion.base import Classifier, Predictions, TokenUsage, members_first
+from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
 from emotion.llm.classifier import LLMClassifier
 from emotion.models.cascade import CascadeClassifier
 

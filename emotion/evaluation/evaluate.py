@@ -16,19 +16,22 @@ import numpy as np
 import pandas as pd
 
 from emotion import registry
-from emotion.base import Classifier
-from emotion.calibration import calibration_scores, threshold_for_share
-from emotion.data import LabelledData, file_sha256, isear_path, labelled_data, read_table
-from emotion.imported import ImportedSets, default_predictions, read_predictions
-from emotion.labelling import BulkJob, LabellingRun, answered_by_column, label_column, label_frame, proba_column
-from emotion.labels import LABEL_INDEX, LABELS
-from emotion.metrics import (
+from emotion.classifier import Classifier
+from emotion.confidence import threshold_for_share
+from emotion.evaluation.calibration import calibration_scores
+from emotion.evaluation.imported import ImportedSets, default_predictions, read_predictions
+from emotion.evaluation.metrics import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     bootstrap_intervals,
     classification_metrics,
     paired_difference,
 )
+from emotion.io.datasets import LabelledData, isear_path, labelled_data
+from emotion.io.tables import file_sha256, read_table
+from emotion.labelling.jobs import BulkJob, LabellingRun
+from emotion.labelling.table import answered_by_column, label_column, label_frame, proba_column
+from emotion.labels import LABEL_INDEX, LABELS
 from emotion.models.cascade import CascadeName, cascade_labels, fallback_curve
 
 
@@ -72,7 +75,7 @@ def _stack(values: pd.Series) -> np.ndarray:
 
 
 def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) -> Answers:
-    """A model's answers from :func:`~emotion.labelling.label_frame` output made with ``probabilities=True``."""
+    """A model's answers from :func:`~emotion.labelling.table.label_frame` output made with ``probabilities=True``."""
     info = {"family": model.family, "description": model.description}
     if model.calibration:
         info["temperature"] = model.calibration.temperature
@@ -256,7 +259,7 @@ def evaluate(
         registry.check_name(name)
     clash = set(external) & set(models)
     if clash:
-        raise KeyError(f"imported prediction set {sorted(clash)[0]!r} has the name of a model")
+        raise ValueError(f"imported prediction set {sorted(clash)[0]!r} has the name of a model")
     firsts = [c.first for c in cascades.values() if c.first not in plain]
     loaded = {n: registry.load(n, **(llm_options if n.startswith(registry.LLM_PREFIX) else {})) for n in plain + firsts}
     answers = run_models(scored, loaded)
@@ -315,7 +318,7 @@ def evaluate(
 class EvaluationJob:
     """Evaluate models on a user's labelled table in the background: what the Compare page runs and draws.
 
-    The labelling is a :class:`~emotion.labelling.BulkJob` (progress, Stop, the same machinery as the Bulk
+    The labelling is a :class:`~emotion.labelling.jobs.BulkJob` (progress, Stop, the same machinery as the Bulk
     page); :meth:`result` scores the rows finished so far, with the imported prediction sets beside them.
 
     Args:

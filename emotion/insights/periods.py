@@ -1,0 +1,194 @@
+"""Time: a date column read whatever its form, shares per day, week or month, and the periods that moved.
+
+Dates come as ISO text, day-first or month-first text (resolved from the cells themselves: a first number above
+12 means day-first), Excel serial numbers, Unix times in seconds or milliseconds, or typed dates from a
+spreadsheet. Cells that cannot be read are counted and listed, never guessed. A period whose share of an
+emotion differs from the period before beyond noise (two-proportion test, Benjamini–Hochberg over all periods
+and emotions) is marked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import test_proportions_2indep
+
+from emotion.insights.shares import wilson
+from emotion.labels import LABELS
+
+FREQUENCIES = {"day": "D", "week": "W-MON", "month": "M"}
+ORDERS = ("auto", "day-first", "month-first")
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T].*)?$")
+_ISO = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T].*)?$")
+EXCEL_SERIALS = (20_000, 80_000)
+"""Excel serial day numbers read as dates: 1954-10-03 to 2119-01-10."""
+UNIX_SECONDS = (1e8, 5e9)
+UNIX_MILLISECONDS = (1e11, 5e12)
+DATE_NAMES = ("date", "time", "day", "created", "timestamp", "submitted", "month", "week")
+
+
+@dataclass
+class ParsedDates:
+    """A column read as dates.
+
+    Attributes:
+        values: One timestamp per row (``NaT`` where the cell is empty or unreadable).
+        kind: How the column was read, in words (shown on the page and in the report).
+        unreadable: The cells that could not be read: ``row`` (1-based) and ``cell``.
+        empty: Rows whose cell is empty.
+    """
+
+    values: pd.Series
+    kind: str
+    unreadable: pd.DataFrame
+    empty: int
+
+
+def _numeric_dates(numbers: pd.Series) -> tuple[pd.Series, str] | None:
+    valid = numbers.dropna()
+    if valid.empty:
+        return None
+    for (low, high), unit, kind in (
+        (UNIX_MILLISECONDS, "ms", "Unix times in milliseconds"),
+        (UNIX_SECONDS, "s", "Unix times in seconds"),
+    ):
+        if valid.between(low, high).all():
+            return pd.to_datetime(numbers, unit=unit, errors="coerce"), kind
+    if valid.between(*EXCEL_SERIALS).all():
+        return pd.to_datetime(numbers, unit="D", origin="1899-12-30", errors="coerce"), "Excel serial day numbers"
+    return None
+
+
+def day_first(cells: pd.Series) -> bool | None:
+    """Whether slashed dates are day-first: ``True``/``False`` when a cell settles it, ``None`` when none does."""
+    parts = cells.astype(str).str.extract(_SLASHED).dropna()
+    if parts.empty:
+        return None
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    if (first > 12).any() and not (second > 12).any():
+        return True
+    if (second > 12).any() and not (first > 12).any():
+        return False
+    return None
+
+
+def parse_dates(values: pd.Series, order: str = "auto") -> ParsedDates:
+    """Read a column as dates.
+
+    Args:
+        values: The column (strings, numbers or timestamps).
+        order: For slashed dates such as 03/04/2026: ``auto`` (settled by the cells; month-first when no cell
+            settles it, and the kind says so), ``day-first`` or ``month-first``.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}")
+    empty_mask = values.isna() | values.astype(str).str.strip().isin(["", "nan", "NaT", "None"])
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed, kind = pd.to_datetime(values, errors="coerce"), "dates"
+    else:
+        numbers = pd.to_numeric(values.where(~empty_mask), errors="coerce")
+        numeric = _numeric_dates(numbers) if numbers.notna().sum() == (~empty_mask).sum() else None
+        if numeric is not None:
+            parsed, kind = numeric
+        else:
+            text = values.where(~empty_mask).astype("string").str.strip()
+            iso = text.str.match(_ISO).fillna(False).astype(bool)
+            parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+            if iso.any():
+                parsed[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce").dt.tz_localize(None)
+            rest = ~iso & text.notna()
+            settled = day_first(text[rest]) if rest.any() else None
+            first = {"day-first": True, "month-first": False}.get(order, settled if settled is not None else False)
+            if rest.any():
+                parsed[rest] = pd.to_datetime(text[rest], format="mixed", dayfirst=first, errors="coerce")
+            slashed = text[rest].str.match(_SLASHED).fillna(False).any() if rest.any() else False
+            forms = []
+            if iso.any():
+                forms.append("ISO dates")
+            if slashed:
+                how = "day-first" if first else "month-first"
+                why = (
+                    "as chosen"
+                    if order != "auto"
+                    else ("settled by the cells" if settled is not None else "no cell settles it")
+                )
+                forms.append(f"{how} dates ({why})")
+            elif rest.any():
+                forms.append("written dates")
+            kind = " and ".join(forms) or "dates"
+    unreadable_mask = parsed.isna() & ~empty_mask
+    unreadable = pd.DataFrame(
+        {"row": np.flatnonzero(unreadable_mask.to_numpy()) + 1, "cell": values[unreadable_mask].astype(str).to_numpy()}
+    )
+    return ParsedDates(parsed, kind, unreadable, int(empty_mask.sum()))
+
+
+def detect_date_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str | None:
+    """The column that most looks like dates: typed dates, or a date-like name whose cells mostly parse."""
+    candidates = [c for c in frame.columns if c not in exclude]
+    for column in candidates:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            return column
+    for column in candidates:
+        if any(name in str(column).lower() for name in DATE_NAMES):
+            sample = frame[column].head(500)
+            parsed = parse_dates(sample)
+            if parsed.values.notna().mean() >= 0.8:
+                return column
+    return None
+
+
+def choose_frequency(dates: pd.Series) -> str:
+    """``day`` for spans up to two weeks, ``week`` up to four months, ``month`` beyond."""
+    valid = dates.dropna()
+    if valid.empty:
+        return "month"
+    span = (valid.max() - valid.min()).days
+    return "day" if span <= 14 else "week" if span <= 120 else "month"
+
+
+def period_shares(dates: pd.Series, emotions: pd.Series, frequency: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Per period and emotion: ``period, start, emotion, rows, count, share, low, high, change, p_adjusted, moved``.
+
+    ``moved`` marks a share that differs from the period before beyond noise (``change`` is the difference).
+
+    Args:
+        dates: Each counted row's timestamp (``NaT`` rows are left out by the caller).
+        emotions: Each counted row's emotion (same index).
+        frequency: ``day``, ``week`` or ``month``.
+    """
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    periods = dates.dt.to_period(FREQUENCIES[frequency])
+    table = pd.crosstab(periods, emotions).reindex(columns=LABELS, fill_value=0)
+    full = pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq) if len(table) else table.index
+    table = table.reindex(full, fill_value=0)
+    rows = table.sum(axis=1)
+    records = []
+    for i, (period, counts) in enumerate(table.iterrows()):
+        n = int(rows.iloc[i])
+        previous = table.iloc[i - 1] if i else None
+        n_prev = int(rows.iloc[i - 1]) if i else 0
+        for emotion in LABELS:
+            x = int(counts[emotion])
+            record = {"period": str(period), "start": period.start_time, "emotion": emotion, "rows": n, "count": x}
+            record["share"] = x / n if n else np.nan
+            record["change"], record["p_value"] = np.nan, np.nan
+            if previous is not None and n and n_prev:
+                y = int(previous[emotion])
+                record["change"] = record["share"] - y / n_prev
+                if 0 < x + y < n + n_prev:
+                    record["p_value"] = float(test_proportions_2indep(x, n, y, n_prev, method="score").pvalue)
+            records.append(record)
+    out = pd.DataFrame(records)
+    out["low"], out["high"] = wilson(out["count"].to_numpy(), out["rows"].to_numpy())
+    out["p_adjusted"] = np.nan
+    tested = out["p_value"].notna()
+    if tested.any():
+        out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], method="fdr_bh")[1]
+    out["moved"] = out["p_adjusted"].lt(alpha)
+    return out

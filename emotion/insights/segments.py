@@ -1,0 +1,128 @@
+"""Segments: the emotions of each value of a categorical column, and which differ from the rest beyond noise.
+
+Each segment × emotion is compared with all other rows by a two-proportion z-test; the p-values of every
+comparison shown together are adjusted by Benjamini–Hochberg (``statsmodels``), so about 5% of the findings
+listed at most are expected to be noise. The difference's 95% interval is Newcombe's hybrid score interval.
+Segments are compared on hard labels (counts of rows), which these tests need.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+from emotion.insights.shares import wilson
+from emotion.labels import LABELS
+
+OTHER = "other"
+BLANK = "(blank)"
+TOP_SEGMENTS = 12
+"""A column with more values shows its largest ones and gathers the rest as :data:`OTHER`."""
+MIN_ROWS = 20
+"""Segments with fewer rows are flagged as small and left out of the findings."""
+ALPHA = 0.05
+
+
+def segment_values(values: pd.Series, top: int = TOP_SEGMENTS) -> tuple[pd.Series, str | None]:
+    """Each row's segment: its value, :data:`BLANK` when empty, :data:`OTHER` beyond the ``top`` largest values.
+
+    Returns:
+        The segments, and a note when values were gathered into :data:`OTHER` (``None`` otherwise).
+    """
+    text = values.astype("string").str.strip().fillna(BLANK).replace("", BLANK)
+    counts = text.value_counts()
+    if len(counts) <= top:
+        return text.astype(object), None
+    kept = set(counts.index[:top])
+    note = f"{len(counts):,} distinct values: the {top} largest are shown, the other {len(counts) - top:,} as '{OTHER}'"
+    return text.where(text.isin(kept), OTHER).astype(object), note
+
+
+def segment_shares(segments: pd.Series, emotions: pd.Series) -> pd.DataFrame:
+    """Per segment and emotion: ``segment, emotion, rows, count, share, low, high, small``.
+
+    Args:
+        segments: Each counted row's segment.
+        emotions: Each counted row's emotion (same index).
+    """
+    table = pd.crosstab(segments, emotions).reindex(columns=LABELS, fill_value=0)
+    rows = table.sum(axis=1)
+    long = table.stack().rename("count").reset_index()
+    long.columns = ["segment", "emotion", "count"]
+    long["rows"] = long["segment"].map(rows).astype(int)
+    long["share"] = long["count"] / long["rows"]
+    long["low"], long["high"] = wilson(long["count"].to_numpy(), long["rows"].to_numpy())
+    long["small"] = long["rows"] < MIN_ROWS
+    order = rows.sort_values(ascending=False).index
+    long["segment"] = pd.Categorical(long["segment"], categories=list(order), ordered=True)
+    return (
+        long.sort_values(["segment", "emotion"]).reset_index(drop=True).assign(segment=lambda f: f.segment.astype(str))
+    )
+
+
+def _points(value: float) -> str:
+    return f"{value * 100:+.0f}"
+
+
+def sentence(row: pd.Series) -> str:
+    """A finding in plain words.
+
+    For example ``StreamBox TV: anger 31% against 12% elsewhere (+19 points, 95% interval +11 to +27)``.
+    """
+    return (
+        f"{row['segment']}: {row['emotion']} {row['share']:.0%} against {row['rest_share']:.0%} elsewhere "
+        f"({_points(row['difference'])} points, 95% interval {_points(row['low'])} to {_points(row['high'])})"
+    )
+
+
+def compare_segments(columns: dict[str, pd.Series], emotions: pd.Series, alpha: float = ALPHA) -> pd.DataFrame:
+    """Every segment × emotion of every column against the rest, adjusted together for multiple testing.
+
+    Args:
+        columns: ``{column name: each counted row's segment}``.
+        emotions: Each counted row's emotion.
+        alpha: False discovery rate of the findings marked significant.
+
+    Returns:
+        One row per comparison, largest significant differences first: ``column, segment, emotion, rows, share,
+        rest_share, difference, low, high, p_value, p_adjusted, significant, small, sentence``.
+    """
+    records = []
+    total = emotions.value_counts().reindex(LABELS, fill_value=0)
+    n_all = len(emotions)
+    for column, segments in columns.items():
+        table = pd.crosstab(segments, emotions).reindex(columns=LABELS, fill_value=0)
+        for segment, counts in table.iterrows():
+            n = int(counts.sum())
+            rest = n_all - n
+            for emotion in LABELS:
+                x, y = int(counts[emotion]), int(total[emotion] - counts[emotion])
+                record = {"column": column, "segment": segment, "emotion": emotion, "rows": n}
+                record.update(share=x / n if n else np.nan, rest_share=y / rest if rest else np.nan, small=n < MIN_ROWS)
+                record["difference"] = record["share"] - record["rest_share"]
+                if n >= MIN_ROWS and rest >= MIN_ROWS and 0 < x + y < n_all:
+                    record["p_value"] = float(test_proportions_2indep(x, n, y, rest, method="score").pvalue)
+                    low, high = confint_proportions_2indep(x, n, y, rest, method="newcomb")
+                    record.update(low=float(low), high=float(high))
+                else:
+                    record.update(p_value=np.nan, low=np.nan, high=np.nan)
+                records.append(record)
+    out = pd.DataFrame(records)
+    if out.empty:
+        return out
+    tested = out["p_value"].notna()
+    out["p_adjusted"] = np.nan
+    if tested.any():
+        out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], alpha=alpha, method="fdr_bh")[1]
+    out["significant"] = out["p_adjusted"].lt(alpha) & out["segment"].ne(OTHER)
+    out["sentence"] = [sentence(row) if row["significant"] else "" for _, row in out.iterrows()]
+    out["magnitude"] = out["difference"].abs()
+    out = out.sort_values(["significant", "magnitude"], ascending=[False, False]).drop(columns="magnitude")
+    return out.reset_index(drop=True)
+
+
+def cross_column(first: pd.Series, second: pd.Series, name: str | None = None) -> pd.Series:
+    """Two segment columns as one: ``"A × B"`` per row."""
+    return (first.astype(str) + " × " + second.astype(str)).rename(name)

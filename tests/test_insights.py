@@ -1,0 +1,273 @@
+"""Insights: the planted demo patterns are found, silent columns stay silent, shares, dates, drivers and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emotion import registry
+from emotion.insights import demo, drivers, examples, periods, segments, shares
+from emotion.insights.analysis import Prepared, analyse
+from emotion.insights.report import browser_path, write_report
+from emotion.insights.table import NO_EMOTION, UNKNOWN_LABEL, recognise
+from emotion.io.tables import DataError
+from emotion.labelling.table import label_table
+from emotion.labels import LABELS
+
+
+def demo_with(labels: str = "intended") -> pd.DataFrame:
+    frame = demo.demo_frame()
+    frame["random"] = np.random.default_rng(3).choice(list("ABCDE"), len(frame))
+    if labels == "intended":
+        return frame.rename(columns={"intended": "label"})
+    frame = frame.drop(columns="intended")
+    return label_table(frame, "comment", {registry.DEFAULT_MODEL: registry.load(registry.DEFAULT_MODEL)})
+
+
+def found_everything(insights: dict) -> None:
+    key = demo.ANSWER_KEY
+    findings = {(f["column"], f["segment"], f["emotion"]) for f in insights["findings"] if f["difference"] > 0}
+    for planted in key["segments"]:
+        assert (planted["column"], planted["segment"], planted["emotion"]) in findings, insights["findings"]
+    for planted in key["periods"]:
+        entry = next(p for p in insights["periods"] if p["period"] == planted["period"])
+        assert entry[planted["emotion"]]["moved"] and entry[planted["emotion"]]["change"] > 0
+    for emotion, terms in key["drivers"].items():
+        top = [t["term"] for t in insights["drivers"][emotion][:5]]
+        assert set(terms) <= set(top), (emotion, top)
+    silent = {f["column"] for f in insights["findings"]} & {*key["silent_columns"], "random"}
+    assert not silent, [f for f in insights["findings"] if f["column"] in silent]
+
+
+def test_the_demo_patterns_are_found_on_the_intended_labels():
+    prepared = Prepared.of(recognise(demo_with("intended")))
+    found_everything(analyse(prepared, by=["product", "channel", "random"], time="date"))
+
+
+def test_the_demo_patterns_are_found_on_the_default_models_labels():
+    """What a user sees: the demo labelled by the default model, then analysed."""
+    labelled = demo_with("model")
+    table = recognise(labelled)
+    assert table.model == registry.DEFAULT_MODEL and table.confidence_column == f"{registry.DEFAULT_MODEL}_confidence"
+    found_everything(analyse(Prepared.of(table), by=["product", "channel", "random"], time="date"))
+
+
+def test_the_demo_workbook_keeps_its_types(tmp_path):
+    path = demo.write_demo(tmp_path)
+    back = pd.read_excel(path)
+    assert list(back.columns) == ["date", "product", "channel", "rating", "comment"]
+    assert pd.api.types.is_datetime64_any_dtype(back["date"]) and pd.api.types.is_integer_dtype(back["rating"])
+    assert 450 <= len(back) <= 550 and back["date"].dt.to_period("M").nunique() == 6
+
+
+# Shares ---------------------------------------------------------------------------------------------------------
+
+
+def test_adjusted_count_undoes_a_known_confusion():
+    rng = np.random.default_rng(0)
+    truth = np.array([0.4, 0.05, 0.05, 0.1, 0.2, 0.1, 0.1])
+    matrix = np.full((7, 7), 0.05) + np.eye(7) * 0.65  # each row: 0.95 on the diagonal, 0.05 spread
+    matrix /= matrix.sum(axis=1, keepdims=True)
+    confusion = shares.Confusion(matrix, matrix.T, 10_000, "synthetic")
+    gold = rng.choice(7, size=20_000, p=truth)
+    predicted = [LABELS[rng.choice(7, p=matrix[g])] for g in gold]
+    counted = shares.estimate(predicted, "count")["share"].to_numpy()
+    adjusted = shares.estimate(predicted, "adjusted", confusion=confusion, resamples=20)
+    assert np.abs(adjusted["share"].to_numpy() - truth).max() < 0.015
+    assert np.abs(counted - truth).max() > 0.05  # counting labels is biased towards the even mix
+    assert (adjusted["low"] <= adjusted["share"]).all() and (adjusted["share"] <= adjusted["high"]).all()
+
+
+def test_probabilistic_count_from_probability_columns_and_from_confidence():
+    labels = ["joy"] * 6 + ["anger"] * 4
+    confidence = np.array([0.9] * 6 + [0.5] * 4)
+    result = shares.estimate(labels, "probabilistic", confidence=confidence).set_index("emotion")["share"]
+    assert result["joy"] == pytest.approx((6 * 0.9 + 4 * 0.5 / 6) / 10)
+    assert result.sum() == pytest.approx(1)
+
+
+def test_every_estimator_is_measured_on_held_out_mixtures():
+    rng = np.random.default_rng(1)
+    gold = rng.choice(LABELS, size=700)
+    predicted = np.where(rng.random(700) < 0.7, gold, rng.choice(LABELS, size=700))
+    confidence = np.where(predicted == gold, 0.8, 0.5)
+    errors = shares.mixture_errors(list(gold), list(predicted), confidence, mixtures=20, sample=200)
+    assert set(errors) == set(shares.ESTIMATORS)
+    assert errors["adjusted"]["mae"] < errors["count"]["mae"]  # a symmetric confusion flattens counted shares
+
+
+def test_wilson_intervals_hold_the_share_and_handle_empty_groups():
+    low, high = shares.wilson(np.array([0, 5, 10]), np.array([10, 10, 10]))
+    assert low[0] == 0 and high[2] == pytest.approx(1) and low[1] < 0.5 < high[1]
+    low, high = shares.wilson(np.array([0]), np.array([0]))
+    assert (low[0], high[0]) == (0, 1)
+
+
+# Segments -------------------------------------------------------------------------------------------------------
+
+
+def test_a_column_with_many_values_shows_the_largest_and_other():
+    values = pd.Series([f"id{i}" for i in range(50_000)] + ["big"] * 500)
+    segments_, note = segments.segment_values(values)
+    assert "50,001 distinct values" in note and segments_.eq(segments.OTHER).sum() == 50_000 - 11
+    assert segments_.nunique() == segments.TOP_SEGMENTS + 1
+
+
+def test_one_row_segments_are_flagged_and_not_tested():
+    emotions = pd.Series(["joy"] * 60 + ["anger"] * 40 + ["anger"])
+    column = pd.Series(["a"] * 50 + ["b"] * 50 + ["lonely"])
+    table = segments.segment_shares(column, emotions)
+    assert table.loc[table["segment"].eq("lonely"), "small"].all()
+    found = segments.compare_segments({"c": column}, emotions)
+    lonely = found.loc[found["segment"].eq("lonely")]
+    assert lonely["p_value"].isna().all() and not lonely["significant"].any()
+
+
+def test_findings_read_in_plain_words():
+    row = pd.Series(
+        {
+            "segment": "StreamBox TV",
+            "emotion": "anger",
+            "share": 0.31,
+            "rest_share": 0.12,
+            "difference": 0.19,
+            "low": 0.11,
+            "high": 0.27,
+        }
+    )
+    assert segments.sentence(row) == (
+        "StreamBox TV: anger 31% against 12% elsewhere (+19 points, 95% interval +11 to +27)"
+    )
+
+
+# Time -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "kind", "first"),
+    [
+        (["2026-01-31", "2026-02-01"], "ISO dates", "2026-01-31"),
+        (["31/01/2026", "01/02/2026"], "day-first dates (settled by the cells)", "2026-01-31"),
+        (["01/31/2026", "02/01/2026"], "month-first dates (settled by the cells)", "2026-01-31"),
+        ([46053, 46054], "Excel serial day numbers", "2026-01-31"),
+        ([1769817600, 1769904000], "Unix times in seconds", "2026-01-31"),
+        ([1769817600000, 1769904000000], "Unix times in milliseconds", "2026-01-31"),
+    ],
+)
+def test_dates_are_read_whatever_their_form(cells, kind, first):
+    parsed = periods.parse_dates(pd.Series(cells))
+    assert parsed.kind == kind
+    assert str(parsed.values.iloc[0].date()) == first and parsed.unreadable.empty
+
+
+def test_mixed_and_unreadable_dates_are_resolved_counted_and_listed():
+    parsed = periods.parse_dates(pd.Series(["2026-03-05", "13/03/2026", "not a date", "", "04/03/2026"]))
+    assert parsed.kind == "ISO dates and day-first dates (settled by the cells)"
+    assert list(parsed.values.dt.strftime("%Y-%m-%d").fillna("-")) == [
+        "2026-03-05",
+        "2026-03-13",
+        "-",
+        "-",
+        "2026-03-04",
+    ]
+    assert parsed.unreadable.to_dict("records") == [{"row": 3, "cell": "not a date"}] and parsed.empty == 1
+    ambiguous = periods.parse_dates(pd.Series(["03/04/2026"]))
+    assert "no cell settles it" in ambiguous.kind
+    assert str(periods.parse_dates(pd.Series(["03/04/2026"]), "day-first").values[0].date()) == "2026-04-03"
+
+
+def test_a_table_without_a_date_column_has_no_time_view():
+    frame = pd.DataFrame({"comment": ["fine words here"] * 3, "label": ["joy", "anger", "joy"]})
+    assert periods.detect_date_column(frame) is None
+
+
+def test_frequency_follows_the_span():
+    days = pd.Series(pd.date_range("2026-01-01", periods=10))
+    assert periods.choose_frequency(days) == "day"
+    assert periods.choose_frequency(pd.Series(pd.date_range("2026-01-01", periods=60))) == "week"
+    assert periods.choose_frequency(pd.Series(pd.date_range("2026-01-01", periods=200))) == "month"
+
+
+# Drivers and examples -------------------------------------------------------------------------------------------
+
+
+def test_drivers_rank_the_planted_term_first_and_highlight_it():
+    texts = pd.Series(
+        ["the refund never came back"] * 10 + ["lovely screen and great sound"] * 30 + ["the screen is fine"] * 10
+    )
+    index = drivers.TermIndex.build(texts)
+    group = np.array([True] * 10 + [False] * 40)
+    top = drivers.log_odds(index, group)
+    assert "refund" in set(top["term"]) and not {"screen", "sound", "lovely"} & set(top["term"])
+    assert top["score"].iloc[0] > 2  # well beyond noise
+    assert drivers.highlight("No REFUND <yet>", ["refund"]) == "No <mark>REFUND</mark> &lt;yet&gt;"
+    assert drivers.rows_with(texts, "refund").sum() == 10
+
+
+def test_examples_skip_near_duplicates():
+    rows = pd.DataFrame(
+        {
+            "text": ["I love the sound so much!", "i love the sound so much", "Setup was quick."],
+            "confidence": [0.99, 0.98, 0.5],
+        }
+    )
+    picked = examples.representative(rows, "text", k=3)
+    assert list(picked["text"]) == ["I love the sound so much!", "Setup was quick."]
+
+
+# Bad input ------------------------------------------------------------------------------------------------------
+
+
+def test_labels_naming_no_emotion_are_counted_and_listed_never_dropped():
+    frame = pd.DataFrame({"comment": ["a b c"] * 5, "label": ["joy", "meh", "", "ANGER", "happy"]})
+    table = recognise(frame)
+    assert table.excluded_counts() == {UNKNOWN_LABEL: 1, "no label": 1}
+    assert list(table.labels.dropna()) == ["joy", "anger", "joy"]
+    assert table.excluded_rows()["row"].tolist() == [2, 3]
+
+
+def test_a_file_where_every_row_has_no_clear_emotion_says_so():
+    frame = pd.DataFrame({"comment": ["ok"] * 4, "label": ["joy"] * 4, "no_emotion": [True] * 4})
+    with pytest.raises(DataError, match=f"no row can be counted: 4 {NO_EMOTION}"):
+        recognise(frame)
+    assert len(recognise(frame, include_no_emotion=True).rows) == 4
+
+
+def test_a_table_with_no_label_column_says_so():
+    with pytest.raises(DataError, match="no label column"):
+        recognise(pd.DataFrame({"comment": ["hello there"], "score": [3]}))
+
+
+# The report -----------------------------------------------------------------------------------------------------
+
+
+def test_the_report_holds_every_figure_and_opens_offline(tmp_path):
+    prepared = Prepared.of(recognise(demo_with("intended")))
+    report = write_report(prepared, tmp_path, by=["product"], time="date", pngs=browser_path() is not None)
+    insights = json.loads((tmp_path / "insights.json").read_text())
+    assert {"overall", "findings", "periods", "drivers", "estimator", "model", "excluded"} <= set(insights)
+    assert set(insights["overall"]) == set(LABELS)
+    assert {
+        "column",
+        "segment",
+        "emotion",
+        "share",
+        "rest_share",
+        "difference",
+        "low",
+        "high",
+        "p_adjusted",
+        "significant",
+    } <= set(insights["findings"][0])
+    page = (tmp_path / "report.html").read_text()
+    # Nothing is fetched: plotly.js is inlined, no tag loads anything from elsewhere.
+    assert not re.search(r"""<(script|link|img|iframe)[^>]*(src|href)=["']?https?:""", page, re.IGNORECASE)
+    assert "StreamBox TV: anger" in page
+    if browser_path():
+        assert report.png_problem is None and (tmp_path / "charts" / "overall.png").exists()
+        header = (tmp_path / "charts" / "overall.png").read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(header[16:20], "big") == 1600
