@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report", help="analyse a labelled file: report.html, charts/*.png and insights.json in a folder"
     )
-    report.add_argument("input", type=Path, help="a labelled file (the output of `label`, or labelled elsewhere)")
+    report.add_argument(
+        "input", type=Path, help="a labelled file or folder (`label` output of either engine, or labelled elsewhere)"
+    )
     report.add_argument("--by", action="append", default=[], help="a categorical column to compare (repeatable)")
     report.add_argument("--time", help="a date column (shares per day, week or month)")
     report.add_argument("--frequency", choices=["day", "week", "month"], help="default: chosen from the span")
@@ -199,10 +201,10 @@ def _report(args: argparse.Namespace) -> None:
     from emotion.insights.analysis import Prepared
     from emotion.insights.report import write_report
     from emotion.insights.table import recognise
-    from emotion.io.tables import read_table
+    from emotion.io.tables import read_parts, read_table
 
     table = recognise(
-        read_table(args.input),
+        read_parts(args.input) if args.input.is_dir() else read_table(args.input),
         label_column=args.label_column,
         text_column=args.text_column,
         include_no_emotion=args.include_no_emotion,

@@ -106,7 +106,9 @@ def prepare(source: Source) -> Prepared | None:
         return None
     c1, c2 = st.columns(2)
     label_options = [c for c in columns if c == guess or str(c).endswith(LABEL_SUFFIX) or c not in RESULT_COLUMNS]
-    label_column = c1.selectbox("Label column", label_options, index=label_options.index(guess), key="label")
+    label_column = c1.selectbox(
+        "Label column", label_options, index=label_options.index(guess), key="label", bind="query-params"
+    )
     text_options = ["(none)", *[c for c in columns if c != label_column]]
     text_guess = _text_guess(frame, label_column)
     text_column = c2.selectbox(
@@ -114,6 +116,7 @@ def prepare(source: Source) -> Prepared | None:
         text_options,
         index=text_options.index(text_guess) if text_guess in text_options else 0,
         key="text",
+        bind="query-params",
     )
     s1, s2 = st.columns(2)
     with_no_emotion = s1.toggle(
@@ -205,12 +208,13 @@ def segment_candidates(prepared: Prepared) -> list[str]:
     return out
 
 
-def _select_segment(chart_key: str) -> None:
-    """A click on a segment bar filters the rows to that segment and emotion."""
+def _select_point(chart_key: str, fields: dict[str, int]) -> None:
+    """A click on a chart's point filters the rows below: ``fields`` maps a filter's key to the position of its
+    value in the point's ``customdata``."""
     points = st.session_state[chart_key].selection.points
-    if points:
-        st.session_state["segment"] = str(points[0]["y"])
-        st.session_state["emotion"] = LABELS[points[0]["curve_number"]]
+    if points and points[0].get("customdata") is not None:
+        for key, position in fields.items():
+            st.session_state[key] = str(points[0]["customdata"][position])
 
 
 def segments_view(prepared: Prepared) -> None:
@@ -229,7 +233,11 @@ def segments_view(prepared: Prepared) -> None:
         st.caption(note)
     rows = prepared.rows
     table = segments.segment_shares(values, rows["emotion"])
-    chart(charts.segment_bars(table, name), "segment_chart", on_select=lambda: _select_segment("segment_chart"))
+    chart(
+        charts.segment_bars(table, name),
+        "segment_chart",
+        on_select=lambda: _select_point("segment_chart", {"segment": 3, "emotion": 4}),
+    )
     st.caption("Click a bar to see its rows below.")
     found = segments.compare_segments({name: values}, rows["emotion"])
     significant = found.loc[found["significant"]]
@@ -287,7 +295,11 @@ def time_view(prepared: Prepared) -> None:
     moved = table.loc[table["moved"]]
     default = list(dict.fromkeys([*moved["emotion"], *frame["emotion"].value_counts().index[:2]]))
     shown = st.multiselect("Emotions", LABELS, default=default, key="time_emotions")
-    chart(charts.period_lines(table, shown, frequency), "time_chart")
+    chart(
+        charts.period_lines(table, shown, frequency),
+        "time_chart",
+        on_select=lambda: _select_point("time_chart", {"period": 0, "emotion": 4}),
+    )
     st.caption(
         f"Read as {parsed.kind}. {int(valid.sum()):,} dated rows"
         + (f"; {parsed.empty:,} without a date" if parsed.empty else "")
@@ -392,7 +404,7 @@ def examples_view(prepared: Prepared) -> None:
 def rows_view(prepared: Prepared) -> None:
     rows = prepared.rows
     text = prepared.table.text_column
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     emotion = c1.selectbox("Emotion", [ALL, *LABELS], key="emotion", bind="query-params")
     by = st.session_state.get("by")
     segment_options = [ALL]
@@ -402,11 +414,22 @@ def rows_view(prepared: Prepared) -> None:
             by, None if st.session_state.get("by2") in (None, "(none)") else st.session_state.get("by2")
         )
         segment_options += list(values.value_counts().index)
-    if st.session_state.get("segment") not in segment_options:
+    if "segment" in st.session_state and st.session_state["segment"] not in segment_options:
         st.session_state["segment"] = ALL
     segment = c2.selectbox("Segment", segment_options, key="segment", bind="query-params")
     term = c3.text_input("Term", key="term", bind="query-params", help="Only comments holding these words")
     mask = pd.Series(True, index=rows.index)
+    time = st.session_state.get("time")
+    if time and time in rows:
+        frequency = st.session_state.get("freq") or "month"
+        stamps = prepared.dates(time, st.session_state.get("date_order") or "auto").values
+        in_period = stamps.dt.to_period(periods.FREQUENCIES[frequency]).astype(str)
+        options = [ALL, *sorted(in_period[stamps.notna()].unique())]
+        if "period" in st.session_state and st.session_state["period"] not in options:
+            st.session_state["period"] = ALL
+        period = c4.selectbox("Period", options, key="period", bind="query-params")
+        if period != ALL:
+            mask &= in_period.eq(period)
     if emotion != ALL:
         mask &= rows["emotion"].eq(emotion)
     if segment != ALL and values is not None:
@@ -422,7 +445,7 @@ def rows_view(prepared: Prepared) -> None:
         height=360,
         column_config={text: st.column_config.TextColumn(width="large")} if text else None,
     )
-    if (emotion != ALL or segment != ALL or term) and text and len(view):
+    if len(view) < len(rows) and text and len(view):
         marked = ", the term marked" if term else ""
         st.markdown(f"**Comments in this selection** ({min(len(view), COMMENTS_SHOWN)} of {len(view):,}{marked}):")
         for comment in view[text].head(COMMENTS_SHOWN):

@@ -279,3 +279,72 @@ def test_classify_a_cascade_names_who_answered(capsys):
     )
     assert code == 0, err
     assert json.loads(printed)[0]["answered_by"] == "encoder-fast"  # threshold 1: every row goes on
+
+
+def test_demo_label_report_finds_the_planted_patterns(capsys, tmp_path):
+    """The analyst's path on the command line: the demo workbook, labelled, then a report from `label`'s output."""
+    from emotion.insights.demo import ANSWER_KEY
+
+    code, out, _ = run(capsys, "demo", "--output", str(tmp_path))
+    assert code == 0
+    workbook = tmp_path / "customer_feedback_demo.xlsx"
+    labelled = tmp_path / "labelled.csv"
+    code, _, err = run(capsys, "label", str(workbook), "--text-column", "comment", "--output", str(labelled))
+    assert code == 0, err
+    folder = tmp_path / "report"
+    code, out, err = run(
+        capsys,
+        "report",
+        str(labelled),
+        "--by",
+        "product",
+        "--by",
+        "channel",
+        "--time",
+        "date",
+        "--no-png",
+        "--output",
+        str(folder),
+    )
+    assert code == 0, err
+    assert "StreamBox TV: anger" in out
+    insights = json.loads((folder / "insights.json").read_text())
+    assert insights["model"] == "encoder-fast" and insights["model_quality"]["macro_f1"] > 0.6
+    planted = ANSWER_KEY["segments"][0]
+    assert any(
+        (f["column"], f["segment"], f["emotion"]) == (planted["column"], planted["segment"], planted["emotion"])
+        for f in insights["findings"]
+    )
+    assert not [f for f in insights["findings"] if f["column"] == "channel"]
+    assert (folder / "report.html").exists()
+
+
+def test_report_reads_the_ray_engines_folder_of_parts(capsys, tmp_path):
+    """`label --engine ray` writes a folder of Parquet parts: the report reads them as one table."""
+    frame = pd.DataFrame(
+        {
+            "comment": ["I am furious about the refund"] * 30 + ["Lovely sound, very happy"] * 30,
+            "store": ["north"] * 30 + ["south"] * 30,
+            "encoder-fast_label": ["anger"] * 30 + ["joy"] * 30,
+            "encoder-fast_confidence": [0.9] * 60,
+        }
+    )
+    folder = tmp_path / "labelled"
+    folder.mkdir()
+    frame.iloc[:25].to_parquet(folder / "part-0.parquet")
+    frame.iloc[25:].to_parquet(folder / "part-1.parquet")
+    (folder / "_SUCCESS").write_text("")
+    code, out, err = run(capsys, "report", str(folder), "--by", "store", "--no-png", "--output", str(tmp_path / "r"))
+    assert code == 0, err
+    assert "60 rows counted of 60" in out and "north: anger 100% against 0% elsewhere" in out
+
+
+def test_report_bad_input_is_a_one_line_error(capsys, tmp_path):
+    path = tmp_path / "plain.csv"
+    pd.DataFrame({"text": ["hello there", "more words"], "n": [1, 2]}).to_csv(path, index=False)
+    code, _, err = run(capsys, "report", str(path), "--output", str(tmp_path / "r"))
+    assert code == 2 and err.startswith("error: no label column found")
+    labelled = tmp_path / "labelled.csv"
+    pd.DataFrame({"text": ["hi there"] * 3, "label": ["joy"] * 3}).to_csv(labelled, index=False)
+    code, _, err = run(capsys, "report", str(labelled), "--by", "nope", "--output", str(tmp_path / "r"))
+    assert code == 2 and "no column 'nope'" in err

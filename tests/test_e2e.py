@@ -195,7 +195,9 @@ def test_compare_evaluates_a_labelled_upload_in_a_real_browser(browser_app, tmp_
 
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the last Streamlit selectbox labelled ``label`` (the Rows section's, below the tabs)."""
-    page.get_by_role("combobox", name=label, exact=True).last.click()
+    box = page.get_by_role("combobox", name=label, exact=True).last
+    box.scroll_into_view_if_needed()
+    box.fill(option)  # typing filters the list to the option (a click can land mid-layout while charts draw)
     page.get_by_role("option", name=option, exact=True).click()
     wait_until_idle(page)
 
@@ -211,12 +213,16 @@ def test_insights_from_the_demo_to_an_offline_report(browser_app, tmp_path):
     wait_until_idle(page)
     page.get_by_role("button", name="Open in Insights", exact=False).click()
     page.get_by_text("StreamBox TV: anger", exact=False).first.wait_for(timeout=120_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=60_000)
     wait_until_idle(page)
     assert "run=" in page.url
 
     choose(page, "Segment", "StreamBox TV")
     choose(page, "Emotion", "anger")
-    assert "segment=StreamBox" in page.url and "emotion=anger" in page.url  # the view is in the link
+    page.wait_for_url("**emotion=anger**", timeout=30_000)
+    assert "segment=StreamBox" in page.url  # the view is in the link
+    page.wait_for_timeout(1000)
+    wait_until_idle(page)
     caption = page.get_by_text("counted rows", exact=False).first.inner_text()
     shown = int(caption.split(" of ")[0].replace(",", ""))
     comments = page.locator("blockquote").filter(visible=True)  # the Examples tab, hidden, has its own

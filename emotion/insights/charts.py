@@ -73,7 +73,7 @@ def segment_bars(shares: pd.DataFrame, column: str) -> go.Figure:
             name=emotion,
             orientation="h",
             marker_color=COLORS[emotion],
-            customdata=part[["low", "high", "rows"]].to_numpy(),
+            customdata=part[["low", "high", "rows"]].assign(segment=part.index, emotion=emotion).to_numpy(),
             hovertemplate=(
                 "%{y}: " + emotion + " %{x:.1%} (95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}, "
                 "%{customdata[2]} rows)<extra></extra>"
@@ -113,7 +113,7 @@ def period_lines(table: pd.DataFrame, emotions: list[str], frequency: str) -> go
             name=emotion,
             mode="lines+markers",
             line={"color": color},
-            customdata=part[["period", "low", "high", "rows"]].to_numpy(),
+            customdata=part[["period", "low", "high", "rows", "emotion"]].to_numpy(),
             hovertemplate=(
                 "%{customdata[0]}: " + emotion + " %{y:.1%} (95% interval %{customdata[1]:.1%} to "
                 "%{customdata[2]:.1%}, %{customdata[3]} rows)<extra></extra>"

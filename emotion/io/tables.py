@@ -139,3 +139,24 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         raise DataError(f"output: {error}") from None
     with open(path, "wb") as handle:
         formats.write_frame(frame, handle, file_format)
+
+
+def read_parts(folder: Path) -> pd.DataFrame:
+    """A folder of table parts (what ``label --engine ray`` writes: Parquet or CSV files) as one table, as strings.
+
+    Parts are read in name order; files of other kinds (``_SUCCESS``, hidden files) are skipped.
+    """
+    parts = sorted(
+        p for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith((".", "_")) and _readable(p)
+    )
+    if not parts:
+        raise DataError(f"{Path(folder).name}: the folder holds no table file ({', '.join(formats.SUFFIXES)})")
+    return pd.concat([read_table(p) for p in parts], ignore_index=True)
+
+
+def _readable(path: Path) -> bool:
+    try:
+        formats.format_for(path)
+    except formats.FormatError:
+        return False
+    return True
