@@ -140,15 +140,18 @@ def _train(args) -> dict:
 
 def _classify(args) -> list[dict]:
     from emotion import registry
+    from emotion.io.language import detect_language
     from emotion.labels import LABELS
 
     names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
+    language = detect_language(args.text)
     out = []
     for name in names:
         result = registry.load(name, **_options(args)).classify([args.text])
         row = {
             "model": name,
             "label": result.labels[0],
+            "language": language,
             "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)},
         }
         if result.answered_by:

@@ -5,6 +5,7 @@ import streamlit as st
 from emotion import registry
 from emotion.dashboard.answers import agreement_line, classify_text
 from emotion.dashboard.charts import probability_bars, word_bars
+from emotion.io.language import ENGLISH, detect_language
 from pages import common
 
 EXAMPLES = [
@@ -46,6 +47,13 @@ if st.button("Classify", type="primary", key="classify_button"):
 
 if "classify_results" in st.session_state:
     shown_text, results = st.session_state["classify_results"]
+    language = detect_language(shown_text)
+    if language != ENGLISH:
+        st.warning(
+            f"This text looks like another language ({language}), not English: the models read English only, so "
+            "their answers here are unreliable.",
+            icon=":material/translate:",
+        )
     st.subheader(agreement_line(results))
     st.caption(f"Results for: {shown_text[:160]}")
     for column, result in zip(st.columns(max(1, len(results))), results, strict=False):

@@ -62,16 +62,7 @@ def choose_source() -> Source | None:
     """A Bulk run named in the URL, the demo, or an uploaded labelled file."""
     token = st.query_params.get("run")
     if token:
-        stored = common.run_store().load(token)
-        if stored is None:
-            st.error("No such run: it may have been deleted. Open the demo or upload a labelled file instead.")
-            return None
-        job = BulkJob.from_stored(stored)
-        if not job.parts:
-            st.warning("This run has no labelled rows yet: label it on the Bulk page first.")
-            return None
-        st.caption(f"Bulk run **{job.file_name}** · {len(job.frame):,} rows · corrections applied")
-        return Source(job.result(), job.file_name, f"run:{token}:{len(job.corrections)}:{job.rows_done}")
+        return run_source(token)
     choice = st.segmented_control(
         "Data", ["Open the demo", "Upload a labelled file"], default="Open the demo", key="source", bind="query-params"
     )
@@ -93,6 +84,28 @@ def choose_source() -> Source | None:
         f"now by **{name}**. Three patterns are planted: find them."
     )
     return Source(labelled_demo(name), "customer_feedback_demo.xlsx", f"demo:{name}")
+
+
+def run_source(token: str) -> Source | None:
+    """A Bulk run's labelled table, read again only when the run changed (more rows, a correction)."""
+    store = common.run_store()
+    version = store.version(token)
+    cached = st.session_state.get("insights_run")
+    if cached and cached[0] == (token, version):
+        source = cached[1]
+    else:
+        stored = store.load(token)
+        if stored is None:
+            st.error("No such run: it may have been deleted. Open the demo or upload a labelled file instead.")
+            return None
+        job = BulkJob.from_stored(stored)
+        if not job.parts:
+            st.warning("This run has no labelled rows yet: label it on the Bulk page first.")
+            return None
+        source = Source(job.result(), job.file_name, f"run:{token}:{version}")
+        st.session_state["insights_run"] = ((token, version), source)
+    st.caption(f"Bulk run **{source.name}** · {len(source.frame):,} rows · corrections applied")
+    return source
 
 
 def prepare(source: Source) -> Prepared | None:
@@ -158,7 +171,7 @@ def _text_guess(frame: pd.DataFrame, label_column: str) -> str:
     from emotion.io.tables import guess_text_column
 
     try:
-        return guess_text_column(frame.drop(columns=[label_column]))
+        return guess_text_column(frame.head(200).drop(columns=[label_column]))
     except DataError:
         return "(none)"
 
@@ -328,12 +341,13 @@ def drivers_view(prepared: Prepared) -> None:
     if prepared.terms is None:
         st.info("No text column: drivers need the comments.")
         return
-    rows = prepared.rows.reset_index(drop=True)
+    rows = prepared.rows
+    emotions = rows["emotion"].to_numpy()
     kind = st.radio("Words that mark", ["an emotion", "a segment"], horizontal=True, key="drivers_of")
     if kind == "an emotion":
-        present = [e for e in LABELS if e in set(rows["emotion"])]
+        present = [e for e in LABELS if e in set(pd.unique(emotions))]
         group = st.selectbox("Emotion", present, key="drivers_emotion")
-        mask = rows["emotion"].eq(group).to_numpy()
+        mask = emotions == group
         color = COLORS[group]
     else:
         candidates = segment_candidates(prepared)
@@ -341,7 +355,7 @@ def drivers_view(prepared: Prepared) -> None:
             st.info("No column to form segments.")
             return
         column = st.selectbox("Column", candidates, key="drivers_column")
-        values, _ = segments.segment_values(rows[column])
+        values, _ = prepared.segment_column(column)
         group = st.selectbox("Segment", list(values.value_counts().index), key="drivers_segment")
         mask = values.eq(group).to_numpy()
         color = "#555555"
@@ -371,17 +385,17 @@ def examples_view(prepared: Prepared) -> None:
         st.info("No text column: examples need the comments.")
         return
     rows = prepared.rows
-    present = [e for e in LABELS if e in set(rows["emotion"])]
+    present = [e for e in LABELS if e in set(rows["emotion"].unique())]
     emotion = st.selectbox("Emotion", present, key="examples_emotion")
     picked_rows = rows.loc[rows["emotion"].eq(emotion)]
     by = st.session_state.get("by")
     if by and by in rows:
-        values, _ = segments.segment_values(rows[by])
+        values, _ = prepared.segment_column(by)
         segment = st.selectbox(f"Segment of {by}", [ALL, *values.value_counts().index], key="examples_segment")
         if segment != ALL:
             picked_rows = picked_rows.loc[values.loc[picked_rows.index].eq(segment)]
     terms = (
-        drivers.log_odds(prepared.terms, rows["emotion"].eq(emotion).to_numpy())["term"].tolist()
+        drivers.log_odds(prepared.terms, rows["emotion"].to_numpy() == emotion)["term"].tolist()
         if prepared.terms is not None
         else []
     )
@@ -422,9 +436,8 @@ def rows_view(prepared: Prepared) -> None:
     time = st.session_state.get("time")
     if time and time in rows:
         frequency = st.session_state.get("freq") or "month"
-        stamps = prepared.dates(time, st.session_state.get("date_order") or "auto").values
-        in_period = stamps.dt.to_period(periods.FREQUENCIES[frequency]).astype(str)
-        options = [ALL, *sorted(in_period[stamps.notna()].unique())]
+        in_period = prepared.period_labels(time, st.session_state.get("date_order") or "auto", frequency)
+        options = [ALL, *sorted(set(in_period.unique()) - {""})]
         if "period" in st.session_state and st.session_state["period"] not in options:
             st.session_state["period"] = ALL
         period = c4.selectbox("Period", options, key="period", bind="query-params")

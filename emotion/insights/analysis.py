@@ -68,6 +68,8 @@ class Prepared:
     table: LabelledTable
     confusion: shares.Confusion | None = None
     _dates: dict = field(default_factory=dict, repr=False)
+    _segments: dict = field(default_factory=dict, repr=False)
+    _periods: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, table: LabelledTable) -> Prepared:
@@ -112,13 +114,26 @@ class Prepared:
         return self._dates[key]
 
     def segment_column(self, column: str, second: str | None = None) -> tuple[pd.Series, str | None]:
-        """Each counted row's segment of ``column`` (or of ``column`` × ``second``) and a note on gathered values."""
-        values, note = segments.segment_values(self.rows[column])
-        if second:
-            other, note2 = segments.segment_values(self.rows[second])
-            values, note = segments.segment_values(segments.cross_column(values, other))
-            note = "; ".join(filter(None, [note2, note])) or None
-        return values, note
+        """Each counted row's segment of ``column`` (or of ``column`` × ``second``) and a note on gathered values
+        (cached per choice)."""
+        key = (column, second)
+        if key not in self._segments:
+            values, note = segments.segment_values(self.rows[column])
+            if second:
+                other, note2 = segments.segment_values(self.rows[second])
+                values, note = segments.segment_values(segments.cross_column(values, other))
+                note = "; ".join(filter(None, [note2, note])) or None
+            self._segments[key] = values, note
+        return self._segments[key]
+
+    def period_labels(self, column: str, order: str, frequency: str) -> pd.Series:
+        """Each counted row's period (``2026-08``, a week's range, a day) as text; empty where undated (cached)."""
+        key = (column, order, frequency)
+        if key not in self._periods:
+            stamps = self.dates(column, order).values
+            labels = stamps.dt.to_period(periods.FREQUENCIES[frequency]).astype("string")
+            self._periods[key] = labels.fillna("")
+        return self._periods[key]
 
 
 def analyse(

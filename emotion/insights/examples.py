@@ -34,12 +34,12 @@ def representative(
     """
     if rows.empty:
         return rows.head(0)
-    ordered = rows
+    order = rows.index[:candidates]
     if score_column and score_column in rows:
-        ordered = rows.sort_values(score_column, ascending=False, kind="stable")
+        order = pd.to_numeric(rows[score_column], errors="coerce").nlargest(candidates, keep="first").index
     picked: list = []
     seen: list[frozenset[str]] = []
-    for index, text in ordered[text_column].head(candidates).items():
+    for index, text in rows.loc[order, text_column].items():
         if not isinstance(text, str) or not text.strip():
             continue
         words = _words(text)
@@ -49,7 +49,7 @@ def representative(
         seen.append(words)
         if len(picked) == k:
             break
-    return ordered.loc[picked] if picked else ordered.head(0)
+    return rows.loc[picked] if picked else rows.head(0)
 
 
 def near_duplicate_share(texts: pd.Series, sample: int = 500, seed: int = 0) -> float:

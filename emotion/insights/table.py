@@ -59,7 +59,7 @@ class LabelledTable:
     def rows(self) -> pd.DataFrame:
         """The rows that count, with ``emotion`` (and ``confidence``) columns added."""
         out = self.frame.loc[self.kept].copy()
-        out["emotion"] = self.labels[self.kept]
+        out["emotion"] = pd.Categorical(self.labels[self.kept], categories=LABELS)  # fast to compare and count
         if self.confidence_column:
             out["confidence"] = pd.to_numeric(out[self.confidence_column], errors="coerce")
         return out

@@ -142,6 +142,7 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
         rest[confidence_column(name)] = np.nan
         if answered_by_column(name):
             rest[answered_by_column(name)] = None
+    rest["language"] = None
     rest["status"] = "not run (stopped)"
     result = pd.concat([*parts, rest]) if parts else rest
     return add_consensus(result, names, threshold)

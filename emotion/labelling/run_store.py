@@ -201,6 +201,14 @@ class RunStore:
             value = self._db.execute("SELECT SUM(rows) FROM chunks WHERE token = ?", (token,)).fetchone()[0]
         return int(value or 0)
 
+    def version(self, token: str) -> tuple[int, int, float]:
+        """What changes when a run does: rows stored, corrections made, and the latest correction's time (cheap)."""
+        with self._lock:
+            count, latest = self._db.execute(
+                "SELECT COUNT(*), MAX(updated) FROM corrections WHERE token = ?", (token,)
+            ).fetchone()
+        return self.rows_done(token), int(count or 0), float(latest or 0.0)
+
     def summary(self, tokens: list[str]) -> list[dict]:
         """File name, models, rows done and dates of the given runs that still exist, newest first."""
         if not tokens:

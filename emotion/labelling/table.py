@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from emotion.classifier import Classifier, Predictions, Progress, members_first
+from emotion.io.language import ENGLISH, detect_languages
 from emotion.io.text import check_text
 from emotion.labels import LABELS
 from emotion.models.cascade import CascadeName
@@ -45,7 +46,9 @@ def label_frame(
     """Label every row of ``frame``; returns a copy with the new columns and a ``status`` column.
 
     Rows whose text is empty or not a string keep their place with ``status`` saying so; rows an LLM
-    could not label say why. Nothing is dropped.
+    could not label say why. Nothing is dropped. Each text's ``language`` is checked
+    (:mod:`emotion.io.language`): a text in another language is still labelled, and its status says
+    ``ok; not English (fr)``.
 
     Args:
         frame: The table; its columns and order are kept.
@@ -65,6 +68,11 @@ def label_frame(
     valid = [i for i, p in enumerate(problems) if p is None]
     texts = [frame[text_column].iloc[i] for i in valid]
     status = ["ok" if p is None else p for p in problems]
+    languages = np.full(len(frame), None, dtype=object)
+    languages[valid] = detect_languages(texts)
+    for row in valid:
+        if languages[row] != ENGLISH:
+            status[row] = f"ok; not English ({languages[row]})"
     total = len(texts) * len(models)
     done: dict[Classifier, Predictions] = {}
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -102,6 +110,7 @@ def label_frame(
         )
         for column in filter(None, kept):
             out[column] = extra.get(column, np.full(len(frame), None, dtype=object))
+    out["language"] = languages
     out["status"] = status
     return out
 
@@ -168,4 +177,4 @@ def result_columns(names: list[str]) -> list[str]:
         for column in (label_column(name), confidence_column(name), answered_by_column(name))
         if column
     ]
-    return [*per_model, "status", "consensus_label", "agreement", "disagreement", "low_confidence"]
+    return [*per_model, "language", "status", "consensus_label", "agreement", "disagreement", "low_confidence"]

@@ -1,0 +1,83 @@
+"""The Insights page on 200,000 labelled rows, as the server runs it: each interaction's whole script run, warm.
+
+Run: ``.venv/bin/python bench/insights_page.py [--rows N]``. A Bulk run of N labelled rows (the demo's
+generator scaled up, labelled by the default model) is put in a throw-away run store; Streamlit's ``AppTest``
+opens ``pages/insights.py?run=TOKEN`` and times the first run (cold: reading the run, recognising the table,
+building the term index) and then each interaction's rerun, which redraws every view of the page (the tabs
+included). Figures go to ``BENCHMARKS.md`` by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="insights-bench-")
+    os.environ["EMOTION_RUNS_DB"] = str(Path(folder) / "runs.sqlite")
+    from streamlit.testing.v1 import AppTest
+
+    from emotion import registry
+    from emotion.insights.demo import demo_frame
+    from emotion.labelling.run_store import RunStore
+    from emotion.labelling.table import label_table
+
+    base = demo_frame(rows=2_000, seed=1).drop(columns="intended")
+    base["date"] = base["date"].dt.strftime("%Y-%m-%d")
+    base = base.astype({"rating": str})
+    labelled = label_table(base, "comment", {registry.DEFAULT_MODEL: registry.load(registry.DEFAULT_MODEL)})
+    rng = np.random.default_rng(0)
+    frame = labelled.iloc[rng.integers(0, len(labelled), args.rows)].reset_index(drop=True)
+    inputs = frame[list(base.columns)]
+    store = RunStore(Path(os.environ["EMOTION_RUNS_DB"]))
+    token = store.create(inputs, "bench.csv", "0" * 64, "comment", [registry.DEFAULT_MODEL], {})
+    step = 20_000
+    for start in range(0, len(frame), step):
+        store.add_chunk(token, start, frame.iloc[start : start + step])
+    print(f"{args.rows:,} labelled rows in a Bulk run")
+
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "insights.py"), default_timeout=600)
+    app.query_params["run"] = token
+    began = time.perf_counter()
+    app.run()
+    print(f"{'first open (cold: read run, recognise, term index)':<52} {time.perf_counter() - began:7.2f} s")
+    assert not app.exception, app.exception
+
+    def rerun(label: str, change) -> float:
+        change()
+        began = time.perf_counter()
+        app.run()
+        seconds = time.perf_counter() - began
+        assert not app.exception, app.exception
+        print(f"{label:<52} {seconds:7.2f} s")
+        return seconds
+
+    times = [
+        rerun("estimator: probabilistic", lambda: app.selectbox(key="estimator").select("probabilistic")),
+        rerun("compare by channel", lambda: app.selectbox(key="by").select("channel")),
+        rerun("and by product (two columns)", lambda: app.selectbox(key="by2").select("product")),
+        rerun("per week", lambda: app.selectbox(key="freq").select("week")),
+        rerun("rows: emotion anger", lambda: app.selectbox(key="emotion").select("anger")),
+        rerun("rows: term 'refund'", lambda: app.text_input(key="term").input("refund")),
+        rerun("drivers of a segment", lambda: app.radio(key="drivers_of").set_value("a segment")),
+    ]
+    print(f"{'slowest interaction (whole page rerun)':<52} {max(times):7.2f} s")
+    began = time.perf_counter()
+    app.button(key="report_build").click().run()
+    print(f"{'build the report (HTML, PNGs, JSON, zip)':<52} {time.perf_counter() - began:7.2f} s")
+    assert not app.exception, app.exception
+    print(f"peak memory (max RSS of this process) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
