@@ -60,3 +60,16 @@ def cache_dir(tmp_path, monkeypatch):
     """A private cache directory for the test."""
     monkeypatch.setenv("EMOTION_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path / "cache"
+
+
+SLOW_MODULES = {"test_e2e", "test_distributed", "test_trainer", "test_exporters", "test_app"}
+"""Browser, Ray, training and export tests: left out of the quick loop (``pytest -m "not slow"``)."""
+SLOW_MARKERS = {"browser", "llm_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tiers: whole slow modules, and tests that start a browser or a llama.cpp server."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in SLOW_MODULES or SLOW_MARKERS & {mark.name for mark in item.iter_markers()}:
+            item.add_marker(pytest.mark.slow)
