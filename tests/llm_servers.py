@@ -23,7 +23,10 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+            from emotion.llm.server import died_because
+
+            code = process.returncode
+            raise RuntimeError(f"server died: {died_because(-code)}" if code < 0 else f"server exited with {code}")
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return

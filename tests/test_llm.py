@@ -133,6 +133,63 @@ def test_missing_key_and_unreachable_server_are_not_ready(tmp_path, monkeypatch)
     assert not status.ready and "not reachable" in status.reason
 
 
+@pytest.fixture
+def other_app():
+    """Another web app on a loopback port: every path answers 200, with an HTML page or another model list."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            html = self.server.mode == "html"
+            body = (
+                b"<!doctype html><title>Streamlit</title>"
+                if html
+                else json.dumps(
+                    {
+                        "object": "list",
+                        "data": [{"id": "someone-else", "object": "model", "created": 0, "owned_by": "x"}],
+                    }
+                ).encode()
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if html else "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.mode = "html"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def test_a_preset_address_answered_by_another_app_is_not_ready(other_app, tmp_path):
+    """Another web app at a preset's address (Streamlit itself, say) reads 'not ready', never crashes a page."""
+    url = f"http://127.0.0.1:{other_app.server_address[1]}/v1"
+    status = classifier(url, tmp_path).status()
+    assert not status.ready and "answers, but not as an OpenAI-compatible server" in status.reason
+    other_app.mode = "json"
+    checked = LLMClassifier(preset(url, check_model=True), cache=AnswerCache(tmp_path / "c.sqlite"))
+    status = checked.status()
+    assert not status.ready and "serves someone-else, not" in status.reason
+    assert classifier(url, tmp_path).status().ready  # without the check, any model list will do
+
+
+def test_the_embedded_preset_checks_it_talks_to_its_own_server():
+    embedded = load_presets()["local-smollm2"]
+    assert embedded.check_model and ":28765/" in embedded.base_url
+
+
+def test_a_server_killed_by_an_illegal_instruction_says_how_to_fix_it():
+    from emotion.llm.server import died_because
+
+    assert "GGML_NATIVE=OFF" in died_because(4) and died_because(9) == "signal SIGKILL"
+
+
 def test_estimate_counts_only_uncached_rows(tmp_path):
     model = classifier(
         "http://127.0.0.1:9/v1", tmp_path, preset={"price_input_per_mtok": 1.0, "price_output_per_mtok": 2.0}
@@ -228,8 +285,13 @@ def llama():
     port = free_port()
     process = start_llama(port)
     yield port
+    died = process.poll()
     process.terminate()
     process.wait(10)
+    if died is not None:  # the server died under the tests: say why instead of leaving "Connection error"
+        from emotion.llm.server import died_because
+
+        pytest.fail(f"the llama.cpp server died during the tests: {died_because(-died) if died < 0 else died}")
 
 
 @pytest.mark.llm_server

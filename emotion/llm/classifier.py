@@ -153,15 +153,24 @@ class LLMClassifier(Classifier):
         probe_client = openai.OpenAI(
             api_key=self._api_key or "not-needed", base_url=self.preset.base_url, timeout=2.0, max_retries=0
         )
+        hint = f"; {self.preset.start_hint}" if self.preset.start_hint else ""
         try:
-            probe_client.models.list()
+            served = [model.id for model in probe_client.models.list().data]
         except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
             return Status(False, f"API key rejected by {self.preset.base_url} (HTTP {error.status_code})")
         except openai.APIStatusError:
-            pass  # the server answers; some servers have no /models route
+            return Status(True)  # the server answers; some servers have no /models route
         except openai.APIError as error:
-            hint = f"; {self.preset.start_hint}" if self.preset.start_hint else ""
             return Status(False, f"server not reachable at {self.preset.base_url} ({type(error).__name__}){hint}")
+        except Exception as error:  # something else answers there (a web page, another app's JSON)
+            return Status(
+                False,
+                f"{self.preset.base_url} answers, but not as an OpenAI-compatible server "
+                f"({type(error).__name__}){hint}",
+            )
+        if self.preset.check_model and self.preset.model not in served:
+            listed = ", ".join(map(str, served[:5])) or "none"
+            return Status(False, f"the server at {self.preset.base_url} serves {listed}, not {self.preset.model}{hint}")
         return Status(True)
 
     def _client(self) -> openai.OpenAI:

@@ -27,6 +27,7 @@ class Preset:
     price_output_per_mtok: float | None = None
     seconds_per_request: float = 1.0
     start_hint: str = ""
+    check_model: bool = False
 
     def cost_usd(self, input_tokens: float, output_tokens: float) -> float | None:
         """What these tokens cost at the preset's prices (``None``: no price known)."""
