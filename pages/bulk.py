@@ -44,6 +44,30 @@ def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
             status.update(label=f"Labelled {len(job.frame):,} rows in {time.time() - began:,.1f} s", state="complete")
 
 
+def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> None:
+    """The runs this browser session started or opened by link, each with Open and Delete."""
+    with st.expander(f"Recent runs ({len(my_runs)})", expanded=False):
+        recent = store.summary(my_runs)
+        if not recent:
+            st.caption("Runs you start or open by link appear here; nobody else's do.")
+        for entry in recent:
+            c1, c2, c3 = st.columns([6, 1, 1])
+            c1.markdown(
+                f"**{entry['file_name']}** · {', '.join(entry['models'])} · {entry['rows_done']:,} of "
+                f"{entry['rows']:,} rows · {time.strftime('%Y-%m-%d %H:%M', time.localtime(entry['created']))}"
+            )
+            if c2.button("Open", key=f"bulk_open_{entry['token']}"):
+                st.query_params["run"] = entry["token"]
+                st.rerun()
+            if c3.button("Delete", key=f"bulk_delete_{entry['token']}"):
+                store.delete(entry["token"])
+                my_runs.remove(entry["token"])
+                if job is not None and job.token == entry["token"]:
+                    st.session_state.pop("bulk_job", None)
+                    st.query_params.clear()
+                st.rerun()
+
+
 MAX_ROWS = config.max_rows()
 state = st.session_state
 store = common.run_store()
@@ -63,26 +87,7 @@ if token and (job is None or job.token != token):
 if token and token not in my_runs:
     my_runs.append(token)
 
-with st.expander(f"Recent runs ({len(my_runs)})", expanded=False):
-    recent = store.summary(my_runs)
-    if not recent:
-        st.caption("Runs you start or open by link appear here; nobody else's do.")
-    for entry in recent:
-        c1, c2, c3 = st.columns([6, 1, 1])
-        c1.markdown(
-            f"**{entry['file_name']}** · {', '.join(entry['models'])} · {entry['rows_done']:,} of "
-            f"{entry['rows']:,} rows · {time.strftime('%Y-%m-%d %H:%M', time.localtime(entry['created']))}"
-        )
-        if c2.button("Open", key=f"bulk_open_{entry['token']}"):
-            st.query_params["run"] = entry["token"]
-            st.rerun()
-        if c3.button("Delete", key=f"bulk_delete_{entry['token']}"):
-            store.delete(entry["token"])
-            my_runs.remove(entry["token"])
-            if job is not None and job.token == entry["token"]:
-                state.pop("bulk_job", None)
-                st.query_params.clear()
-            st.rerun()
+recent_slot = st.container()  # filled at the end of the run, so a run started below is counted at once
 upload = st.file_uploader(
     "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
 )
@@ -131,12 +136,14 @@ if frame is not None:
             settings = {
                 "sheet": uploaded.sheet,
                 "prompt_mode": state.get("prompt_mode", "zero_shot"),
+                "fallback_share": share,
                 "max_rows": MAX_ROWS,
             }
             token = store.create(frame, uploaded.name, uploaded.sha256, text_column, list(models), settings)
             my_runs.append(token)
             st.query_params["run"] = token
-            job = state["bulk_job"] = BulkJob(frame, uploaded.name, text_column, list(models), token=token)
+            job = BulkJob(frame, uploaded.name, text_column, list(models), token=token, settings=settings)
+            state["bulk_job"] = job
             run_job(job, models, store)
 
 job = state.get("bulk_job")
@@ -147,9 +154,9 @@ if job is not None and job.status in (JobStatus.STOPPED, JobStatus.FAILED):
         st.error(f"Stopped by an error: {job.error}")
     if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
         ready = common.ready_or_explain(job.names)
-        if ready == job.names:  # the run's own models, not the ones picked above
-            share = state.get("bulk_cascade_share")
-            run_job(job, {name: common.get_model(name, share) for name in job.names}, store)
+        if ready == job.names:  # the run's own models and settings, not the ones picked above
+            share, mode = job.settings.get("fallback_share"), job.settings.get("prompt_mode")
+            run_job(job, {name: common.get_model(name, share, mode) for name in job.names}, store)
 if job and not job.parts and job.status == JobStatus.STOPPED:
     st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
 if job and job.parts:
@@ -216,3 +223,6 @@ if job and job.parts:
             key=f"bulk_download_{file_format.suffixes[0].lstrip('.')}",
             on_click="ignore",
         )
+
+with recent_slot:
+    recent_runs(store, my_runs, state.get("bulk_job"))

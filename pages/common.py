@@ -63,16 +63,17 @@ def api_key() -> str | None:
         return None
 
 
-def get_model(name: str, fallback_share: float | None = None) -> Classifier:
+def get_model(name: str, fallback_share: float | None = None, prompt_mode: str | None = None) -> Classifier:
     """Local models from the shared cache; LLM classifiers and cascades built per session with this session's key.
 
     Args:
         name: A registry name.
         fallback_share: Cascades: the share of dev rows whose confidence is below the threshold.
+        prompt_mode: LLMs: ``zero_shot`` or ``few_shot`` (default: the sidebar's).
     """
     if name in registry.LOCAL_MODELS:
         return local_model(name)
-    prompt_mode = st.session_state.get("prompt_mode", "zero_shot")
+    prompt_mode = prompt_mode or st.session_state.get("prompt_mode", "zero_shot")
     return registry.load(name, api_key=api_key(), prompt_mode=prompt_mode, fallback_share=fallback_share)
 
 

@@ -176,8 +176,7 @@ def test_a_bulk_run_reopens_by_its_token_in_a_new_session_and_a_wrong_token_show
 def test_a_bulk_run_can_be_deleted_from_recent_runs(table):
     at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
     token = at.query_params["run"]
-    at.run()  # the list of recent runs is drawn above the run that just ended
-    at.button(key=f"bulk_delete_{token}").click().run()
+    at.button(key=f"bulk_delete_{token}").click().run()  # listed at once, without another click
     assert not at.exception, at.exception
     assert "bulk_job" not in at.session_state and "run" not in at.query_params
     fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -265,3 +264,64 @@ def test_classify_page_runs_a_cascade_and_says_who_answered():
     assert not at.exception, at.exception
     assert [m.label for m in at.metric] == ["tfidf", "cascade:tfidf+encoder-fast"]
     assert any("answered by encoder-fast" in c.value for c in at.caption)
+
+
+def test_recent_runs_counts_a_run_right_after_it_ran(table):
+    at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
+    assert [e.label for e in at.expander if e.label.startswith("Recent runs")] == ["Recent runs (1)"]
+
+
+def test_a_resumed_run_uses_its_own_stored_settings(table, monkeypatch):
+    """Resume after a refresh takes the run's prompt mode and cascade share, not the sidebar's or a default."""
+    from emotion.labelling.jobs import BulkJob
+    from emotion.labelling.run_store import RunStore
+    from pages import common
+
+    store = RunStore(Path(__import__("os").environ["EMOTION_RUNS_DB"]))
+    settings = {"prompt_mode": "few_shot", "fallback_share": 0.3}
+    token = store.create(table, "notes.csv", "0" * 64, "comment", ["tfidf"], settings)
+    asked = []
+    original = common.get_model
+    monkeypatch.setattr(
+        common,
+        "get_model",
+        lambda name, share=None, mode=None: asked.append((name, share, mode)) or original(name, share, mode),
+    )
+    fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    fresh.query_params["run"] = token
+    fresh.run()
+    fresh.switch_page("pages/bulk.py").run()
+    assert fresh.session_state["bulk_job"].settings == settings
+    fresh.button(key="bulk_resume").click().run()
+    assert not fresh.exception, fresh.exception
+    assert asked == [("tfidf", 0.3, "few_shot")]
+    assert BulkJob.from_stored(store.load(token)).rows_done == len(table)
+
+
+def test_insights_page_opens_the_demo_and_finds_the_planted_segment():
+    at = app("pages/insights.py")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Insights"
+    text = " ".join(m.value for m in at.markdown)
+    assert "StreamBox TV: anger" in text
+    at.selectbox(key="by").select("channel").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "No segment of channel differs from the rest beyond noise" in text
+
+
+def test_insights_page_reads_an_uploaded_labelled_file_and_lists_rows_left_out():
+    frame = pd.DataFrame(
+        {
+            "comment": ["I am furious about the refund"] * 30 + ["So happy with it"] * 30 + ["x y z"],
+            "store": ["a"] * 30 + ["b"] * 31,
+            "label": ["anger"] * 30 + ["joy"] * 30 + ["meh"],
+        }
+    )
+    at = app("pages/insights.py")
+    at.segmented_control(key="source").set_value("Upload a labelled file").run()
+    at.file_uploader(key="insights_upload").set_value(("mine.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric][:2] == ["60", "1"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "a: anger 100% against 0% elsewhere" in text

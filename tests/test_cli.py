@@ -230,6 +230,20 @@ def test_evaluate_any_labelled_file_with_its_own_columns_and_imported_prediction
     assert set(predictions["cascade:tfidf+vendor_answered_by"]) == {"tfidf", "vendor"}
 
 
+def test_evaluate_accepts_an_imported_prediction_set_by_name(capsys, tmp_path, sample):
+    texts, labels = sample
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"id": range(len(texts)), "text": texts, "label": labels}).to_csv(data, index=False)
+    vendor = tmp_path / "v.csv"
+    pd.DataFrame({"id": range(len(texts)), "vendor": labels}).to_csv(vendor, index=False)
+    out = tmp_path / "ev"
+    code, _, err = run(
+        capsys, "evaluate", "--data", str(data), "--predictions", str(vendor), "--model", "vendor", "--output", str(out)
+    )
+    assert code == 0, err
+    assert list(json.loads((out / "metrics.json").read_text())["models"]) == ["vendor"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -254,12 +254,12 @@ def evaluate(
     for name, parts in cascades.items():
         if parts.fallback not in external or parts.first not in registry.LOCAL_MODELS:
             registry.check_name(name)  # an imported fallback is checked here, anything else by the registry
-    plain = [n for n in models if n not in cascades]
-    for name in plain:
-        registry.check_name(name)
-    clash = set(external) & set(models)
+    clash = set(external) & set(models) & set(registry.model_names())
     if clash:
         raise ValueError(f"imported prediction set {sorted(clash)[0]!r} has the name of a model")
+    plain = [n for n in models if n not in cascades and n not in external]  # a named prediction set is scored as is
+    for name in plain:
+        registry.check_name(name)
     firsts = [c.first for c in cascades.values() if c.first not in plain]
     loaded = {n: registry.load(n, **(llm_options if n.startswith(registry.LLM_PREFIX) else {})) for n in plain + firsts}
     answers = run_models(scored, loaded)

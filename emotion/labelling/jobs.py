@@ -179,6 +179,8 @@ class BulkJob:
     text_column: str
     names: list[str]
     token: str | None = None
+    settings: dict = field(default_factory=dict)
+    """How the run was started (prompt mode, cascade share, sheet...): a resumed run uses these, not today's."""
     parts: list[pd.DataFrame] = field(default_factory=list)
     corrections: dict[int, str | None] = field(default_factory=dict)
     status: JobStatus = JobStatus.NEW
@@ -197,6 +199,7 @@ class BulkJob:
             text_column=stored.text_column,
             names=list(stored.models),
             token=stored.token,
+            settings=dict(stored.settings),
             parts=list(stored.parts),
             corrections=dict(stored.corrections),
         )
