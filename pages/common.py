@@ -12,7 +12,7 @@ import streamlit as st
 from emotion import config, registry
 from emotion.classifier import Classifier
 from emotion.config import data_dir
-from emotion.evaluation.comparison import load_evaluation
+from emotion.evaluation.comparison import STORED_EVALUATIONS, load_evaluation
 from emotion.io import formats
 from emotion.io.datasets import load_isear
 from emotion.io.formats import sniff_csv
@@ -37,9 +37,19 @@ def run_store() -> RunStore:
 
 
 @st.cache_data(show_spinner=False)
-def stored_evaluation():
-    """The committed dev evaluation (``data/evaluation``)."""
-    return load_evaluation()
+def stored_evaluation(domain: str = "ISEAR dev"):
+    """A committed dev evaluation (``data/evaluation``, ``data/evaluation/goemotions``)."""
+    return load_evaluation(STORED_EVALUATIONS[domain])
+
+
+@st.cache_data(show_spinner=False)
+def goemotions_texts() -> dict[str, str] | None:
+    """GoEmotions dev texts by id when its data folder is present (for the disagreement browser)."""
+    path = config.goemotions_dir() / "dev.csv"
+    if not path.exists():
+        return None
+    dev = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(dev["id"], dev["text"], strict=True))
 
 
 @st.cache_data(show_spinner=False)

@@ -9,7 +9,13 @@ import streamlit as st
 
 from emotion import registry
 from emotion.dashboard.charts import heatmap
-from emotion.evaluation.comparison import disagreement_counts, disagreement_rows, pairwise
+from emotion.evaluation.comparison import (
+    disagreement_counts,
+    disagreement_rows,
+    domain_table,
+    pairwise,
+    stored_domains,
+)
 from emotion.evaluation.evaluate import EvaluationJob
 from emotion.evaluation.imported import align_predictions
 from emotion.io import formats
@@ -123,7 +129,7 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
 
 
 st.title("Compare models")
-sources = ["Stored dev evaluation", OWN] + (["Latest bulk-labelling result"] if "bulk_result" in state else [])
+sources = ["Stored dev evaluations", OWN] + (["Latest bulk-labelling result"] if "bulk_result" in state else [])
 source = st.radio("Data", sources, horizontal=True, key="compare_source")
 
 if source == "Latest bulk-labelling result":
@@ -140,8 +146,16 @@ else:
             st.stop()
         metrics, predictions, texts = evaluated
     else:
-        metrics, predictions = common.stored_evaluation()
-        texts = common.isear_texts()
+        domains = stored_domains()
+        domain = st.segmented_control("Domain", domains, default=domains[0], key="compare_domain") or domains[0]
+        with st.expander("Every model in every domain (macro-F1, 95% interval)"):
+            st.dataframe(domain_table(domains))
+            st.caption(
+                "ISEAR: people describing a situation that made them feel an emotion. GoEmotions: Reddit comments "
+                "whose raters gave exactly one label mapping to the seven emotions. The models were trained on ISEAR."
+            )
+        metrics, predictions = common.stored_evaluation(domain)
+        texts = common.isear_texts() if domain == "ISEAR dev" else common.goemotions_texts()
         st.caption(
             f"{metrics['data']['file']} · {metrics['data']['rows']} rows · sha256 "
             f"`{metrics['data']['sha256'][:12]}…` · evaluated {metrics['created']}. "

@@ -14,6 +14,12 @@ from emotion.evaluation.metrics import agreement
 from emotion.labels import LABELS
 
 EVALUATION_DIR = ARTIFACTS_DIR / "evaluation"
+STORED_EVALUATIONS = {
+    "ISEAR dev": EVALUATION_DIR,
+    "GoEmotions dev (Reddit)": EVALUATION_DIR / "goemotions",
+}
+"""The stored evaluations by domain: ISEAR's self-reports, and Reddit comments with one of the seven emotions
+(``python -m emotion evaluate --data <goemotions>/dev.csv --output data/evaluation/goemotions``)."""
 
 
 def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
@@ -23,6 +29,23 @@ def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
         {name: object for name in metrics["models"]}
     )
     return metrics, predictions.where(predictions.notna(), None)
+
+
+def stored_domains() -> list[str]:
+    """The domains with a stored evaluation, ISEAR first."""
+    return [name for name, folder in STORED_EVALUATIONS.items() if (folder / "metrics.json").exists()]
+
+
+def domain_table(domains: list[str] | None = None) -> pd.DataFrame:
+    """Each model's macro-F1 with its 95% interval in every stored domain: rows models, columns domains."""
+    cells: dict[str, dict[str, str]] = {}
+    for domain in domains or stored_domains():
+        metrics, _ = load_evaluation(STORED_EVALUATIONS[domain])
+        for name, entry in metrics["models"].items():
+            low, high = entry["intervals"]["macro_f1"]
+            rows = metrics["data"]["rows"]
+            cells.setdefault(name, {})[f"{domain} ({rows} rows)"] = f"{entry['macro_f1']:.3f} [{low:.3f}, {high:.3f}]"
+    return pd.DataFrame.from_dict(cells, orient="index").rename_axis("model").fillna("–")
 
 
 def metrics_table(metrics: dict) -> pd.DataFrame:
