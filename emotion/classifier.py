@@ -138,6 +138,9 @@ class Classifier(ABC):
     """Classifiers whose answers this one combines (an ensemble); empty for the others."""
     expected_texts_per_s: float = 100.0
     """Throughput on 2 CPU cores (``BENCHMARKS.md``), for time estimates and chunk sizes."""
+    explains_freely: bool = True
+    """Explaining an answer (:mod:`emotion.explanations`, a few dozen texts classified) costs only time; ``False``
+    for models that send paid requests, which the pages explain only when asked."""
     calibration: Calibration | None = None
     """Served probabilities are ``calibration.apply(raw)`` (a temperature, then a confidence map: see
     :mod:`emotion.confidence`); the registry sets it from the ``confidence_calibration`` entry of the card."""

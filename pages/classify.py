@@ -3,12 +3,21 @@
 import streamlit as st
 
 from emotion import registry
-from emotion.dashboard.answers import agreement_line, classify_text
+from emotion.dashboard.answers import agreement_line, best_model, classify_text
 from emotion.dashboard.charts import probability_bars, word_bars
+from emotion.explanations import explain, requests_needed
 from emotion.io.language import ENGLISH, detect_language
 from pages import common
 
+LOW_CONFIDENCE = 0.5
+
 EXAMPLES = [
+    "Third time I call this week and I am still waiting for my refund. Unacceptable.",
+    "The new update is brilliant, setup took two minutes and everything just works!",
+    "I'm worried someone got into my account, my password was changed overnight.",
+    "Honestly I feel bad, I broke the charger myself and blamed the delivery.",
+    "The hotel room smelled of old smoke and the sheets had stains on them.",
+    "Sad to see the store close, I've shopped there every Saturday for ten years.",
     "My flatmate ate the birthday cake I had baked for my mother and just shrugged.",
     "I finally got the letter: I have been accepted to the university I dreamed of.",
     "Walking home alone at night, I heard someone running up behind me.",
@@ -43,10 +52,11 @@ if st.button("Classify", type="primary", key="classify_button"):
     else:
         ready = common.ready_or_explain(names + ([cascade[0]] if cascade else []))
         models = {name: common.get_model(name, cascade[1] if cascade else None) for name in ready}
-        st.session_state["classify_results"] = (text, classify_text(text, models))
+        st.session_state["classify_results"] = (text, classify_text(text, models), models)
 
 if "classify_results" in st.session_state:
-    shown_text, results = st.session_state["classify_results"]
+    shown_text, results, models = st.session_state["classify_results"]
+    answered = [r.name for r in results if r.label]
     language = detect_language(shown_text)
     if language != ENGLISH:
         st.warning(
@@ -54,9 +64,43 @@ if "classify_results" in st.session_state:
             "their answers here are unreliable.",
             icon=":material/translate:",
         )
-    st.subheader(agreement_line(results))
-    st.caption(f"Results for: {shown_text[:160]}")
-    for column, result in zip(st.columns(max(1, len(results))), results, strict=False):
+    if not answered:
+        st.error("No model gave an answer: " + "; ".join(f"{r.name}: {r.error}" for r in results if r.error))
+        st.stop()
+    metrics, _ = common.stored_evaluation()
+    scores = {name: entry["macro_f1"] for name, entry in metrics["models"].items()}
+    default = best_model(answered, scores)
+    primary = st.selectbox(
+        "Headline answer from",
+        answered,
+        index=answered.index(default),
+        key="classify_primary",
+        help="By default the most accurate model chosen (macro-F1 on ISEAR dev); the others follow below.",
+    )
+    lead = next(r for r in results if r.name == primary)
+    left, right = st.columns([1, 2])
+    with left:
+        note = " (single answer, no probabilities)" if lead.one_hot else ""
+        st.metric(primary, lead.label, f"{lead.confidence:.0%} confidence{note}", delta_color="off", border=True)
+        if lead.confidence < LOW_CONFIDENCE:
+            st.warning(
+                f"Low confidence: {primary} is not sure; read the other models' answers below.", icon=":material/help:"
+            )
+        st.caption(agreement_line(results, models))
+        st.caption(f"Text: {shown_text[:160]}")
+    with right:
+        if lead.explanation:
+            st.plotly_chart(word_bars(lead.explanation, lead.label, primary), key="words_primary")
+            st.caption("Each bar: how far the answer's probability falls when that word is deleted.")
+        elif not models[primary].explains_freely:
+            words = requests_needed(shown_text)
+            if st.button(f"Explain (sends {words} requests to {primary})", key="classify_explain_llm"):
+                explained = explain(models[primary], shown_text, lead.label).top()
+                st.plotly_chart(word_bars(explained, lead.label, primary), key="words_llm")
+    others = [r for r in results if r.name != primary]
+    if others:
+        st.subheader("The other models")
+    for column, result in zip(st.columns(max(1, len(others))), others, strict=False):
         with column:
             if result.error and result.label is None:
                 st.error(f"**{result.name}**: {result.error}")
@@ -70,10 +114,10 @@ if "classify_results" in st.session_state:
                 delta_arrow="off",
                 border=True,
             )
-            st.plotly_chart(probability_bars(result.proba), key=f"proba_{result.name}")
+            st.plotly_chart(probability_bars(result.proba, f"{result.name}: probabilities"), key=f"proba_{result.name}")
             note = " (average of the members' answers)" * result.from_members
             if result.answered_by:
                 note = f" · answered by {result.answered_by}"
             st.caption(f"{result.latency_ms:.0f} ms{note}")
             if result.explanation:
-                st.plotly_chart(word_bars(result.explanation, result.label), key=f"words_{result.name}")
+                st.plotly_chart(word_bars(result.explanation, result.label, result.name), key=f"words_{result.name}")

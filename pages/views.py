@@ -26,11 +26,56 @@ from emotion.evaluation.comparison import (
     reliability_frame,
 )
 
+GLOSSARY = {
+    "Macro-F1": "the F1 score (the balance of precision and recall) of each emotion, averaged over the seven with "
+    "equal weight, so rare emotions count as much as common ones. 1 is perfect.",
+    "95% interval": "the range the score would fall in on 95% of redrawn samples of the same size (1,000 bootstrap "
+    "resamples of the rows): two models whose intervals overlap a lot may not really differ.",
+    "Within noise": "a difference smaller than the paired interval of the difference can be chance alone.",
+    "ECE (expected calibration error)": "how far the stated confidence is from the share of answers that are right, "
+    "averaged over 15 bins. 0 is perfect: a model saying 80% is right 80% of the time.",
+    "Within noise up to": "the ECE a perfectly calibrated model stays under 95% of the time on this many rows.",
+    "Brier score": "the mean squared distance between the seven probabilities and the right answer. Lower is better.",
+    "Temperature": "one number per model that softens or sharpens its probabilities so its confidence matches its "
+    "accuracy (fitted on ISEAR dev); it never changes an answer.",
+    "Cascade": "a cheap local model answers every row; only the rows where it is least sure go to a second, "
+    "costlier model (an LLM).",
+    "Fallback": "the second model of a cascade.",
+    "Operating point": "the share of rows a cascade sends to its fallback: more rows, more quality and more cost.",
+    "Pareto front": "the models no other model beats on both axes at once (better and faster, or better and "
+    "cheaper); a model off the front is 'dominated'.",
+    "Cohen's kappa": "agreement between two models beyond what chance alone would give: 1 is full agreement, 0 is "
+    "what chance gives.",
+}
+"""Every term the Compare page uses, in one line each (the page's glossary)."""
+
+COLUMN_NAMES = {
+    "model": "Model",
+    "family": "Family",
+    "n": "Rows",
+    "answered": "Answered",
+    "accuracy": "Accuracy",
+    "macro_precision": "Macro precision",
+    "macro_recall": "Macro recall",
+    "macro_f1": "Macro-F1",
+    "macro_f1_low": "Macro-F1, 95% low",
+    "macro_f1_high": "Macro-F1, 95% high",
+}
+MIN_ROWS_FOR_CASCADE = 100
+"""A cascade curve over fewer rows moves in steps too coarse to choose an operating point from."""
+
+
+def glossary() -> None:
+    """One line per term, in an expander."""
+    with st.expander("What these words mean"):
+        st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY.items()))
+
 
 def scores(metrics: dict) -> None:
     """Metrics table, bars with 95% intervals, the noise verdict for a chosen pair, F1 per emotion, confusion."""
+    glossary()
     table = metrics_table(metrics)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table.rename(columns=COLUMN_NAMES), hide_index=True)
     st.plotly_chart(metrics_bars(table), key="compare_metrics")
     st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
     ranked = list(table["model"])
@@ -80,6 +125,12 @@ def cascades(metrics: dict, predictions: pd.DataFrame) -> None:
     if not firsts or len(metrics["models"]) < 2:
         st.info("A cascade needs a local model (with confidences) and a second system.")
         return
+    if len(predictions) < MIN_ROWS_FOR_CASCADE:
+        st.info(
+            f"Not drawn: {len(predictions)} rows are too few to choose an operating point (at least "
+            f"{MIN_ROWS_FOR_CASCADE}); the stored ISEAR evaluation shows the curve."
+        )
+        return
     c1, c2, c3 = st.columns([2, 2, 2])
     first = c1.selectbox("First (local)", firsts, key="compare_cascade_first")
     fallback = c2.selectbox("Fallback", fallback_systems(metrics, first), key="compare_cascade_fallback")
@@ -103,10 +154,13 @@ def cost(metrics: dict, texts: list[str]) -> None:
         pareto_chart(table, "texts_per_s", "front_speed", "macro-F1 against texts per second", log_x=True),
         key="compare_pareto_speed",
     )
-    right.plotly_chart(
-        pareto_chart(table, "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
-        key="compare_pareto_cost",
-    )
+    if table["usd_per_1k"].fillna(0).gt(0).any():
+        right.plotly_chart(
+            pareto_chart(table, "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
+            key="compare_pareto_cost",
+        )
+    else:
+        right.info("No cost axis: every model here is free to run (local models, or LLM answers imported).")
     unknown = table[table["usd_per_1k"].isna()]["model"].tolist()
     measured = table[table["cost_basis"] == "measured"]["model"].tolist()
     st.caption(

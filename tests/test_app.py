@@ -33,7 +33,8 @@ def test_classify_page_classifies_with_tfidf():
     assert not at.exception, at.exception
     assert at.metric[0].label == "tfidf"
     assert at.metric[0].value in LABELS
-    assert "model" in at.subheader[0].value  # agreement line
+    assert any("model says" in c.value or "models say" in c.value for c in at.caption)  # agreement line
+    assert at.get("plotly_chart")  # the words behind the answer
 
 
 def test_classify_page_explains_unready_models():
@@ -131,9 +132,10 @@ def test_compare_page_builds_charts_from_committed_evaluation():
     assert at.title[0].value == "Compare models"
     charts = at.get("plotly_chart")
     assert len(charts) >= 6  # metrics, per-class, confusion, agreement, kappa, pair disagreements
-    metrics = next(d.value for d in at.dataframe if "model" in d.value.columns)  # after the domains table
-    assert "gpt-3.5-turbo-1106" in metrics["model"].tolist()
-    assert {"macro_f1_low", "macro_f1_high"} <= set(metrics.columns)
+    metrics = next(d.value for d in at.dataframe if "Model" in d.value.columns)  # after the domains table
+    assert "gpt-3.5-turbo-1106" in metrics["Model"].tolist()
+    assert {"Macro-F1", "Macro-F1, 95% low", "Macro-F1, 95% high"} <= set(metrics.columns)  # words, not field names
+    assert any(e.label == "What these words mean" for e in at.expander)
     assert any("95% interval" in i.value for i in at.info)  # the noise verdict of the top two models
     at.selectbox(key="compare_noise_b").set_value("tfidf").run()
     assert any("better beyond noise" in i.value for i in at.info)
@@ -213,14 +215,15 @@ def test_compare_page_evaluates_an_uploaded_labelled_file_with_imported_predicti
     at.button(key="compare_run").click().run()
     assert not at.exception, at.exception
     table = at.dataframe[1].value  # after the excluded rows' table
-    assert set(table["model"]) == {"tfidf", "vendor"}
-    assert table.set_index("model").loc["vendor", "accuracy"] == 1.0  # joined by id, not by position
+    assert set(table["Model"]) == {"tfidf", "vendor"}
+    assert table.set_index("Model").loc["vendor", "Accuracy"] == 1.0  # joined by id, not by position
     assert [d.label for d in at.get("download_button")] == ["Download metrics.json", "Download predictions.csv"]
     subheaders = [s.value for s in at.subheader]
     assert "Is the confidence right?" in subheaders and any("Cascade" in s for s in subheaders)
-    assert len(at.get("plotly_chart")) >= 8  # scores, per class, confusion, reliability, cascade, 2 Pareto, ...
-    at.selectbox(key="compare_cascade_fallback").set_value("vendor").run()
-    assert any("answered by vendor" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) >= 6  # scores, per class, confusion, reliability, speed Pareto, ...
+    infos = " ".join(i.value for i in at.info)
+    assert "14 rows are too few to choose an operating point" in infos  # no cascade curve on 14 rows
+    assert "No cost axis: every model here is free" in infos
 
 
 def test_compare_page_reads_an_xlsx_like_the_bulk_page_with_a_sheet_picker(sample):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
+from emotion.explanations import explain
 from emotion.llm.classifier import LLMClassifier
 from emotion.models.cascade import CascadeClassifier
 
@@ -30,7 +31,8 @@ class ModelResult:
 
 
 def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]:
-    """Classify ``text`` with each model, timing each; TF-IDF adds the words behind its label.
+    """Classify ``text`` with each model, timing each; models that explain freely add the words behind their answer
+    (leave one word out, :mod:`emotion.explanations`; the latency shown is the answer's alone).
 
     An ensemble whose members are among ``models`` averages their answers instead of running them again.
     """
@@ -66,23 +68,51 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
             from_members=reused is not None,
             answered_by=prediction.answered_by[0] if prediction.answered_by else None,
         )
-        if label:
-            result.explanation = model.explain(text).get(label, [])
+        if label and model.explains_freely:
+            result.explanation = explain(model, text, label).top()
         results[name] = result
     return [results[name] for name in models]
 
 
-def agreement_line(results: list[ModelResult]) -> str:
-    """E.g. ``"3 of 4 models say sadness"`` (models without an answer are not counted)."""
+def independent(results: list[ModelResult], models: dict[str, Classifier]) -> tuple[list[ModelResult], list[str]]:
+    """The results of models that are not part of another model shown (an ensemble's members, a cascade's), and
+    notes naming who was folded into whom."""
+    objects = {name: models[name] for name in models}
+    folded: dict[str, list[str]] = {}
+    for name, model in objects.items():
+        inside = [other for other, obj in objects.items() if other != name and obj in model.members]
+        if inside:
+            folded[name] = inside
+    hidden = {member for members in folded.values() for member in members}
+    kept = [r for r in results if r.name not in hidden]
+    notes = [f"{name} counts once with {', '.join(members)}" for name, members in folded.items()]
+    return kept, notes
+
+
+def agreement_line(results: list[ModelResult], models: dict[str, Classifier] | None = None) -> str:
+    """E.g. ``"3 of 4 independent models say sadness"``: models without an answer are not counted, and an ensemble
+    or cascade shown with its members counts once."""
+    notes: list[str] = []
+    if models is not None:
+        results, notes = independent(results, models)
     labels = [r.label for r in results if r.label]
     if not labels:
         return "No model gave an answer."
     label, votes = Counter(labels).most_common(1)[0]
+    kind = "independent models" if notes else "models"
     if len(labels) == 1:
-        return f"1 model says {label}."
-    if votes == len(labels):
-        return f"All {votes} models say {label}."
-    return f"{votes} of {len(labels)} models say {label}."
+        line = f"1 model says {label}"
+    elif votes == len(labels):
+        line = f"All {votes} {kind} say {label}"
+    else:
+        line = f"{votes} of {len(labels)} {kind} say {label}"
+    return line + (f" ({'; '.join(notes)})." if notes else ".")
+
+
+def best_model(names: list[str], scores: dict[str, float]) -> str:
+    """The name among ``names`` with the highest stored score (macro-F1), else the first."""
+    scored = [name for name in names if name in scores]
+    return max(scored, key=lambda name: scores[name]) if scored else names[0]
 
 
 def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:

@@ -30,12 +30,23 @@ def probability_bars(proba: np.ndarray, title: str = "") -> go.Figure:
     return figure
 
 
-def word_bars(words: list[tuple[str, float]], label: str) -> go.Figure:
-    """The words that pushed toward ``label`` (TF-IDF explanations)."""
+def word_bars(words: list[tuple[str, float]], label: str, model: str = "") -> go.Figure:
+    """The words whose deletion lowered the answer's probability most (leave one word out)."""
     figure = go.Figure(
-        go.Bar(x=[w for _, w in words], y=[t for t, _ in words], orientation="h", marker_color=COLORS[label])
+        go.Bar(
+            x=[w for _, w in words],
+            y=[t for t, _ in words],
+            orientation="h",
+            marker_color=COLORS[label],
+            hovertemplate="%{y}: without it, " + label + " falls by %{x:.1%}<extra></extra>",
+        )
     )
-    figure.update_layout(title=f"Words pushing toward {label}", yaxis={"autorange": "reversed"}, **_LAYOUT)
+    figure.update_layout(
+        title={"text": f"Words behind {label}" + (f" ({model})" if model else "")},
+        xaxis={"title": {"text": "Drop in probability without the word"}, "tickformat": ".0%"},
+        yaxis={"autorange": "reversed", "automargin": True},
+        **_LAYOUT,
+    )
     return figure
 
 

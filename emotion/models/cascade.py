@@ -123,6 +123,11 @@ class CascadeClassifier(Classifier):
         self.description = f"{first.name}; rows with confidence below {threshold:.3f} go to {fallback.name}"
 
     @property
+    def explains_freely(self) -> bool:
+        """As free as its fallback (which answers the variants the first model is unsure of)."""
+        return self.fallback.explains_freely
+
+    @property
     def expected_texts_per_s(self) -> float:
         """The first model on every text, the fallback on its expected share."""
         return 1 / (1 / self.first.expected_texts_per_s + self.expected_share / self.fallback.expected_texts_per_s)
