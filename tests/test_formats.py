@@ -32,10 +32,12 @@ def test_every_writer_round_trips_rows_and_text(file_format, cells):
     assert len(back) == len(frame)  # same number of rows, whatever the cells hold
     assert list(back["id"]) == list(frame["id"])
     written = formats.prepare(frame, file_format)
+    if file_format.typed:  # a column that reads as numbers, dates or booleans is written as such
+        written, back = formats.restore_types(written), formats.restore_types(back)
     if file_format.name in ("CSV", "TSV", "JSON Lines", "Parquet"):
         # Text comes back as written (after formula neutralisation); an empty cell reads back as missing.
-        expected = ["" if v == "" else v for v in written["text"]]
-        assert [("" if pd.isna(v) else v) for v in back["text"]] == expected
+        expected = ["" if pd.isna(v) or v == "" else str(v) for v in written["text"]]
+        assert [("" if pd.isna(v) else str(v)) for v in back["text"]] == expected
     if file_format.illegal is not None:  # XLSX: what it cannot hold is replaced or cut, and counted per row
         illegal = [len(file_format.illegal.findall(v)) for v in cells]
         cut = [len(v) > file_format.max_cell_chars for v in cells]
@@ -144,3 +146,49 @@ def test_a_header_without_rows_is_a_one_line_error(capsys, tmp_path):
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == ["error: empty.csv: column 'answer' holds no text (empty or numbers only)"]
     assert not (tmp_path / "o.csv").exists()
+
+
+TYPED = st.fixed_dictionaries(
+    {
+        "when": st.datetimes(
+            min_value=pd.Timestamp("1990-01-01").to_pydatetime(), max_value=pd.Timestamp("2100-01-01").to_pydatetime()
+        ).map(lambda d: pd.Timestamp(d).floor("s")),
+        "rating": st.integers(min_value=-(10**9), max_value=10**9),
+        "score": st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda x: round(x, 3)),
+        "flag": st.booleans(),
+        "ref": st.integers(min_value=0, max_value=9999).map(lambda i: f"0{i:04d}"),  # an id with a leading zero
+    }
+)
+
+
+@pytest.mark.parametrize("file_format", formats.FORMATS, ids=lambda f: f.name)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(TYPED, min_size=1, max_size=8))
+def test_dates_numbers_and_booleans_keep_their_types(file_format, rows):
+    """A typed upload (XLSX, Parquet) comes back typed in every download that holds types; CSV and TSV keep
+    ISO dates and plain numbers; ids with leading zeros stay text everywhere."""
+    typed = pd.DataFrame(rows)
+    upload = formats.to_bytes(typed, formats.by_name("XLSX"))
+    frame = read_table(upload, name="upload.xlsx")  # what the app reads: strings
+    assert list(frame["ref"]) == list(typed["ref"])
+    back = read_table(formats.to_bytes(frame, file_format), name=f"back{file_format.suffixes[0]}")
+    if file_format.typed:
+        raw = formats.to_bytes(frame, file_format)
+        native = (
+            pd.read_excel(io.BytesIO(raw))
+            if file_format.name == "XLSX"
+            else pd.read_parquet(io.BytesIO(raw))
+            if file_format.name == "Parquet"
+            else pd.read_json(io.BytesIO(raw), lines=True, dtype=False)
+        )
+        assert pd.api.types.is_integer_dtype(native["rating"]) and list(native["rating"]) == list(typed["rating"])
+        assert pd.api.types.is_float_dtype(native["score"]) or pd.api.types.is_integer_dtype(native["score"])
+        assert native["score"].astype(float).tolist() == pytest.approx(typed["score"].tolist())
+        assert pd.api.types.is_bool_dtype(native["flag"]) and list(native["flag"]) == list(typed["flag"])
+        if file_format.name != "JSON Lines":  # JSON has no date type: ISO text
+            assert pd.api.types.is_datetime64_any_dtype(native["when"])
+            assert list(native["when"]) == list(typed["when"])
+    else:
+        assert list(back["when"]) == [d.isoformat(sep=" ") for d in typed["when"]]
+        assert list(back["rating"]) == [str(v) for v in typed["rating"]]
+    assert list(back["ref"]) == list(typed["ref"])

@@ -33,10 +33,11 @@ def test_consensus_votes_ties_and_flags():
 
 
 def test_formula_cells_are_neutralised():
-    frame = pd.DataFrame({"t": ["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "plain", None], "n": range(7)})
+    frame = pd.DataFrame({"t": ["=1+1", "+A1", "-2+3", "@SUM(A1)", "\tx", "plain", None, "-2"], "n": range(8)})
     out = neutralise_formulas(frame)
-    assert list(out.t[:5]) == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "'\tx"]
-    assert out.t[5] == "plain" and pd.isna(out.t[6]) and list(out.n) == list(range(7))
+    assert list(out.t[:5]) == ["'=1+1", "'+A1", "'-2+3", "'@SUM(A1)", "'\tx"]
+    assert out.t[5] == "plain" and pd.isna(out.t[6]) and list(out.n) == list(range(8))
+    assert out.t[7] == "-2"  # a plain negative number is no formula: it stays a number
 
 
 class SlowModel(Classifier):

@@ -206,6 +206,9 @@ class FileFormat:
     spreadsheet: bool = True
     illegal: re.Pattern | None = None
     max_cell_chars: int | None = None
+    typed: bool = False
+    """Holds numbers, dates and booleans as such: a whole file written in it gets them back (:func:`restore_types`).
+    CSV and TSV are text: their cells stay as read (ISO dates, plain numbers)."""
 
 
 def _whole(append: Callable[[pd.DataFrame, BinaryIO, bool], None]) -> Callable[[pd.DataFrame, BinaryIO], None]:
@@ -239,6 +242,7 @@ FORMATS: tuple[FileFormat, ...] = (
         _xlsx_write,
         illegal=XLSX_ILLEGAL,
         max_cell_chars=32_767,
+        typed=True,
     ),
     FileFormat(
         "Parquet",
@@ -248,6 +252,7 @@ FORMATS: tuple[FileFormat, ...] = (
         lambda frame, handle: frame.to_parquet(handle, index=False),
         _parquet_chunks,
         spreadsheet=False,
+        typed=True,
     ),
     FileFormat(
         "JSON Lines",
@@ -258,6 +263,7 @@ FORMATS: tuple[FileFormat, ...] = (
         _jsonl_chunks,
         _jsonl_append,
         spreadsheet=False,
+        typed=True,
     ),
 )
 SUFFIXES = tuple(s for f in FORMATS for s in f.suffixes)
@@ -280,12 +286,50 @@ def by_name(name: str) -> FileFormat:
     raise FormatError(f"unknown format {name!r} (use {', '.join(f.suffixes[0].lstrip('.') for f in FORMATS)})")
 
 
+_INTEGER = re.compile(r"-?(?:0|[1-9]\d{0,17})")  # no leading zero: "007" is an id, and stays text
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_BOOLEANS = {"True": True, "False": False, "TRUE": True, "FALSE": False, "true": True, "false": False}
+
+
+def restore_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every non-empty cell is a number, an ISO date or a boolean, as numbers, dates, booleans.
+
+    Every reader gives cells as strings (so "007" stays "007"); a spreadsheet's numbers, dates and booleans come back
+    as "4", "2026-01-01 00:00:00", "True". Writing a format that holds types turns them back. A column keeps its text
+    when any cell is something else, and integers with a leading zero (ids, codes) are never numbers.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        present = series.dropna()
+        present = present[present.map(lambda v: isinstance(v, str) and v.strip() != "")]
+        if present.empty or len(present) < series.notna().sum():
+            continue
+        values = present.astype(str)
+        if values.isin(list(_BOOLEANS)).all():
+            out[column] = series.map(_BOOLEANS.get).astype("boolean")
+        elif values.str.fullmatch(_INTEGER).all():
+            out[column] = pd.to_numeric(series.where(series.isin(values)), errors="coerce").astype("Int64")
+        elif values.str.fullmatch(_NUMBER).all():
+            out[column] = pd.to_numeric(series.where(series.isin(values)), errors="coerce").astype("Float64")
+        elif values.str.fullmatch(_DATE).all():
+            out[column] = pd.to_datetime(series.where(series.isin(values)), errors="coerce", format="ISO8601")
+    return out
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix an apostrophe to text cells a spreadsheet would run as a formula (= + - @ tab CR)."""
+    """Prefix an apostrophe to text cells a spreadsheet would run as a formula (= + - @ tab CR); a plain number
+    such as ``-1`` is no formula and stays as it is."""
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[column]]
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) and not _NUMBER.fullmatch(v) else v
+                for v in out[column]
+            ]
     return out
 
 
@@ -351,7 +395,7 @@ def write_frame(frame: pd.DataFrame, handle: BinaryIO, file_format: FileFormat, 
     """
     frame = prepare(frame, file_format)
     if first is None:
-        file_format.write(frame, handle)
+        file_format.write(restore_types(frame) if file_format.typed else frame, handle)
     elif file_format.append is None:
         raise FormatError(f"{file_format.name} files are written whole, not in chunks")
     else:
