@@ -10,15 +10,18 @@ LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "guilt", "joy", "sadness"
 LABEL_INDEX: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
 COLORS: dict[str, str] = {
-    "anger": "#d62728",
-    "disgust": "#8c9a2b",
-    "fear": "#7b4fa0",
-    "guilt": "#e08a1e",
-    "joy": "#f2c12e",
-    "sadness": "#1f77b4",
-    "shame": "#e377c2",
+    "anger": "#D55E00",
+    "disgust": "#009E73",
+    "fear": "#CC79A7",
+    "guilt": "#E69F00",
+    "joy": "#F0E442",
+    "sadness": "#0072B2",
+    "shame": "#56B4E9",
 }
-"""One colour per emotion, used by every chart."""
+"""One colour per emotion, used by every chart, page, report and PNG: the Okabe–Ito palette (Okabe & Ito 2008),
+which stays distinct for readers with the common colour-vision deficiencies."""
+
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 
 NO_LABEL = None
 

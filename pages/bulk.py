@@ -68,6 +68,36 @@ def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> Non
                 st.rerun()
 
 
+SLIDE_PNG = {"toImageButtonOptions": {"format": "png", "width": 1600, "height": 900}, "displaylogo": False}
+"""Every chart's camera button saves a PNG at slide size."""
+
+
+def filtered_rows(result: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The filters, each saying how many rows it leaves; the rows they leave and the filters in words."""
+    f1, f2, f3 = st.columns(3)
+    disagree, low = int(result["disagreement"].sum()), int(result["low_confidence"].sum())
+    only_disagree = f1.checkbox(f"Only rows where models disagree ({disagree:,})", key="bulk_only_disagree")
+    only_low = f2.checkbox(f"Only low-confidence rows ({low:,})", key="bulk_only_low")
+    counts = result["consensus_label"].value_counts()
+    chosen = f3.multiselect(
+        "Consensus label", list(LABELS), key="bulk_label_filter", format_func=lambda e: f"{e} ({counts.get(e, 0):,})"
+    )
+    view, words = result, []
+    if only_disagree:
+        view, words = view[view["disagreement"]], [*words, "models disagree"]
+    if only_low:
+        view, words = view[view["low_confidence"]], [*words, "low confidence"]
+    if chosen:
+        view, words = view[view["consensus_label"].isin(chosen)], [*words, " or ".join(chosen)]
+    return view, ", ".join(words)
+
+
+def result_first_columns(names: list[str]) -> list[str]:
+    """The answer columns shown right after the text: consensus, correction, each model's label and confidence."""
+    per_model = [column for name in names for column in (label_column(name), f"{name}_confidence")]
+    return ["consensus_label", "corrected_label", *per_model, "language", "status"]
+
+
 MAX_ROWS = config.max_rows()
 state = st.session_state
 store = common.run_store()
@@ -178,35 +208,43 @@ if job and job.parts:
     result = job.result(threshold)
     state["bulk_result"] = result
 
+    view, filters = filtered_rows(result)
     left, right = st.columns(2)
     with left:
-        counts = pd.DataFrame({n: result[label_column(n)].value_counts() for n in job.names}).reindex(list(LABELS))
-        st.plotly_chart(distribution_bars(counts.fillna(0)), key="bulk_distribution")
+        counts = pd.DataFrame({n: view[label_column(n)].value_counts() for n in job.names}).reindex(list(LABELS))
+        if counts.fillna(0).to_numpy().sum() == 0:
+            st.info("No labelled row matches the filters: nothing to chart.")
+        else:
+            title = f"Rows per emotion ({len(view):,} rows{', ' + filters if filters else ''})"
+            st.plotly_chart(distribution_bars(counts.fillna(0), title), key="bulk_distribution", config=SLIDE_PNG)
     with right:
         if len(job.names) > 1:
-            agree, _ = pairwise(result[[label_column(n) for n in job.names]].set_axis(job.names, axis=1))
-            st.plotly_chart(heatmap(agree, "Agreement between models on this file"), key="bulk_agreement")
+            agree, _ = pairwise(view[[label_column(n) for n in job.names]].set_axis(job.names, axis=1))
+            st.plotly_chart(
+                heatmap(agree, "Agreement between models (rows shown)"), key="bulk_agreement", config=SLIDE_PNG
+            )
         else:
             st.caption("Pick two or more models to see how often they agree.")
-
-    f1, f2, f3 = st.columns(3)
-    only_disagree = f1.checkbox("Only rows where models disagree", key="bulk_only_disagree")
-    only_low = f2.checkbox("Only low-confidence rows", key="bulk_only_low")
-    chosen = f3.multiselect("Consensus label", list(LABELS), key="bulk_label_filter")
-    view = result
-    if only_disagree:
-        view = view[view["disagreement"]]
-    if only_low:
-        view = view[view["low_confidence"]]
-    if chosen:
-        view = view[view["consensus_label"].isin(chosen)]
-    st.caption(f"{len(view):,} of {len(result):,} rows shown. Correct labels in the last column.")
+    st.caption(f"{len(view):,} of {len(result):,} rows shown. Correct a label in the column beside the answers.")
+    first = [job.text_column, *result_first_columns(job.names)]
+    shown = view[[c for c in first if c in view] + [c for c in view.columns if c not in first]]
     edited = st.data_editor(
-        view,
-        key=f"bulk_editor_{only_disagree}_{only_low}_{'-'.join(chosen)}",
+        shown,
+        key=f"bulk_editor_{filters}",
         height=420,
-        disabled=[c for c in view.columns if c != "corrected_label"],
-        column_config={"corrected_label": st.column_config.SelectboxColumn("corrected_label", options=list(LABELS))},
+        disabled=[c for c in shown.columns if c != "corrected_label"],
+        column_config={
+            job.text_column: st.column_config.TextColumn(job.text_column, width="large"),
+            "corrected_label": st.column_config.SelectboxColumn(
+                "Correct to", options=list(LABELS), help="Pick the right emotion: saved at once, kept with the run"
+            ),
+            **{
+                f"{name}_confidence": st.column_config.ProgressColumn(
+                    f"{name} confidence", min_value=0.0, max_value=1.0, format="percent"
+                )
+                for name in job.names
+            },
+        },
     )
     for index, value in edited["corrected_label"].items():
         value = None if pd.isna(value) else value

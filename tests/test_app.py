@@ -340,3 +340,17 @@ def test_compare_page_shows_every_model_in_both_domains():
     at.segmented_control(key="compare_domain").set_value("GoEmotions dev (Reddit)").run()
     assert not at.exception, at.exception
     assert any("dev.csv · 478 rows" in c.value for c in at.caption)
+
+
+def test_bulk_filters_say_how_many_rows_they_leave_and_the_chart_follows_them(table):
+    at = labelled_upload(app("pages/bulk.py"), "notes.csv", table.to_csv(index=False).encode(), "text/csv")
+    result = at.session_state["bulk_result"]
+    low = int(result["low_confidence"].sum())
+    assert at.checkbox(key="bulk_only_low").label == f"Only low-confidence rows ({low:,})"
+    first = result["consensus_label"].dropna().iloc[0]
+    at.multiselect(key="bulk_label_filter").set_value([first]).run()
+    assert not at.exception, at.exception
+    shown = int((result["consensus_label"] == first).sum())
+    assert any(c.value.startswith(f"{shown:,} of {len(result):,} rows shown") for c in at.caption)
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert f"Rows per emotion ({shown:,} rows, {first})" in chart

@@ -1,12 +1,13 @@
 import pytest
 
-from emotion.labels import COLORS, LABELS, to_label
+from emotion.labels import COLORS, LABELS, OKABE_ITO, to_label
 
 
 def test_fixed_order_and_one_colour_each():
     assert LABELS == ("anger", "disgust", "fear", "guilt", "joy", "sadness", "shame")
     assert set(COLORS) == set(LABELS)
     assert len(set(COLORS.values())) == len(LABELS)
+    assert set(COLORS.values()) <= set(OKABE_ITO)  # safe for colour-blind readers
 
 
 @pytest.mark.parametrize(

@@ -107,13 +107,19 @@ def confusion_heatmap(matrix: list[list[int]], normalise: bool, title: str) -> g
     return figure
 
 
-def distribution_bars(counts: pd.DataFrame) -> go.Figure:
-    """Label counts per model (``counts``: rows = labels, columns = models)."""
+def distribution_bars(counts: pd.DataFrame, title: str = "Rows per emotion") -> go.Figure:
+    """Label counts per model (``counts``: rows = labels, columns = models), with a title and axis titles."""
     long = counts.reset_index(names="emotion").melt(id_vars="emotion", var_name="model", value_name="rows")
     figure = px.bar(
         long, x="model", y="rows", color="emotion", color_discrete_map=COLORS, category_orders={"emotion": list(LABELS)}
     )
-    figure.update_layout(**{**_LAYOUT, "height": 360})
+    figure.update_layout(
+        title={"text": title},
+        xaxis_title="Model",
+        yaxis_title="Rows",
+        legend_title_text="Emotion",
+        **{**_LAYOUT, "height": 360, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}},
+    )
     return figure
 
 
@@ -185,35 +191,55 @@ def cascade_chart(curve: pd.DataFrame, first: str, fallback: str, share: float, 
     return figure
 
 
+AXIS_TITLES = {"texts_per_s": "Texts per second, 2 CPU cores (log scale)", "usd_per_1k": "US$ per 1,000 texts"}
+
+
 def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: bool = False) -> go.Figure:
-    """Macro-F1 (with its interval) against speed or cost; the Pareto front drawn as a line."""
-    shown = table.dropna(subset=[x])
+    """Macro-F1 (with its interval) against speed or cost; the Pareto front drawn as a line.
+
+    Each model is its own trace, named in the legend rather than written beside its point, so no two labels can
+    overlap or be cut at the chart's edge.
+    """
+    shown = table.dropna(subset=[x]).sort_values(x)
     figure = go.Figure()
-    for on_front, part in shown.groupby(front):
+    symbols = ["circle", "square", "diamond", "triangle-up", "x", "star", "hexagon", "cross", "pentagon"]
+    for i, row in enumerate(shown.itertuples(index=False)):
+        on_front = bool(getattr(row, front))
         figure.add_trace(
             go.Scatter(
-                x=part[x],
-                y=part["macro_f1"],
-                mode="markers+text",
-                text=part["model"],
-                textposition="top center",
-                name="Pareto front" if on_front else "dominated",
-                marker={"size": 12 if on_front else 8, "color": "#d62728" if on_front else "#7f7f7f"},
+                x=[getattr(row, x)],
+                y=[row.macro_f1],
+                mode="markers",
+                name=f"{row.model}" + (" (on the front)" if on_front else ""),
+                marker={
+                    "size": 13 if on_front else 10,
+                    "color": "#D55E00" if on_front else "#7f7f7f",
+                    "symbol": symbols[i % len(symbols)],
+                },
                 error_y={
                     "type": "data",
-                    "array": part["macro_f1_high"] - part["macro_f1"],
-                    "arrayminus": part["macro_f1"] - part["macro_f1_low"],
+                    "array": [row.macro_f1_high - row.macro_f1],
+                    "arrayminus": [row.macro_f1 - row.macro_f1_low],
                 },
+                hovertemplate=f"{row.model}: macro-F1 %{{y:.3f}}, %{{x}}<extra></extra>",
             )
         )
     line = shown[shown[front]].sort_values(x)
     figure.add_trace(
-        go.Scatter(x=line[x], y=line["macro_f1"], mode="lines", line={"color": "#d62728"}, showlegend=False)
+        go.Scatter(
+            x=line[x],
+            y=line["macro_f1"],
+            mode="lines",
+            line={"color": "#D55E00"},
+            name="Pareto front",
+            hoverinfo="skip",
+        )
     )
     figure.update_layout(
-        title=title,
-        xaxis={"title": x.replace("_", " "), "type": "log" if log_x else "linear"},
-        yaxis={"title": "macro-F1"},
+        title={"text": title},
+        xaxis={"title": {"text": AXIS_TITLES.get(x, x.replace("_", " "))}, "type": "log" if log_x else "linear"},
+        yaxis={"title": {"text": "Macro-F1 (95% interval)"}},
+        legend={"font": {"size": 11}},
         **{**_LAYOUT, "height": 420},
     )
     return figure
