@@ -68,10 +68,6 @@ def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> Non
                 st.rerun()
 
 
-SLIDE_PNG = {"toImageButtonOptions": {"format": "png", "width": 1600, "height": 900}, "displaylogo": False}
-"""Every chart's camera button saves a PNG at slide size."""
-
-
 def filtered_rows(result: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The filters, each saying how many rows it leaves; the rows they leave and the filters in words."""
     f1, f2, f3 = st.columns(3)
@@ -216,13 +212,11 @@ if job and job.parts:
             st.info("No labelled row matches the filters: nothing to chart.")
         else:
             title = f"Rows per emotion ({len(view):,} rows{', ' + filters if filters else ''})"
-            st.plotly_chart(distribution_bars(counts.fillna(0), title), key="bulk_distribution", config=SLIDE_PNG)
+            common.chart(distribution_bars(counts.fillna(0), title), "bulk_distribution")
     with right:
         if len(job.names) > 1:
             agree, _ = pairwise(view[[label_column(n) for n in job.names]].set_axis(job.names, axis=1))
-            st.plotly_chart(
-                heatmap(agree, "Agreement between models (rows shown)"), key="bulk_agreement", config=SLIDE_PNG
-            )
+            common.chart(heatmap(agree, "Agreement between models (rows shown)"), "bulk_agreement")
         else:
             st.caption("Pick two or more models to see how often they agree.")
     st.caption(f"{len(view):,} of {len(result):,} rows shown. Correct a label in the column beside the answers.")

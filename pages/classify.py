@@ -90,13 +90,13 @@ if "classify_results" in st.session_state:
         st.caption(f"Text: {shown_text[:160]}")
     with right:
         if lead.explanation:
-            st.plotly_chart(word_bars(lead.explanation, lead.label, primary), key="words_primary")
+            common.chart(word_bars(lead.explanation, lead.label, primary), "words_primary")
             st.caption("Each bar: how far the answer's probability falls when that word is deleted.")
         elif not models[primary].explains_freely:
             words = requests_needed(shown_text)
             if st.button(f"Explain (sends {words} requests to {primary})", key="classify_explain_llm"):
                 explained = explain(models[primary], shown_text, lead.label).top()
-                st.plotly_chart(word_bars(explained, lead.label, primary), key="words_llm")
+                common.chart(word_bars(explained, lead.label, primary), "words_llm")
     others = [r for r in results if r.name != primary]
     if others:
         st.subheader("The other models")
@@ -114,10 +114,10 @@ if "classify_results" in st.session_state:
                 delta_arrow="off",
                 border=True,
             )
-            st.plotly_chart(probability_bars(result.proba, f"{result.name}: probabilities"), key=f"proba_{result.name}")
+            common.chart(probability_bars(result.proba, f"{result.name}: probabilities"), f"proba_{result.name}")
             note = " (average of the members' answers)" * result.from_members
             if result.answered_by:
                 note = f" · answered by {result.answered_by}"
             st.caption(f"{result.latency_ms:.0f} ms{note}")
             if result.explanation:
-                st.plotly_chart(word_bars(result.explanation, result.label, result.name), key=f"words_{result.name}")
+                common.chart(word_bars(result.explanation, result.label, result.name), f"words_{result.name}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 
@@ -247,3 +248,44 @@ def demo_upload() -> Uploaded:
     name = "customer_feedback_demo.xlsx"
     st.caption(f"Demo file **{name}**: comments this project writes itself, with patterns planted for Insights.")
     return Uploaded(read_table(raw, name=name, sheet="feedback"), raw, name, "feedback")
+
+
+SLIDE_PNG = {"toImageButtonOptions": {"format": "png", "width": 1600, "height": 900}, "displaylogo": False}
+"""The chart tool bar's camera saves a PNG at slide size (1600×900)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _svg(figure_json: str) -> bytes:
+    import plotly.io as pio
+
+    return pio.to_image(pio.from_json(figure_json), format="svg", width=1600, height=900)
+
+
+def chart(figure, key: str, where=None, on_select=None) -> object:
+    """A Plotly chart with its PNG at slide size in the tool bar and an SVG download below it (drawn on click, when
+    a Chromium-family browser is there for Kaleido).
+
+    Args:
+        figure: The figure.
+        key: The chart's widget key (the SVG button's key derives from it).
+        where: A column or container (default: the page).
+        on_select: A callback for selections (points), or ``None`` for a plain chart.
+    """
+    from emotion.insights.report import browser_path
+
+    where = where or st
+    options = {"on_select": on_select, "selection_mode": "points"} if on_select else {}
+    event = where.plotly_chart(figure, key=key, config=SLIDE_PNG, **options)
+    if browser_path():
+        os.environ.setdefault("BROWSER_PATH", browser_path())
+        where.download_button(
+            "SVG",
+            lambda: _svg(figure.to_json()),
+            f"{key}.svg",
+            "image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+            icon=":material/download:",
+            help="The chart as SVG, 1600×900, for a slide",
+        )
+    return event

@@ -171,8 +171,8 @@ if len(names) < 2:
     st.stop()
 agree, kappa = pairwise(labels)
 a1, a2 = st.columns(2)
-a1.plotly_chart(heatmap(agree, "Pairwise agreement"), key="compare_agree")
-a2.plotly_chart(heatmap(kappa, "Cohen's kappa", zmin=-0.2), key="compare_kappa")
+common.chart(heatmap(agree, "Pairwise agreement"), "compare_agree", a1)
+common.chart(heatmap(kappa, "Cohen's kappa", zmin=-0.2), "compare_kappa", a2)
 
 p1, p2 = st.columns(2)
 first = p1.selectbox("Model A", names, index=0, key="compare_a")
@@ -180,7 +180,7 @@ second = p2.selectbox("Model B", names, index=1, key="compare_b")
 if first == second:
     st.info("Pick two different models.")
     st.stop()
-st.plotly_chart(
+common.chart(
     heatmap(
         disagreement_counts(labels, first, second),
         f"Disagreements: {first} (rows) vs {second} (columns)",
@@ -189,7 +189,7 @@ st.plotly_chart(
         None,
         "Reds",
     ),
-    key="compare_pair_counts",
+    "compare_pair_counts",
 )
 f1, f2 = st.columns(2)
 gold = f1.selectbox("Gold label", ["(any)", *LABELS], key="compare_gold") if "gold" in rows else "(any)"

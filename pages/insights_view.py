@@ -39,7 +39,6 @@ ALL = "(all)"
 COMMENTS_SHOWN = 10
 TABLE_ROWS = 10_000
 """The rows table shows at most this many rows (the report holds them all)."""
-PNG = {"toImageButtonOptions": {"format": "png", "filename": "chart", **charts.SLIDE}, "displaylogo": False}
 
 
 @dataclass(frozen=True)
@@ -189,11 +188,8 @@ def _with_corrections(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
 
 
 def chart(fig, key: str, on_select=None) -> None:
-    """A chart with its PNG at slide size in the tool bar (SVG: the report's charts), selectable when asked."""
-    if on_select is None:
-        st.plotly_chart(fig, key=key, config=PNG)
-    else:
-        st.plotly_chart(fig, key=key, config=PNG, on_select=on_select, selection_mode="points")
+    """A chart with its PNG at slide size and an SVG download (:func:`pages.common.chart`), selectable when asked."""
+    common.chart(fig, key, on_select=on_select)
 
 
 def estimator_note(prepared: Prepared, estimator: str) -> str:

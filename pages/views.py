@@ -25,6 +25,7 @@ from emotion.evaluation.comparison import (
     read_benchmarks,
     reliability_frame,
 )
+from pages import common
 
 GLOSSARY = {
     "Macro-F1": "the F1 score (the balance of precision and recall) of each emotion, averaged over the seven with "
@@ -76,7 +77,7 @@ def scores(metrics: dict) -> None:
     glossary()
     table = metrics_table(metrics)
     st.dataframe(table.rename(columns=COLUMN_NAMES), hide_index=True)
-    st.plotly_chart(metrics_bars(table), key="compare_metrics")
+    common.chart(metrics_bars(table), "compare_metrics")
     st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
     ranked = list(table["model"])
     n1, n2 = st.columns(2)
@@ -85,15 +86,15 @@ def scores(metrics: dict) -> None:
     verdict = noise_verdict(metrics, first, second) if first != second else None
     if verdict:
         st.info(verdict)
-    st.plotly_chart(heatmap(per_class_f1(metrics), "F1 per emotion"), key="compare_per_class")
+    common.chart(heatmap(per_class_f1(metrics), "F1 per emotion"), "compare_per_class")
     c1, c2 = st.columns([2, 1])
     model = c1.selectbox("Confusion matrix of", ranked, key="compare_confusion_model")
     normalise = c2.toggle("Row-normalised", value=True, key="compare_normalise")
-    st.plotly_chart(
+    common.chart(
         confusion_heatmap(
             metrics["models"][model]["confusion"]["matrix"], normalise, f"{model}: gold (rows) vs predicted (columns)"
         ),
-        key="compare_confusion",
+        "compare_confusion",
     )
 
 
@@ -112,9 +113,9 @@ def calibration(metrics: dict) -> None:
     names = list(metrics["models"])
     local = [n for n in names if "calibration_before" in metrics["models"][n]] or names
     model = st.selectbox("Reliability diagram of", names, index=names.index(local[0]), key="compare_reliability_model")
-    st.plotly_chart(
+    common.chart(
         reliability_diagram(reliability_frame(metrics, model), f"{model}: accuracy against confidence"),
-        key="compare_reliability",
+        "compare_reliability",
     )
 
 
@@ -137,7 +138,7 @@ def cascades(metrics: dict, predictions: pd.DataFrame) -> None:
     share = c3.slider("Operating point: share sent to the fallback", 0.0, 1.0, 0.4, 0.05, key="compare_cascade_share")
     curve = cascade_curve(predictions, first, fallback)
     alone = {first: metrics["models"][first]["macro_f1"], fallback: metrics["models"][fallback]["macro_f1"]}
-    st.plotly_chart(cascade_chart(curve, first, fallback, share, alone), key="compare_cascade_curve")
+    common.chart(cascade_chart(curve, first, fallback, share, alone), "compare_cascade_curve")
     point = curve.iloc[(curve["share"] - share).abs().argmin()]
     st.caption(
         f"At {point['share']:.0%} of rows ({int(point['rows_to_fallback']):,}) answered by {fallback}: macro-F1 "
@@ -150,14 +151,16 @@ def cost(metrics: dict, texts: list[str]) -> None:
     st.subheader("Quality against speed and cost")
     table = cost_speed(metrics, texts, read_benchmarks())
     left, right = st.columns(2)
-    left.plotly_chart(
+    common.chart(
         pareto_chart(table, "texts_per_s", "front_speed", "macro-F1 against texts per second", log_x=True),
-        key="compare_pareto_speed",
+        "compare_pareto_speed",
+        left,
     )
     if table["usd_per_1k"].fillna(0).gt(0).any():
-        right.plotly_chart(
+        common.chart(
             pareto_chart(table, "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
-            key="compare_pareto_cost",
+            "compare_pareto_cost",
+            right,
         )
     else:
         right.info("No cost axis: every model here is free to run (local models, or LLM answers imported).")

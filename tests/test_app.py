@@ -71,7 +71,9 @@ def test_bulk_page_csv_run_to_the_end(table):
     assert result["tfidf_label"].iloc[:-1].isin(LABELS).all()
     assert result["status"].iloc[-1] == "empty text" and pd.isna(result["tfidf_label"].iloc[-1])
     assert {"consensus_label", "disagreement", "low_confidence", "corrected_label"} <= set(result.columns)
-    assert len(at.get("download_button")) == len(formats.FORMATS)
+    downloads = [d.label for d in at.get("download_button")]
+    assert [d for d in downloads if d.startswith("Download")] == [f"Download {f.name}" for f in formats.FORMATS]
+    assert "SVG" in downloads  # the chart, for a slide
 
 
 def test_bulk_page_xlsx_with_sheet_choice(table):
@@ -217,7 +219,8 @@ def test_compare_page_evaluates_an_uploaded_labelled_file_with_imported_predicti
     table = at.dataframe[1].value  # after the excluded rows' table
     assert set(table["Model"]) == {"tfidf", "vendor"}
     assert table.set_index("Model").loc["vendor", "Accuracy"] == 1.0  # joined by id, not by position
-    assert [d.label for d in at.get("download_button")] == ["Download metrics.json", "Download predictions.csv"]
+    downloads = [d.label for d in at.get("download_button") if d.label.startswith("Download")]
+    assert downloads == ["Download metrics.json", "Download predictions.csv"]
     subheaders = [s.value for s in at.subheader]
     assert "Is the confidence right?" in subheaders and any("Cascade" in s for s in subheaders)
     assert len(at.get("plotly_chart")) >= 6  # scores, per class, confusion, reliability, speed Pareto, ...
@@ -354,3 +357,14 @@ def test_bulk_filters_say_how_many_rows_they_leave_and_the_chart_follows_them(ta
     assert any(c.value.startswith(f"{shown:,} of {len(result):,} rows shown") for c in at.caption)
     chart = at.get("plotly_chart")[0].proto.spec
     assert f"Rows per emotion ({shown:,} rows, {first})" in chart
+
+
+def test_a_chart_downloads_as_svg_at_slide_size():
+    from emotion.dashboard.charts import probability_bars
+    from emotion.insights.report import browser_path
+    from pages import common
+
+    if not browser_path():
+        pytest.skip("Kaleido needs a Chromium-family browser (scripts/setup.sh dev installs Debian chromium)")
+    svg = common._svg(probability_bars([0.1, 0.1, 0.1, 0.1, 0.4, 0.1, 0.1], "A title").to_json())
+    assert svg.lstrip().startswith(b"<svg") and b'width="1600"' in svg and b"A title" in svg
