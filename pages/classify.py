@@ -100,7 +100,8 @@ if "classify_results" in st.session_state:
     others = [r for r in results if r.name != primary]
     if others:
         st.subheader("The other models")
-    for column, result in zip(st.columns(max(1, len(others))), others, strict=False):
+    columns = [column for start in range(0, len(others), 3) for column in st.columns(3)]  # at most 3 a row
+    for column, result in zip(columns, others, strict=False):
         with column:
             if result.error and result.label is None:
                 st.error(f"**{result.name}**: {result.error}")
@@ -114,7 +115,7 @@ if "classify_results" in st.session_state:
                 delta_arrow="off",
                 border=True,
             )
-            common.chart(probability_bars(result.proba, f"{result.name}: probabilities"), f"proba_{result.name}")
+            common.chart(probability_bars(result.proba, "Probabilities"), f"proba_{result.name}")
             note = " (average of the members' answers)" * result.from_members
             if result.answered_by:
                 note = f" · answered by {result.answered_by}"

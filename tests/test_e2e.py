@@ -18,6 +18,7 @@ from tests.browser import (
     streamlit_server,
     wait_until_idle,
 )
+from tests.chart_layout import chart_text_problems
 
 SCREENSHOTS = Path(os.environ.get("EMOTION_SCREENSHOTS", "")) if os.environ.get("EMOTION_SCREENSHOTS") else None
 """Where the README's screenshots are written: only when asked (``scripts/screenshots.sh``); tests write no tracked
@@ -252,3 +253,39 @@ def test_insights_from_the_demo_to_an_offline_report(browser_app, tmp_path):
     offline.close()
     page.get_by_text("Overview").first.scroll_into_view_if_needed()
     screenshot(page, "insights.png")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["1280x800", "1920x1080"])
+def test_no_chart_text_overlaps_or_is_cut_on_any_page(browser_app, size):
+    """Every visible chart's text boxes (titles, ticks, legends, labels), on every page at two screen sizes."""
+    url, page = browser_app
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    problems: list[str] = []
+
+    def check(where: str, charts: int) -> None:
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=120_000
+        )
+        wait_until_idle(page)
+        page.wait_for_timeout(1500)  # Plotly lays out text after the first paint
+        problems.extend(f"{where}: {line}" for line in chart_text_problems(page))
+
+    page.goto(url, wait_until="networkidle")
+    page.locator("textarea").first.fill("Third time I call and still no refund, I am furious.")
+    page.get_by_role("button", name="Classify").click()
+    check("Classify", 3)
+    page.goto(f"{url}/compare", wait_until="networkidle")
+    check("Compare", 6)
+    page.goto(f"{url}/insights", wait_until="networkidle")
+    page.get_by_text("StreamBox TV: anger", exact=False).first.wait_for(timeout=120_000)
+    check("Insights, segments", 2)
+    for tab in ("Time", "Drivers"):
+        page.get_by_role("tab", name=tab).click()
+        check(f"Insights, {tab.lower()}", 2)
+    page.goto(f"{url}/bulk", wait_until="networkidle")
+    page.get_by_role("button", name="Open the demo", exact=False).click()
+    page.get_by_role("button", name="Label all rows").click(timeout=60_000)
+    page.get_by_text("Labelled 500 rows", exact=False).wait_for(timeout=120_000)
+    check("Bulk", 1)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert not problems, "\n".join(problems)

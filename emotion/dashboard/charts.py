@@ -42,8 +42,8 @@ def word_bars(words: list[tuple[str, float]], label: str, model: str = "") -> go
         )
     )
     figure.update_layout(
-        title={"text": f"Words behind {label}" + (f" ({model})" if model else "")},
-        xaxis={"title": {"text": "Drop in probability without the word"}, "tickformat": ".0%"},
+        title={"text": f"Words behind {label}"},
+        xaxis={"title": {"text": "Drop without the word"}, "tickformat": ".0%"},
         yaxis={"autorange": "reversed", "automargin": True},
         **_LAYOUT,
     )
@@ -79,7 +79,12 @@ def metrics_bars(table: pd.DataFrame) -> go.Figure:
         error_y="plus",
         error_y_minus="minus",
     )
-    figure.update_layout(yaxis={"range": [0, 1]}, **{**_LAYOUT, "height": 380})
+    figure.update_layout(
+        title={"text": "Scores per model (95% intervals)"},
+        xaxis={"title": {"text": "Model"}, "tickangle": -90, "automargin": True},
+        yaxis={"range": [0, 1], "title": {"text": "Score"}},
+        **{**_LAYOUT, "height": 420},
+    )
     return figure
 
 
@@ -93,7 +98,13 @@ def heatmap(
 ) -> go.Figure:
     """A labelled heatmap with values written in the cells."""
     figure = px.imshow(matrix, text_auto=fmt, color_continuous_scale=scale, zmin=zmin, zmax=zmax, aspect="auto")
-    figure.update_layout(title=title, **{**_LAYOUT, "height": 80 + 36 * len(matrix)})
+    longest = max((len(str(c)) for c in matrix.columns), default=0)
+    figure.update_layout(
+        title={"text": title},
+        xaxis={"tickangle": -90, "automargin": True, "side": "bottom"},
+        yaxis={"automargin": True},
+        **{**_LAYOUT, "height": 120 + 36 * len(matrix) + 6 * longest},
+    )
     return figure
 
 

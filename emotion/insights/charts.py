@@ -18,7 +18,7 @@ def _frame(fig: go.Figure, title: str, x: str, y: str, height: int = 420) -> go.
         title={"text": title, "x": 0, "xanchor": "left"},
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
         template="plotly_white",
     )
     fig.update_xaxes(title_text=x, automargin=True)
