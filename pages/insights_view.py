@@ -13,6 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from emotion import registry
+from emotion.classifier import InputError
+from emotion.dashboard.charts import word_bars
+from emotion.explanations import explain
 from emotion.insights import charts, drivers, examples, periods, segments, shares
 from emotion.insights.analysis import Prepared
 from emotion.insights.demo import demo_frame
@@ -454,11 +457,37 @@ def rows_view(prepared: Prepared) -> None:
         height=360,
         column_config={text: st.column_config.TextColumn(width="large")} if text else None,
     )
+    if text and len(view):
+        explain_row(prepared, view)
     if len(view) < len(rows) and text and len(view):
         marked = ", the term marked" if term else ""
         st.markdown(f"**Comments in this selection** ({min(len(view), COMMENTS_SHOWN)} of {len(view):,}{marked}):")
         for comment in view[text].head(COMMENTS_SHOWN):
             st.markdown(f"> {drivers.highlight(comment, [term] if term else [])}", unsafe_allow_html=True)
+
+
+def explain_row(prepared: Prepared, view: pd.DataFrame) -> None:
+    """The words behind one row's label, by the model that labelled it (or the default model for other files)."""
+    text = prepared.table.text_column
+    name = prepared.table.model if prepared.table.model in registry.LOCAL_MODELS else registry.DEFAULT_MODEL
+    with st.expander(f"Why this label? The words behind a row's answer ({name})"):
+        choices = list(view.index[:200])
+        row = st.selectbox(
+            "Row", choices, format_func=lambda i: f"{i}: {str(view.at[i, text])[:90]}", key="explain_row"
+        )
+        if row is None:
+            return
+        try:
+            explained = explain(common.local_model(name), str(view.at[row, text]))
+        except InputError as error:
+            st.info(str(error))
+            return
+        chart(word_bars(explained.top(), explained.label, name), "explain_row_chart")
+        spans = f" (spans of {explained.words_per_part} words: a long text)" if explained.words_per_part > 1 else ""
+        st.caption(
+            f"{name} says {explained.label} ({explained.probability:.0%}); each bar is how far that falls without "
+            f"the word{spans}."
+        )
 
 
 def report_view(prepared: Prepared) -> None:

@@ -314,6 +314,7 @@ def test_insights_page_opens_the_demo_and_finds_the_planted_segment():
     at.selectbox(key="by").select("channel").run()
     text = " ".join(m.value for m in at.markdown)
     assert "No segment of channel differs from the rest beyond noise" in text
+    assert any(c.value.startswith("encoder-fast says ") for c in at.caption)  # a row's label explained
 
 
 def test_insights_page_reads_an_uploaded_labelled_file_and_lists_rows_left_out():
