@@ -315,6 +315,10 @@ def test_insights_page_opens_the_demo_and_finds_the_planted_segment():
     text = " ".join(m.value for m in at.markdown)
     assert "No segment of channel differs from the rest beyond noise" in text
     assert any(c.value.startswith("encoder-fast says ") for c in at.caption)  # a row's label explained
+    text = " ".join(m.value for m in at.markdown)
+    assert "2026-08: fear" in text  # the planted period, marked as moved beyond noise
+    drivers = next(d.value for d in at.dataframe if "z-score" in d.value.columns)
+    assert {"refund", "hold"} <= set(drivers["Term"].head(5))  # the planted anger drivers (the default emotion)
 
 
 def test_insights_page_reads_an_uploaded_labelled_file_and_lists_rows_left_out():
