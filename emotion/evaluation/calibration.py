@@ -1,17 +1,9 @@
-"""Calibrated confidence: temperature scaling and a confidence map fitted on dev, expected calibration error,
-Brier score.
+"""Fitting calibration and judging it: the temperature and the confidence map fitted on dev
+(:func:`fit_calibration`), and the scores that say whether a model's confidence is right: expected calibration error,
+reliability tables, Brier score, their cross-validated values and what a perfectly calibrated model would score.
 
-A model's served probabilities come from its raw probabilities ``p`` in two steps, both fitted on ISEAR dev:
-
-1. ``softmax(log p / T)``: one number ``T`` per model, fitted by minimising the log-loss;
-2. the top probability of each row through a monotone map of the confidence (centered isotonic regression,
-   Oron and Flournoy, 2017: knots at the mean confidence of each isotonic block, straight lines between),
-   the other six scaled to keep the row summing to 1.
-
-Step 2 exists because one temperature cannot fix every shape: a model trained with label smoothing and soft
-teachers says 0.93 for rows it gets right 98% of the time and 0.8 for rows it gets right 65% of the time,
-and no single ``T`` moves both the right way. Neither step ever changes a label (the top class stays on
-top), only how sure the model says it is.
+The fitted :class:`~emotion.confidence.Calibration` is what a card stores and what serving applies
+(:mod:`emotion.confidence` describes the two steps).
 """
 
 from __future__ import annotations
