@@ -9,6 +9,7 @@ from emotion import config, registry
 from emotion.dashboard.answers import cascade_notes, estimate_seconds, usage_line
 from emotion.dashboard.charts import distribution_bars, heatmap
 from emotion.evaluation.comparison import pairwise
+from emotion.insights.table import NO_EMOTION_LABEL
 from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
@@ -89,9 +90,18 @@ def filtered_rows(result: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def result_first_columns(names: list[str]) -> list[str]:
-    """The answer columns shown right after the text: consensus, correction, each model's label and confidence."""
+    """The answer columns shown right after the text: consensus, correction, no clear emotion, each model's label and
+    confidence."""
     per_model = [column for name in names for column in (label_column(name), f"{name}_confidence")]
-    return ["consensus_label", "corrected_label", *per_model, "language", "status"]
+    return [
+        "consensus_label",
+        "corrected_label",
+        "no_emotion",
+        *per_model,
+        "no_emotion_probability",
+        "language",
+        "status",
+    ]
 
 
 MAX_ROWS = config.max_rows()
@@ -230,7 +240,9 @@ if job and job.parts:
         column_config={
             job.text_column: st.column_config.TextColumn(job.text_column, width="large"),
             "corrected_label": st.column_config.SelectboxColumn(
-                "Correct to", options=list(LABELS), help="Pick the right emotion: saved at once, kept with the run"
+                "Correct to",
+                options=[*LABELS, NO_EMOTION_LABEL],
+                help="Pick the right emotion, or 'no emotion': saved at once, kept with the run",
             ),
             **{
                 f"{name}_confidence": st.column_config.ProgressColumn(

@@ -20,6 +20,8 @@ from emotion.labels import LABELS, to_label
 LABEL_SUFFIX = "_label"
 CONFIDENCE_SUFFIX = "_confidence"
 NO_EMOTION = "no clear emotion"
+NO_EMOTION_LABEL = "no emotion"
+"""What a correction says when a row shows none of the seven (the Bulk editor offers it)."""
 NOT_ENGLISH = "not English"
 NO_LABEL = "no label"
 UNKNOWN_LABEL = "label names no emotion"
@@ -184,7 +186,8 @@ def recognise(
     raw = frame[label_column]
     labels = raw.map(lambda v: to_label(v) if isinstance(v, str) else None)
     empty = raw.isna() | raw.astype(str).str.strip().eq("")
-    reasons = np.where(empty, NO_LABEL, np.where(labels.isna(), UNKNOWN_LABEL, ""))
+    said_none = raw.astype(str).str.strip().str.lower().eq(NO_EMOTION_LABEL)
+    reasons = np.where(empty, NO_LABEL, np.where(said_none, NO_EMOTION, np.where(labels.isna(), UNKNOWN_LABEL, "")))
     excluded = pd.Series(reasons, index=frame.index, dtype=object)
     if "no_emotion" in frame and not include_no_emotion:
         excluded = excluded.mask(excluded.eq("") & _flag(frame["no_emotion"]).fillna(False).astype(bool), NO_EMOTION)

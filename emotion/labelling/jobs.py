@@ -143,6 +143,8 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
         if answered_by_column(name):
             rest[answered_by_column(name)] = None
     rest["language"] = None
+    rest["no_emotion_probability"] = np.nan
+    rest["no_emotion"] = None
     rest["status"] = "not run (stopped)"
     result = pd.concat([*parts, rest]) if parts else rest
     return add_consensus(result, names, threshold)

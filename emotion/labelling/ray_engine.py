@@ -191,6 +191,7 @@ def output_schema(input_columns: list[str], names: list[str]):
     import pyarrow as pa
 
     types = {"status": pa.string(), "consensus_label": pa.string(), "agreement": pa.float64()}
+    types |= {"no_emotion_probability": pa.float64(), "no_emotion": pa.bool_()}
     types |= {"disagreement": pa.bool_(), "low_confidence": pa.bool_()}
     fields = [pa.field(c, pa.string()) for c in input_columns]
     for column in result_columns(names):

@@ -7,10 +7,12 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from emotion import config
 from emotion.classifier import Classifier, Predictions, Progress, members_first
 from emotion.io.language import ENGLISH, detect_languages
 from emotion.io.text import check_text
 from emotion.labels import LABELS
+from emotion.models import no_emotion
 from emotion.models.cascade import CascadeName
 
 
@@ -70,6 +72,7 @@ def label_frame(
     status = ["ok" if p is None else p for p in problems]
     languages = np.full(len(frame), None, dtype=object)
     languages[valid] = detect_languages(texts)
+    neutral, flagged = no_emotion_columns(len(frame), valid, texts)
     for row in valid:
         if languages[row] != ENGLISH:
             status[row] = f"ok; not English ({languages[row]})"
@@ -111,8 +114,23 @@ def label_frame(
         for column in filter(None, kept):
             out[column] = extra.get(column, np.full(len(frame), None, dtype=object))
     out["language"] = languages
+    out["no_emotion_probability"] = neutral
+    out["no_emotion"] = flagged
     out["status"] = status
     return out
+
+
+def no_emotion_columns(rows: int, valid: list[int], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the probability that it shows no clear emotion and whether that passes the detector's threshold
+    (:mod:`emotion.models.no_emotion`); empty where a row has no text, or when the check is off or not installed."""
+    probability = np.full(rows, np.nan)
+    flagged = np.full(rows, None, dtype=object)
+    detector = no_emotion.shared() if config.no_emotion_check() and texts else None
+    if detector is not None:
+        found = detector.proba(texts)
+        probability[valid] = np.round(found, 4)
+        flagged[valid] = list(found >= detector.threshold)
+    return probability, flagged
 
 
 def _spread(rows: int, valid: list[int], values: list | None) -> np.ndarray:
@@ -177,4 +195,14 @@ def result_columns(names: list[str]) -> list[str]:
         for column in (label_column(name), confidence_column(name), answered_by_column(name))
         if column
     ]
-    return [*per_model, "language", "status", "consensus_label", "agreement", "disagreement", "low_confidence"]
+    return [
+        *per_model,
+        "language",
+        "no_emotion_probability",
+        "no_emotion",
+        "status",
+        "consensus_label",
+        "agreement",
+        "disagreement",
+        "low_confidence",
+    ]
