@@ -69,40 +69,10 @@ def main() -> None:
         script.write_text(PIPELINE_SCRIPT)
         print(f"{len(texts):,} rows, model {args.model}; seconds from process start to a written CSV")
         print(f"{'pair':<6}{'emotion label':>15}{'--skip-no-emotion':>19}{'pipeline':>12}{'ratios':>16}")
+        label = [sys.executable, "-m", "emotion", "label", str(source), "--text-column", "text", "--model", args.model]
         for pair in range(1, args.pairs + 1):
-            lean = timed(
-                [
-                    sys.executable,
-                    "-m",
-                    "emotion",
-                    "label",
-                    str(source),
-                    "--text-column",
-                    "text",
-                    "--model",
-                    args.model,
-                    "--no-resume",
-                    "--skip-no-emotion",
-                    "--output",
-                    str(folder / f"lean{pair}.csv"),
-                ]
-            )
-            ours = timed(
-                [
-                    sys.executable,
-                    "-m",
-                    "emotion",
-                    "label",
-                    str(source),
-                    "--text-column",
-                    "text",
-                    "--model",
-                    args.model,
-                    "--no-resume",
-                    "--output",
-                    str(folder / f"ours{pair}.csv"),
-                ]
-            )
+            lean = timed([*label, "--no-resume", "--skip-no-emotion", "--output", str(folder / f"lean{pair}.csv")])
+            ours = timed([*label, "--no-resume", "--output", str(folder / f"ours{pair}.csv")])
             theirs = timed([sys.executable, str(script), str(source), str(export), str(folder / f"theirs{pair}.csv")])
             print(f"{pair:<6}{ours:>15.2f}{lean:>19.2f}{theirs:>12.2f}{theirs / ours:>8.1f}× {theirs / lean:>5.1f}×")
 
