@@ -61,7 +61,33 @@ COLUMN_NAMES = {
     "macro_f1": "Macro-F1",
     "macro_f1_low": "Macro-F1, 95% low",
     "macro_f1_high": "Macro-F1, 95% high",
+    "accuracy_low": "Accuracy, 95% low",
+    "accuracy_high": "Accuracy, 95% high",
 }
+COLUMN_HELP = {
+    "Accuracy": "Share of rows answered right.",
+    "Macro precision": "Of the rows given an emotion, the share that were right, averaged over the seven emotions.",
+    "Macro recall": "Of the rows truly showing an emotion, the share found, averaged over the seven emotions.",
+    "Macro-F1": GLOSSARY["Macro-F1"],
+    "Macro-F1, 95% low": "Lower end of the 95% interval of macro-F1 (bootstrap over the rows).",
+    "Macro-F1, 95% high": "Upper end of the 95% interval of macro-F1 (bootstrap over the rows).",
+    "Accuracy, 95% low": "Lower end of the 95% interval of accuracy (bootstrap over the rows).",
+    "Accuracy, 95% high": "Upper end of the 95% interval of accuracy (bootstrap over the rows).",
+    "Rows": "Rows scored.",
+    "Answered": "Rows the model gave an answer for (an LLM can fail on some).",
+}
+"""The one-line help of each metric column, shown on hovering its header."""
+CALIBRATION_HELP = {
+    "ECE": GLOSSARY["ECE (expected calibration error)"],
+    "ECE within noise up to": GLOSSARY["Within noise up to"],
+    "Brier": GLOSSARY["Brier score"],
+    "ECE before": "The ECE of the model's raw probabilities, before its temperature and confidence map.",
+    "Brier before": "The Brier score of the raw probabilities.",
+    "temperature": GLOSSARY["Temperature"],
+    "ECE on ISEAR dev, cross-validated": "The ECE with the calibration fitted on other folds of ISEAR dev: the honest "
+    "figure for a calibration fitted on that same set.",
+}
+"""The one-line help of each calibration column."""
 MIN_ROWS_FOR_CASCADE = 100
 """A cascade curve over fewer rows moves in steps too coarse to choose an operating point from."""
 
@@ -76,7 +102,15 @@ def scores(metrics: dict) -> None:
     """Metrics table, bars with 95% intervals, the noise verdict for a chosen pair, F1 per emotion, confusion."""
     glossary()
     table = metrics_table(metrics)
-    st.dataframe(table.rename(columns=COLUMN_NAMES), hide_index=True)
+    st.dataframe(
+        table.rename(columns=COLUMN_NAMES),
+        hide_index=True,
+        column_config={
+            name: st.column_config.Column(name, help=COLUMN_HELP[name])
+            for name in COLUMN_HELP
+            if name in set(table.rename(columns=COLUMN_NAMES).columns)
+        },
+    )
     common.chart(metrics_bars(table), "compare_metrics")
     st.caption("Error bars: 95% bootstrap intervals (1,000 resamples of the rows, seed 0).")
     ranked = list(table["model"])
@@ -86,7 +120,7 @@ def scores(metrics: dict) -> None:
     verdict = noise_verdict(metrics, first, second) if first != second else None
     if verdict:
         st.info(verdict)
-    common.chart(heatmap(per_class_f1(metrics), "F1 per emotion"), "compare_per_class")
+    common.chart(heatmap(per_class_f1(metrics), "F1 per emotion", axes=("Emotion", "Model")), "compare_per_class")
     c1, c2 = st.columns([2, 1])
     model = c1.selectbox("Confusion matrix of", ranked, key="compare_confusion_model")
     normalise = c2.toggle("Row-normalised", value=True, key="compare_normalise")
@@ -109,7 +143,16 @@ def calibration(metrics: dict) -> None:
         "'within noise up to' is the ECE 95% of its draws stay under, and the grey band in the diagram is where "
         "its bins fall."
     )
-    st.dataframe(calibration_table(metrics), hide_index=True)
+    calibrated = calibration_table(metrics)
+    st.dataframe(
+        calibrated,
+        hide_index=True,
+        column_config={
+            name: st.column_config.Column(name, help=CALIBRATION_HELP[name])
+            for name in CALIBRATION_HELP
+            if name in calibrated.columns
+        },
+    )
     names = list(metrics["models"])
     local = [n for n in names if "calibration_before" in metrics["models"][n]] or names
     model = st.selectbox("Reliability diagram of", names, index=names.index(local[0]), key="compare_reliability_model")

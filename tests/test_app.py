@@ -373,3 +373,27 @@ def test_a_chart_downloads_as_svg_at_slide_size():
         pytest.skip("Kaleido needs a Chromium-family browser (scripts/setup.sh dev installs Debian chromium)")
     svg = common._svg(probability_bars([0.1, 0.1, 0.1, 0.1, 0.4, 0.1, 0.1], "A title").to_json())
     assert svg.lstrip().startswith(b"<svg") and b'width="1600"' in svg and b"A title" in svg
+
+
+def test_every_term_on_compare_has_a_glossary_entry_and_every_metric_a_help_line():
+    from emotion.evaluation.comparison import calibration_table, load_evaluation, metrics_table
+    from pages.views import CALIBRATION_HELP, COLUMN_HELP, COLUMN_NAMES, GLOSSARY
+
+    terms = [
+        "Macro-F1",
+        "95% interval",
+        "ECE",
+        "Brier",
+        "Temperature",
+        "Pareto front",
+        "Cascade",
+        "Fallback",
+        "Operating point",
+        "kappa",
+        "Within noise",
+    ]
+    assert all(any(term.lower() in entry.lower() for entry in GLOSSARY) for term in terms)
+    metrics, _ = load_evaluation()
+    shown = [COLUMN_NAMES.get(c, c) for c in metrics_table(metrics).columns]
+    assert {c for c in shown if c not in ("Model", "Family")} <= set(COLUMN_HELP)
+    assert set(calibration_table(metrics).columns) - {"model"} <= set(CALIBRATION_HELP)

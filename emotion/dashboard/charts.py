@@ -25,7 +25,10 @@ def probability_bars(proba: np.ndarray, title: str = "") -> go.Figure:
         )
     )
     figure.update_layout(
-        title=title, xaxis={"range": [0, 1], "tickformat": ".0%"}, yaxis={"autorange": "reversed"}, **_LAYOUT
+        title={"text": title},
+        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "Probability"}},
+        yaxis={"autorange": "reversed", "title": {"text": "Emotion"}},
+        **_LAYOUT,
     )
     return figure
 
@@ -95,14 +98,15 @@ def heatmap(
     zmin: float | None = 0,
     zmax: float | None = 1,
     scale: str = "Blues",
+    axes: tuple[str, str] = ("Model", "Model"),
 ) -> go.Figure:
-    """A labelled heatmap with values written in the cells."""
+    """A labelled heatmap with values written in the cells; ``axes``: the titles of the columns' and rows' axes."""
     figure = px.imshow(matrix, text_auto=fmt, color_continuous_scale=scale, zmin=zmin, zmax=zmax, aspect="auto")
     longest = max((len(str(c)) for c in matrix.columns), default=0)
     figure.update_layout(
         title={"text": title},
-        xaxis={"tickangle": -90, "automargin": True, "side": "bottom"},
-        yaxis={"automargin": True},
+        xaxis={"tickangle": -90, "automargin": True, "side": "bottom", "title": {"text": axes[0]}},
+        yaxis={"automargin": True, "title": {"text": axes[1]}},
         **{**_LAYOUT, "height": 120 + 36 * len(matrix) + 6 * longest},
     )
     return figure
@@ -113,8 +117,14 @@ def confusion_heatmap(matrix: list[list[int]], normalise: bool, title: str) -> g
     frame = pd.DataFrame(matrix, index=list(LABELS), columns=list(LABELS), dtype=float)
     if normalise:
         frame = frame.div(frame.sum(axis=1).replace(0, 1), axis=0)
-    figure = heatmap(frame, title, ".2f" if normalise else ".0f", 0, None if not normalise else 1)
-    figure.update_layout(xaxis_title="predicted", yaxis_title="gold")
+    figure = heatmap(
+        frame,
+        title,
+        ".2f" if normalise else ".0f",
+        0,
+        None if not normalise else 1,
+        axes=("Predicted emotion", "Gold emotion"),
+    )
     return figure
 
 
@@ -170,8 +180,8 @@ def reliability_diagram(bins: pd.DataFrame, title: str) -> go.Figure:
         )
     figure.update_layout(
         title=title,
-        xaxis={"title": "confidence", "range": [0, 1]},
-        yaxis={"title": "accuracy", "range": [0, 1]},
+        xaxis={"title": "Confidence (mean of the bin)", "range": [0, 1]},
+        yaxis={"title": "Accuracy (share right)", "range": [0, 1]},
         **{**_LAYOUT, "height": 340},
     )
     return figure
