@@ -188,6 +188,7 @@ common.chart(
         0,
         None,
         "Reds",
+        axes=(f"{second}'s label", f"{first}'s label"),
     ),
     "compare_pair_counts",
 )
