@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 SIMILAR = 0.7
@@ -50,20 +49,3 @@ def representative(
         if len(picked) == k:
             break
     return rows.loc[picked] if picked else rows.head(0)
-
-
-def near_duplicate_share(texts: pd.Series, sample: int = 500, seed: int = 0) -> float:
-    """The share of a sample of texts that are near-duplicates of an earlier one (for the page's note)."""
-    values = texts.dropna().astype(str)
-    if values.empty:
-        return 0.0
-    values = values.sample(min(sample, len(values)), random_state=seed)
-    seen: list[frozenset[str]] = []
-    duplicates = 0
-    for text in values:
-        words = _words(text)
-        if any(len(words & other) / max(1, len(words | other)) >= SIMILAR for other in seen):
-            duplicates += 1
-        else:
-            seen.append(words)
-    return float(np.round(duplicates / len(values), 3))
