@@ -186,13 +186,16 @@ def read_file_rows(items: pd.DataFrame, filesystem, chunk_rows: int) -> Iterator
                 yield pa.table(columns)
 
 
+BOOLEAN_COLUMNS = ("no_emotion", "disagreement", "low_confidence")
+"""Result columns of booleans (CSV output writes them as pandas does: ``True``, ``False``)."""
+
+
 def output_schema(input_columns: list[str], names: list[str]):
     """Arrow schema of the output: input columns as strings, typed result columns, positions."""
     import pyarrow as pa
 
     types = {"status": pa.string(), "consensus_label": pa.string(), "agreement": pa.float64()}
-    types |= {"no_emotion_probability": pa.float64(), "no_emotion": pa.bool_()}
-    types |= {"disagreement": pa.bool_(), "low_confidence": pa.bool_()}
+    types |= {column: pa.bool_() for column in BOOLEAN_COLUMNS} | {"no_emotion_probability": pa.float64()}
     fields = [pa.field(c, pa.string()) for c in input_columns]
     for column in result_columns(names):
         fields.append(
@@ -250,10 +253,9 @@ class LabelBatches:
         schema = output_schema(list(frame.columns), list(self.models))
         if self.csv_output:  # as the local engine's CSV writer: formulas neutralised, booleans as pandas writes them
             labelled = formats.prepare(labelled, formats.by_name("csv"))
-            for column in ("disagreement", "low_confidence"):
+            for column in BOOLEAN_COLUMNS:
                 labelled[column] = labelled[column].map({True: "True", False: "False"})
-            schema = schema.set(schema.get_field_index("disagreement"), pa.field("disagreement", pa.string()))
-            schema = schema.set(schema.get_field_index("low_confidence"), pa.field("low_confidence", pa.string()))
+                schema = schema.set(schema.get_field_index(column), pa.field(column, pa.string()))
         out = pa.Table.from_pandas(pd.concat([labelled, positions], axis=1), schema=schema, preserve_index=False)
         if self.counter is not None:
             self.counter.add.remote(len(out))
