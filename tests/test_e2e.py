@@ -194,12 +194,26 @@ def test_compare_evaluates_a_labelled_upload_in_a_real_browser(browser_app, tmp_
     screenshot(page, "compare_own_file.png")
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the last Streamlit selectbox labelled ``label`` (the Rows section's, below the tabs)."""
-    box = page.get_by_role("combobox", name=label, exact=True).last
-    box.scroll_into_view_if_needed()
-    box.fill(option)  # typing filters the list to the option (a click can land mid-layout while charts draw)
-    page.get_by_role("option", name=option, exact=True).click()
+def choose(page, label: str, option: str, tries: int = 4) -> None:
+    """Pick ``option`` in the last Streamlit selectbox labelled ``label`` (the Rows section's, below the tabs).
+
+    Typing filters the list to the option. A rerun that lands while the list is open (charts still drawing on a
+    cold server) closes it, so each try waits for the page to settle and starts again.
+    """
+    for attempt in range(tries):
+        wait_until_idle(page)
+        page.wait_for_timeout(500 * (attempt + 1))
+        box = page.get_by_role("combobox", name=label, exact=True).last
+        box.scroll_into_view_if_needed()
+        box.click()
+        box.fill(option)
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"could not pick {option!r} in {label!r}")
     wait_until_idle(page)
 
 
