@@ -52,10 +52,16 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> tuple[list[str], int]:
     return [" ".join(words[i : i + size]) for i in range(0, len(words), size)], size
 
 
+def texts_to_classify(text: str, max_parts: int = MAX_PARTS) -> list[str]:
+    """What explaining ``text`` classifies: the whole text, then the text without each part (its cost)."""
+    parts, _ = split_parts(text, max_parts)
+    variants = [" ".join(parts[:i] + parts[i + 1 :]) for i in range(len(parts))] if len(parts) > 1 else []
+    return [text, *(v if v.strip() else "." for v in variants)]
+
+
 def requests_needed(text: str, max_parts: int = MAX_PARTS) -> int:
     """How many texts explaining ``text`` classifies (the whole text and one variant per part)."""
-    parts, _ = split_parts(text, max_parts)
-    return 1 + (len(parts) if len(parts) > 1 else 0)
+    return len(texts_to_classify(text, max_parts))
 
 
 def explain(model: Classifier, text: str, label: str | None = None, max_parts: int = MAX_PARTS) -> Explanation:
@@ -70,9 +76,9 @@ def explain(model: Classifier, text: str, label: str | None = None, max_parts: i
     if not isinstance(text, str) or not text.strip():
         raise InputError("nothing to explain: the text is empty")
     parts, size = split_parts(text, max_parts)
-    variants = [" ".join(parts[:i] + parts[i + 1 :]) for i in range(len(parts))] if len(parts) > 1 else []
-    variants = [v if v.strip() else "." for v in variants]
-    result = model.classify([text, *variants])
+    texts = texts_to_classify(text, max_parts)
+    variants = texts[1:]
+    result = model.classify(texts)
     label = label or result.labels[0]
     if label is None:
         raise InputError(f"{model.name} gave no answer to explain: {result.errors[0] or 'no label'}")

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from emotion import registry
-from emotion.dashboard.answers import agreement_line, best_model, classify_text
+from emotion.dashboard.answers import agreement_line, best_model, classify_text, estimate_seconds
 from emotion.dashboard.charts import probability_bars, word_bars
-from emotion.explanations import explain, requests_needed
+from emotion.explanations import explain, texts_to_classify
 from emotion.io.language import ENGLISH, detect_language
 from emotion.models import no_emotion
 from pages import common
@@ -103,8 +103,12 @@ if "classify_results" in st.session_state:
             common.chart(word_bars(lead.explanation, lead.label, primary), "words_primary")
             st.caption("Each bar: how far the answer's probability falls when that word is deleted.")
         elif not models[primary].explains_freely:
-            words = requests_needed(shown_text)
-            if st.button(f"Explain (sends {words} requests to {primary})", key="classify_explain_llm"):
+            texts = texts_to_classify(shown_text)
+            _, cost = estimate_seconds(models[primary], texts)
+            price = f", about ${cost:,.4f} for those not cached" if cost else ""
+            if st.button(
+                f"Explain (sends up to {len(texts)} requests to {primary}{price})", key="classify_explain_llm"
+            ):
                 explained = explain(models[primary], shown_text, lead.label).top()
                 common.chart(word_bars(explained, lead.label, primary), "words_llm")
     others = [r for r in results if r.name != primary]
