@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from emotion import config, registry
-from emotion.dashboard.answers import cascade_notes, estimate_seconds, usage_line
+from emotion.dashboard.answers import cascade_notes, checks_seconds, estimate_seconds, usage_line
 from emotion.dashboard.charts import distribution_bars, heatmap
 from emotion.evaluation.comparison import pairwise
 from emotion.insights.table import NO_EMOTION_LABEL
@@ -159,7 +159,7 @@ if frame is not None:
         models = {name: common.get_model(name, share) for name in ready}
         texts = [t for t in frame[text_column] if isinstance(t, str) and t.strip()]
         estimates = {name: estimate_seconds(model, texts) for name, model in models.items()}
-        seconds = sum(s for s, _ in estimates.values())
+        seconds = sum(s for s, _ in estimates.values()) + checks_seconds(texts)
         cost = sum(c for _, c in estimates.values() if c is not None)
         paid = any(c is not None for _, c in estimates.values())
         routed = cascade_notes(models, texts)

@@ -85,13 +85,16 @@ while True:  # corrections made while the run goes on, each stored as it is made
 """
 
 
-def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_path, sample):
+def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_path, sample, monkeypatch):
+    monkeypatch.setenv("EMOTION_NO_EMOTION", "0")  # durability is the point here: tfidf alone keeps the run short
     texts, _ = sample
     rows, chunk = 200_000, 500
     db = tmp_path / "runs.sqlite"
     store = RunStore(db)
     token = store.create(survey(texts, rows), "big.csv", "x", "text", ["tfidf"])
-    process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(db), token, str(chunk)], cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(db), token, str(chunk)], cwd=ROOT, env={**os.environ}
+    )
     deadline = time.time() + 120
     while time.time() < deadline and store.rows_done(token) < 10 * chunk:
         time.sleep(0.05)

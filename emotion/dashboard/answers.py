@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emotion import config
+from emotion.artifacts import artifact_dir
 from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
 from emotion.explanations import explain
 from emotion.llm.classifier import LLMClassifier
+from emotion.models import no_emotion
 from emotion.models.cascade import CascadeClassifier
 
 
@@ -107,6 +110,13 @@ def agreement_line(results: list[ModelResult], models: dict[str, Classifier] | N
     else:
         line = f"{votes} of {len(labels)} {kind} say {label}"
     return line + (f" ({'; '.join(notes)})." if notes else ".")
+
+
+def checks_seconds(texts: list[str]) -> float:
+    """Expected seconds of the per-row checks labelling adds to the models' time (the no-clear-emotion detector)."""
+    if not config.no_emotion_check() or not (artifact_dir(no_emotion.NAME) / "card.json").exists():
+        return 0.0
+    return len(set(texts)) / no_emotion.NoEmotionDetector.expected_texts_per_s
 
 
 def best_model(names: list[str], scores: dict[str, float]) -> str:

@@ -32,6 +32,8 @@ class NoEmotionDetector:
     """
 
     batch_size = 64
+    expected_texts_per_s = 1_500.0
+    """Measured on GoEmotions dev (2,070 texts) on 2 cores: 1,504 texts/s."""
 
     def __init__(self, onnx_path: Path, threshold: float, max_length: int = 64) -> None:
         import onnxruntime as ort
