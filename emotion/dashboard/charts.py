@@ -46,7 +46,7 @@ def word_bars(words: list[tuple[str, float]], label: str, model: str = "") -> go
     )
     figure.update_layout(
         title={"text": f"Words behind {label}"},
-        xaxis={"title": {"text": "Drop without the word"}, "tickformat": ".0%"},
+        xaxis={"title": {"text": "Drop without the word"}, "tickformat": ".1%", "nticks": 5},
         yaxis={"autorange": "reversed", "automargin": True, "title": {"text": "Word"}},
         **_LAYOUT,
     )
