@@ -20,7 +20,7 @@ from emotion.insights import charts, drivers, examples, periods, segments, share
 from emotion.insights.analysis import Prepared
 from emotion.insights.demo import demo_frame
 from emotion.insights.report import write_report
-from emotion.insights.table import LABEL_SUFFIX, guess_label_column, recognise
+from emotion.insights.table import LABEL_SUFFIX, RESULT_COLUMNS, guess_label_column, recognise, with_corrections
 from emotion.io import formats
 from emotion.io.tables import DataError
 from emotion.labelling.jobs import BulkJob
@@ -28,16 +28,6 @@ from emotion.labelling.table import label_table
 from emotion.labels import COLORS, LABELS
 from pages import common
 
-RESULT_COLUMNS = {
-    "status",
-    "consensus_label",
-    "agreement",
-    "disagreement",
-    "low_confidence",
-    "corrected_label",
-    "no_emotion",
-    "language",
-}
 ALL = "(all)"
 COMMENTS_SHOWN = 10
 TABLE_ROWS = 10_000
@@ -146,7 +136,7 @@ def prepare(source: Source) -> Prepared | None:
         disabled="language" not in frame,
         help="The models read English; other languages are counted apart unless this is on.",
     )
-    frame = _with_corrections(frame, label_column)
+    frame = with_corrections(frame, label_column)
     key = hashlib.sha256(
         repr((source.key, label_column, text_column, with_no_emotion, with_foreign)).encode()
     ).hexdigest()
@@ -178,18 +168,6 @@ def _text_guess(frame: pd.DataFrame, label_column: str) -> str:
         return "(none)"
 
 
-def _with_corrections(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
-    """A Bulk run's corrections replace the label they correct."""
-    if "corrected_label" not in frame or label_column == "corrected_label":
-        return frame
-    corrected = frame["corrected_label"]
-    if not corrected.notna().any():
-        return frame
-    out = frame.copy()
-    out[label_column] = corrected.where(corrected.notna(), out[label_column])
-    return out
-
-
 def chart(fig, key: str, on_select=None) -> None:
     """A chart with its PNG at slide size and an SVG download (:func:`pages.common.chart`), selectable when asked."""
     common.chart(fig, key, on_select=on_select)
@@ -204,22 +182,6 @@ def estimator_note(prepared: Prepared, estimator: str) -> str:
     return note
 
 
-def segment_candidates(prepared: Prepared) -> list[str]:
-    """Columns worth comparing segments on: not the text, label, result or date columns, with 2+ values."""
-    table = prepared.table
-    dates = periods.detect_date_column(table.frame, exclude=(table.text_column,))
-    skip = RESULT_COLUMNS | {table.label_column, table.text_column, table.confidence_column, dates}
-    out = []
-    for column in table.frame.columns:
-        if column in skip or str(column).endswith(("_label", "_confidence", "_answered_by")):
-            continue
-        if pd.api.types.is_datetime64_any_dtype(table.frame[column]):
-            continue
-        if table.frame[column].nunique(dropna=True) >= 2:
-            out.append(column)
-    return out
-
-
 def _select_point(chart_key: str, fields: dict[str, int]) -> None:
     """A click on a chart's point filters the rows below: ``fields`` maps a filter's key to the position of its
     value in the point's ``customdata``."""
@@ -230,7 +192,7 @@ def _select_point(chart_key: str, fields: dict[str, int]) -> None:
 
 
 def segments_view(prepared: Prepared) -> None:
-    candidates = segment_candidates(prepared)
+    candidates = prepared.segment_candidates
     if not candidates:
         st.info("No column to compare: the table has no categorical column besides the text and the labels.")
         return
@@ -349,7 +311,7 @@ def drivers_view(prepared: Prepared) -> None:
         mask = emotions == group
         color = COLORS[group]
     else:
-        candidates = segment_candidates(prepared)
+        candidates = prepared.segment_candidates
         if not candidates:
             st.info("No column to form segments.")
             return

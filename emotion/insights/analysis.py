@@ -16,7 +16,7 @@ import pandas as pd
 
 from emotion.evaluation.comparison import EVALUATION_DIR, load_evaluation
 from emotion.insights import drivers, examples, periods, segments, shares
-from emotion.insights.table import LabelledTable
+from emotion.insights.table import MODEL_SUFFIXES, RESULT_COLUMNS, LabelledTable
 from emotion.labels import LABELS
 
 MODEL_LABEL = {"consensus_label": "the consensus of the models chosen"}
@@ -84,6 +84,21 @@ class Prepared:
         if not self.table.text_column:
             return None
         return drivers.TermIndex.build(self.rows[self.table.text_column])
+
+    @cached_property
+    def segment_candidates(self) -> list[str]:
+        """Columns worth comparing segments on: not the text, label, result or date columns, with 2+ values."""
+        table = self.table
+        dates = periods.detect_date_column(table.frame, exclude=(table.text_column,))
+        skip = RESULT_COLUMNS | {table.label_column, table.text_column, table.confidence_column, dates}
+        return [
+            column
+            for column in table.frame.columns
+            if column not in skip
+            and not str(column).endswith(MODEL_SUFFIXES)
+            and not pd.api.types.is_datetime64_any_dtype(table.frame[column])
+            and table.frame[column].nunique(dropna=True) >= 2
+        ]
 
     def estimators(self) -> list[str]:
         """The estimators this table allows (the adjusted count needs a measured confusion)."""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from emotion.io.tables import DataError, guess_text_column
+from emotion.labelling.table import result_columns
 from emotion.labels import LABELS, to_label
 
 LABEL_SUFFIX = "_label"
@@ -26,6 +27,9 @@ NOT_ENGLISH = "not English"
 NO_LABEL = "no label"
 UNKNOWN_LABEL = "label names no emotion"
 LABEL_NAMES = ("consensus_label", "label", "emotion", "predicted", "prediction")
+RESULT_COLUMNS = frozenset([*result_columns([]), "corrected_label"])
+"""The columns labelling adds besides each model's own (``<model>_label``, ``_confidence``, ``_answered_by``)."""
+MODEL_SUFFIXES = (LABEL_SUFFIX, CONFIDENCE_SUFFIX, "_answered_by")
 
 
 @dataclass
@@ -79,6 +83,18 @@ class LabelledTable:
         )
         out["label cell"] = self.frame.loc[mask, self.label_column].astype(str).to_numpy()
         return out.head(limit)
+
+
+def with_corrections(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
+    """A Bulk run's corrections (``corrected_label``) replace the label they correct."""
+    if "corrected_label" not in frame or label_column == "corrected_label":
+        return frame
+    corrected = frame["corrected_label"]
+    if not corrected.notna().any():
+        return frame
+    out = frame.copy()
+    out[label_column] = corrected.where(corrected.notna(), out[label_column])
+    return out
 
 
 def model_label_columns(frame: pd.DataFrame) -> list[str]:
