@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 
 from emotion.artifacts import artifact_dir
-from emotion.confidence import Calibration
+from emotion.confidence import Calibration, NoEmotionScale
 from emotion.io.text import check_text, prepare_text
 from emotion.labels import LABELS
 
@@ -34,6 +34,18 @@ def map_batches(work: Callable[[Batch], Result], batches: list[Batch], threads: 
         return
     with ThreadPoolExecutor(min(threads, len(batches))) as pool:
         yield from pool.map(work, batches)
+
+
+def split_outputs(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seven-way probabilities (a softmax over the first seven scores) and ``P(no emotion)`` (the eighth output's
+    share of a softmax over all eight; zeros for a seven-output model)."""
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    seven = exp[:, : len(LABELS)]
+    proba = seven / seven.sum(axis=1, keepdims=True)
+    if logits.shape[1] == len(LABELS):
+        return proba, np.zeros(len(logits), dtype=proba.dtype)
+    return proba, exp[:, len(LABELS)] / exp.sum(axis=1)
 
 
 class InputError(ValueError):
@@ -60,6 +72,9 @@ class Predictions:
     """The model's probabilities before calibration (the same as ``proba`` for uncalibrated models)."""
     answered_by: list[str] | None = None
     """Which model gave each row's answer (cascades); ``None`` when it is always this one."""
+    no_emotion: np.ndarray | None = None
+    """The model's own probability that each text shows none of the seven emotions (models trained with that
+    eighth output); ``None`` for models without it."""
 
     def __post_init__(self) -> None:
         if not self.errors:
@@ -144,6 +159,9 @@ class Classifier(ABC):
     calibration: Calibration | None = None
     """Served probabilities are ``calibration.apply(raw)`` (a temperature, then a confidence map: see
     :mod:`emotion.confidence`); the registry sets it from the ``confidence_calibration`` entry of the card."""
+    no_emotion_scale: NoEmotionScale | None = None
+    """How the model's own ``P(no emotion)`` is served and thresholded (models with that output); the registry sets
+    it from the card's ``no_emotion_calibration`` entry."""
 
     def status(self) -> Status:
         """Whether :meth:`predict_proba` can run now; overridden by models that need files or servers."""
@@ -189,6 +207,16 @@ class Classifier(ABC):
         """What ``usage`` costs at this model's endpoint prices (``None``: no price known, or no endpoint)."""
         return None
 
+    adaptable: bool = False
+    """Whether :meth:`encode` works, so that the model can be the base of a ``custom:`` model."""
+
+    def encode(
+        self, texts: list[str], batch_size: int | None = None, progress: Progress | None = None
+    ) -> tuple[Predictions, np.ndarray]:
+        """Raw predictions of clean, distinct texts and the features the model's head reads, ``(n, d)``: what a
+        model adapted to a user's labels builds on (:mod:`emotion.models.custom`)."""
+        raise NotImplementedError(f"{self.name} cannot be the base of an adapted model")
+
     def explain(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Words of ``text`` that pushed toward each emotion; empty for models that cannot say."""
         return {}
@@ -228,7 +256,11 @@ class Classifier(ABC):
             result.one_hot,
             raw=raw,
             answered_by=[result.answered_by[r] for r in rows] if result.answered_by else None,
+            no_emotion=self._served_no_emotion(result.no_emotion[rows]) if result.no_emotion is not None else None,
         )
+
+    def _served_no_emotion(self, raw: np.ndarray) -> np.ndarray:
+        return self.no_emotion_scale.apply(raw) if self.no_emotion_scale else raw
 
     def calibrated(self, raw: np.ndarray) -> np.ndarray:
         """Served probabilities from raw ones: :attr:`calibration` applied, if the model has one."""

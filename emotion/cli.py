@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="write the demo customer-feedback workbook")
     demo.add_argument("--output", type=Path, default=Path("."), help="folder (default: here)")
 
+    adapt = sub.add_parser("adapt", help="train custom:NAME on your labelled file (a model adapted to your text)")
+    adapt.add_argument("--data", type=Path, required=True, help="CSV/TSV/XLSX/Parquet/JSON Lines with texts and labels")
+    adapt.add_argument("--name", required=True, help="the new model is custom:NAME")
+    adapt.add_argument("--text-column", help="default: the column with the longest texts")
+    adapt.add_argument("--label-column", help="default: the column naming emotions most often")
+    adapt.add_argument("--base", default="encoder-fast", help="the model adapted (an encoder; default encoder-fast)")
+    adapt.add_argument("--compare", action="append", default=[], help="also score this model on your labels")
+    adapt.add_argument("--overwrite", action="store_true", help="replace custom:NAME if it exists")
+
     evaluate = sub.add_parser("evaluate", help="score models on a labelled file (default: ISEAR dev)")
     evaluate.add_argument("--data", type=Path, help="CSV/TSV/XLSX/Parquet/JSON Lines with texts and gold labels")
     evaluate.add_argument("--text-column", help="default: 'text', else the column with the longest texts")
@@ -144,23 +153,27 @@ def _train(args) -> dict:
 
 
 def _classify(args) -> list[dict]:
+    import numpy as np
+
     from emotion import registry
     from emotion.io.language import detect_language
+    from emotion.labelling.table import NoEmotionFallback
     from emotion.labels import LABELS
-    from emotion.models import no_emotion
 
     names = [registry.check_name(n) for n in args.model or [registry.DEFAULT_MODEL]]
     language = detect_language(args.text)
-    detector = no_emotion.shared()
-    neutral = round(float(detector.proba([args.text])[0]), 4) if detector else None
+    fallback = NoEmotionFallback([args.text])
     out = []
     for name in names:
-        result = registry.load(name, **_options(args)).classify([args.text])
+        model = registry.load(name, **_options(args))
+        result = model.classify([args.text])
+        neutral, flagged = fallback.columns(1, [0], result, model)
         row = {
             "model": name,
             "label": result.labels[0],
             "language": language,
-            "no_emotion_probability": neutral,
+            "no_emotion_probability": None if np.isnan(neutral[0]) else float(neutral[0]),
+            "no_emotion": flagged[0],
             "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)},
         }
         if result.answered_by:
@@ -212,6 +225,19 @@ def _label(args) -> None:
         args.sheet,
     )
     print(f"labelled {rows} rows -> {args.output}")
+
+
+def _adapt(args: argparse.Namespace) -> None:
+    from emotion.training.adapt import AdaptArgs, AdaptJob, read_adapt_file
+
+    data = read_adapt_file(args.data, args.text_column, args.label_column)
+    for warning in data.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    job = AdaptJob(args.name, data, AdaptArgs(base=args.base), tuple(args.compare), args.overwrite).run()
+    print(job.comparison.summary(args.base))
+    for name, score in job.comparison.models.items():
+        print(f"  {name}: {score:.3f} macro-F1 on your labels")
+    print(f"saved {job.model_name} ({len(data.texts)} rows, {job.seconds:.1f} s); use it as --model {job.model_name}")
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -293,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.output / 'metrics.json'} and {args.output / 'predictions.csv'}")
         elif args.command == "report":
             _report(args)
+        elif args.command == "adapt":
+            _adapt(args)
         elif args.command == "demo":
             from emotion.insights.demo import write_demo
 

@@ -70,3 +70,10 @@ def no_emotion_check() -> bool:
 def encoder_runtime() -> str:
     """How the encoders run: ``$EMOTION_ENCODER_RUNTIME``, ``onnx`` (default) or ``torch``."""
     return os.environ.get("EMOTION_ENCODER_RUNTIME", "onnx")
+
+
+def models_dir() -> Path:
+    """The user's own models (``custom:NAME``, adapted to their labels): ``$EMOTION_MODELS_DIR``, else
+    ``~/.local/share/emotion/models``."""
+    default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "models"
+    return Path(os.environ.get("EMOTION_MODELS_DIR", default))

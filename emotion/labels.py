@@ -9,6 +9,12 @@ LABELS: tuple[str, ...] = ("anger", "disgust", "fear", "guilt", "joy", "sadness"
 
 LABEL_INDEX: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
+NO_EMOTION = "no emotion"
+"""The eighth output of the models trained on two domains: the text shows none of the seven emotions."""
+
+OUTPUT_INDEX: dict[str, int] = {**LABEL_INDEX, NO_EMOTION: len(LABELS)}
+"""Training targets: the seven labels, then :data:`NO_EMOTION` (models with an eighth output)."""
+
 COLORS: dict[str, str] = {
     "anger": "#D55E00",
     "disgust": "#009E73",

@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
 from emotion.classifier import Classifier, Status
-from emotion.confidence import CARD_ENTRY, DEFAULT_FALLBACK_SHARE, Calibration, check_share
+from emotion.confidence import (
+    CARD_ENTRY,
+    DEFAULT_FALLBACK_SHARE,
+    NO_EMOTION_ENTRY,
+    Calibration,
+    NoEmotionScale,
+    check_share,
+)
 from emotion.llm.presets import load_presets
+from emotion.models import custom
 from emotion.models.cascade import CascadeClassifier, CascadeName
 
 ENCODER_RUNTIMES = {
@@ -62,8 +70,9 @@ def _class(name: str) -> type[Classifier]:
 
 
 def model_names(include_llms: bool = True) -> list[str]:
-    """All model names: the local ones, then ``llm:<preset>`` for every LLM endpoint preset."""
-    names = list(LOCAL_MODELS)
+    """All model names: the local ones, the user's ``custom:NAME`` models, then ``llm:<preset>`` for every LLM
+    endpoint preset."""
+    names = list(LOCAL_MODELS) + custom.saved_names()
     if include_llms:
         names += [LLM_PREFIX + preset for preset in load_presets()]
     return names
@@ -88,6 +97,8 @@ def check_name(name: str) -> str:
                 f"{name}: unknown fallback {cascade.fallback!r}; choose from: {', '.join(model_names())}"
             )
         return name
+    if name.startswith(custom.PREFIX) and custom.NAME_PATTERN.match(name.removeprefix(custom.PREFIX)):
+        return name  # its folder is checked when it is loaded
     if name not in model_names():
         raise UnknownModelError(f"unknown model {name!r}; choose from: {', '.join(model_names())}")
     return name
@@ -100,6 +111,15 @@ def calibration(name: str) -> Calibration | None:
         return None
     entry = read_card(folder, verify=False).get(CARD_ENTRY)
     return Calibration.from_dict(entry) if entry else None
+
+
+def no_emotion_scale(name: str) -> NoEmotionScale | None:
+    """The ``no_emotion_calibration`` entry of a local model's card (models with the "no emotion" output)."""
+    folder = artifact_dir(name)
+    if name not in LOCAL_MODELS or not (folder / "card.json").exists():
+        return None
+    entry = read_card(folder, verify=False).get(NO_EMOTION_ENTRY)
+    return NoEmotionScale.from_dict(entry) if entry else None
 
 
 def cascade_threshold(first: str, threshold: float | None = None, fallback_share: float | None = None) -> float:
@@ -130,6 +150,10 @@ def info(name: str, api_key: str | None = None, probe: bool = True) -> ModelInfo
 
         model = LLMClassifier(load_presets()[name[len(LLM_PREFIX) :]], api_key=api_key)
         return ModelInfo(name, model.family, model.description, model.status(probe=probe), local=False)
+    if name.startswith(custom.PREFIX):
+        status = custom.CustomClassifier.status_of(name)
+        description = "adapted to your labels" if not status.ready else custom.folder_of(name).name
+        return ModelInfo(name, custom.CustomClassifier.family, description, status, local=True)
     cls = _class(name)
     return ModelInfo(name, cls.family, cls.description, cls.artifact_status(), local=True)
 
@@ -148,6 +172,8 @@ def local_ready() -> list[str]:
 
 
 def _load_local(name: str) -> Classifier:
+    if name.startswith(custom.PREFIX):
+        return custom.CustomClassifier.open(name, _load_local)
     status = _class(name).artifact_status()
     if not status.ready:
         raise FileNotFoundError(f"model {name!r} is not ready: {status.reason}")
@@ -161,6 +187,7 @@ def _load_ready(name: str) -> Classifier:
     members = {member: _load_local(member) for member in cls.member_names()}
     model = cls.load(members=members)
     model.calibration = calibration(name)
+    model.no_emotion_scale = no_emotion_scale(name)
     return model
 
 

@@ -98,7 +98,7 @@ def result_first_columns(names: list[str]) -> list[str]:
         "corrected_label",
         "no_emotion",
         *per_model,
-        "no_emotion_probability",
+        *[f"{name}_no_emotion" for name in names],
         "language",
         "status",
     ]
@@ -159,7 +159,7 @@ if frame is not None:
         models = {name: common.get_model(name, share) for name in ready}
         texts = [t for t in frame[text_column] if isinstance(t, str) and t.strip()]
         estimates = {name: estimate_seconds(model, texts) for name, model in models.items()}
-        seconds = sum(s for s, _ in estimates.values()) + checks_seconds(texts)
+        seconds = sum(s for s, _ in estimates.values()) + checks_seconds(texts, models)
         cost = sum(c for _, c in estimates.values() if c is not None)
         paid = any(c is not None for _, c in estimates.values())
         routed = cascade_notes(models, texts)

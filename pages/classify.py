@@ -3,11 +3,10 @@
 import streamlit as st
 
 from emotion import registry
-from emotion.dashboard.answers import agreement_line, best_model, classify_text, estimate_seconds
+from emotion.dashboard.answers import agreement_line, best_model, classify_text, estimate_seconds, no_emotion_line
 from emotion.dashboard.charts import probability_bars, word_bars
 from emotion.explanations import explain, texts_to_classify
 from emotion.io.language import ENGLISH, detect_language
-from emotion.models import no_emotion
 from pages import common
 
 LOW_CONFIDENCE = 0.5
@@ -65,15 +64,9 @@ if "classify_results" in st.session_state:
             "their answers here are unreliable.",
             icon=":material/translate:",
         )
-    detector = no_emotion.shared()
-    if detector is not None:
-        neutral = float(detector.proba([shown_text])[0])
-        if neutral >= detector.threshold:
-            st.warning(
-                f"No clear emotion: this text may show none of the seven ({neutral:.0%} by the no-emotion detector). "
-                "The answers below are the closest of the seven, not a finding.",
-                icon=":material/sentiment_neutral:",
-            )
+    calm = no_emotion_line(results)
+    if calm:
+        st.warning(calm, icon=":material/sentiment_neutral:")
     if not answered:
         st.error("No model gave an answer: " + "; ".join(f"{r.name}: {r.error}" for r in results if r.error))
         st.stop()

@@ -18,7 +18,7 @@ def test_same_logits_as_transformers(sample, layers):
     batch = model.tokenizer([*sample[0], "ok"], padding=True, return_tensors="pt")  # padded rows included
     with torch.no_grad():
         expected = merged(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        got = ClsOnlyBert(merged)(batch["input_ids"], batch["attention_mask"])
+        got, _ = ClsOnlyBert(merged)(batch["input_ids"], batch["attention_mask"])
     assert got.shape == (len(sample[0]) + 1, 7)
     assert torch.allclose(got, expected, atol=1e-4)
 

@@ -41,7 +41,7 @@ def test_same_logits_as_transformers(tiny):
     inputs = batch()
     with torch.no_grad():
         expected = tiny(**inputs).logits
-        got = ClsOnlyMPNet(tiny)(inputs["input_ids"], inputs["attention_mask"])
+        got, _ = ClsOnlyMPNet(tiny)(inputs["input_ids"], inputs["attention_mask"])
     assert got.shape == (len(LENGTHS), 7)
     assert torch.allclose(got, expected, atol=1e-5)
 

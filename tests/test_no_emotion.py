@@ -29,11 +29,11 @@ def test_labelling_adds_the_probability_and_the_flag_and_keeps_the_label(monkeyp
     frame = pd.DataFrame({"text": ["Order received.", "I am so happy with this phone, best gift ever!", ""]})
     out = label_table(frame, "text", {"tfidf": registry.load("tfidf")})
     assert out["no_emotion"].iloc[0] is True or out["no_emotion"].iloc[0] == True  # noqa: E712
-    assert out["no_emotion"].iloc[1] in (False,) and pd.isna(out["no_emotion_probability"].iloc[2])
+    assert out["no_emotion"].iloc[1] in (False,) and pd.isna(out["tfidf_no_emotion"].iloc[2])
     assert out["tfidf_label"].iloc[0] is not None  # the row keeps its seven-way label
     monkeypatch.setenv("EMOTION_NO_EMOTION", "0")
     skipped = label_table(frame, "text", {"tfidf": registry.load("tfidf")})
-    assert skipped["no_emotion_probability"].isna().all()
+    assert skipped["tfidf_no_emotion"].isna().all()
 
 
 def test_insights_counts_no_emotion_rows_apart_and_a_correction_can_say_so():

@@ -12,6 +12,7 @@ from emotion import config
 from emotion.artifacts import artifact_dir
 from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
 from emotion.explanations import explain
+from emotion.labelling.table import NoEmotionFallback
 from emotion.llm.classifier import LLMClassifier
 from emotion.models import no_emotion
 from emotion.models.cascade import CascadeClassifier
@@ -31,6 +32,8 @@ class ModelResult:
     explanation: list[tuple[str, float]] = field(default_factory=list)
     from_members: bool = False  # an ensemble averaged from its members' answers above
     answered_by: str | None = None  # a cascade: the model that gave the answer
+    no_emotion: float = float("nan")  # P(no clear emotion): the model's own, or the shared detector's
+    no_emotion_flag: bool | None = None  # at or above that source's threshold
 
 
 def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]:
@@ -41,6 +44,7 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
     """
     done: dict[Classifier, Predictions] = {}
     results: dict[str, ModelResult] = {}
+    fallback = NoEmotionFallback([text])
     for name in members_first(models):
         model = models[name]
         started = time.perf_counter()
@@ -71,6 +75,8 @@ def classify_text(text: str, models: dict[str, Classifier]) -> list[ModelResult]
             from_members=reused is not None,
             answered_by=prediction.answered_by[0] if prediction.answered_by else None,
         )
+        neutral, flagged = fallback.columns(1, [0], prediction, model)
+        result.no_emotion, result.no_emotion_flag = float(neutral[0]), flagged[0]
         if label and model.explains_freely:
             result.explanation = explain(model, text, label).top()
         results[name] = result
@@ -112,8 +118,11 @@ def agreement_line(results: list[ModelResult], models: dict[str, Classifier] | N
     return line + (f" ({'; '.join(notes)})." if notes else ".")
 
 
-def checks_seconds(texts: list[str]) -> float:
-    """Expected seconds of the per-row checks labelling adds to the models' time (the no-clear-emotion detector)."""
+def checks_seconds(texts: list[str], models: dict[str, Classifier]) -> float:
+    """Expected seconds of the per-row checks labelling adds to the models' time: the shared no-clear-emotion
+    detector, run once when a chosen model has no "no emotion" output of its own."""
+    if all(model.no_emotion_scale is not None for model in models.values()):
+        return 0.0
     if not config.no_emotion_check() or not (artifact_dir(no_emotion.NAME) / "card.json").exists():
         return 0.0
     return len(set(texts)) / no_emotion.NoEmotionDetector.expected_texts_per_s
@@ -165,3 +174,15 @@ def usage_line(name: str, usage: TokenUsage, cost_usd: float | None) -> str:
 def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:
     """Distinct texts a cascade is expected to send to its fallback: its dev share of the distinct texts."""
     return round(model.expected_share * len(set(texts)))
+
+
+def no_emotion_line(results: list[ModelResult]) -> str:
+    """The Classify page's warning when most models that say find no clear emotion in the text (empty otherwise)."""
+    said = [r for r in results if r.no_emotion_flag is not None]
+    if not said or sum(bool(r.no_emotion_flag) for r in said) * 2 <= len(said):
+        return ""
+    figures = ", ".join(f"{r.name} {r.no_emotion:.0%}" for r in said)
+    return (
+        f"No clear emotion: this text may show none of the seven (probability of no emotion: {figures}). "
+        "The answers below are the closest of the seven, not a finding."
+    )

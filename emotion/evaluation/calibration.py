@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from emotion.confidence import _TINY, Calibration, apply_temperature, calibrate
+from emotion.confidence import _TINY, Calibration, NoEmotionScale, apply_temperature, calibrate
 from emotion.evaluation.crossval import repeated_folds
 from emotion.labels import LABEL_INDEX
 
@@ -236,3 +236,33 @@ def fit_calibration(proba: np.ndarray, gold: Sequence[str]) -> Calibration:
         brier_after=after["brier"],
         share_thresholds=tuple(round(float(q), 5) for q in np.quantile(confidence, np.linspace(0, 1, 101))),
     )
+
+
+NO_EMOTION_FALSE_FLAGS = 0.05
+"""The "no emotion" threshold flags at most this share of the seven-emotion GoEmotions dev comments: a flagged row
+is counted apart in Insights, so an emotional row wrongly flagged costs more than a neutral one missed."""
+
+
+def fit_no_emotion_scale(raw: np.ndarray, neutral: np.ndarray, emotional: np.ndarray) -> NoEmotionScale:
+    """Platt scaling of a model's raw ``P(no emotion)`` and its threshold, from GoEmotions dev.
+
+    Args:
+        raw: The raw probability of every dev comment.
+        neutral: Boolean mask of the comments whose only label is ``neutral`` (the positives of the scaling).
+        emotional: Boolean mask of the comments with one of the seven emotions (the threshold flags at most
+            :data:`NO_EMOTION_FALSE_FLAGS` of them; the AUC is neutral against these).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    p = np.clip(raw, 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p)).reshape(-1, 1)
+    fitted = LogisticRegression(C=1e6).fit(logit, neutral.astype(int))
+    scale = NoEmotionScale(float(fitted.coef_[0, 0]), float(fitted.intercept_[0]), 0.5)
+    served = scale.apply(raw)
+    flagged = np.sort(served[emotional])
+    threshold = float(flagged[int(np.ceil(len(flagged) * (1 - NO_EMOTION_FALSE_FLAGS))) - 1] + 1e-6)
+    auc = float(
+        roc_auc_score(np.r_[np.zeros(emotional.sum()), np.ones(neutral.sum())], np.r_[raw[emotional], raw[neutral]])
+    )
+    return NoEmotionScale(scale.slope, scale.intercept, round(threshold, 4), round(auc, 4))

@@ -74,7 +74,7 @@ class ClsOnlyBert(nn.Module):
         inner = nn.functional.gelu(layer.intermediate.dense(attended))
         return layer.output.LayerNorm(layer.output.dense(inner) + attended)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         embeddings = self.embeddings
         positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
         hidden = (
@@ -87,4 +87,4 @@ class ClsOnlyBert(nn.Module):
         for index in range(len(self.layers)):
             hidden = self._layer(index, hidden, mask, first_only=index == len(self.layers) - 1)
         pooled = self.pooler.activation(self.pooler.dense(hidden[:, 0]))
-        return self.classifier(pooled)
+        return self.classifier(pooled), pooled  # the logits, and the features the head reads (for adaptation)

@@ -109,7 +109,7 @@ class ClsOnlyMPNet(nn.Module):
         inner = nn.functional.gelu(layer.intermediate.dense(attended))
         return layer.output.LayerNorm(layer.output.dense(inner) + attended)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         embeddings = self.embeddings
         # transformers numbers real tokens from padding_idx + 1 and gives padding padding_idx
         positions = torch.cumsum(attention_mask, dim=1) * attention_mask + self.padding_idx
@@ -119,4 +119,5 @@ class ClsOnlyMPNet(nn.Module):
         for index in range(len(self.layers)):
             hidden = self._layer(index, hidden, attention_mask, bias, first_only=index == len(self.layers) - 1)
         head = self.classifier
-        return head.out_proj(torch.tanh(head.dense(hidden[:, 0])))
+        features = torch.tanh(head.dense(hidden[:, 0]))
+        return head.out_proj(features), features  # the logits, and the features the head reads (for adaptation)

@@ -124,13 +124,14 @@ def export_encoder(
             (batch["input_ids"], batch["attention_mask"]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=["logits", "features"],
             opset_version=17,
             dynamo=False,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
                 "logits": {0: "batch"},
+                "features": {0: "batch"},
             },
         )
     if quantization == "int8-dynamic":

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from emotion.classifier import Classifier, TokenUsage
-from emotion.labelling.table import add_consensus, answered_by_column, confidence_column, label_column, label_table
+from emotion.labelling.table import (
+    add_consensus,
+    answered_by_column,
+    confidence_column,
+    label_column,
+    label_table,
+    no_emotion_column,
+)
 
 
 class _Stopped(Exception):
@@ -140,10 +147,10 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
     for name in names:
         rest[label_column(name)] = None
         rest[confidence_column(name)] = np.nan
+        rest[no_emotion_column(name)] = np.nan
         if answered_by_column(name):
             rest[answered_by_column(name)] = None
     rest["language"] = None
-    rest["no_emotion_probability"] = np.nan
     rest["no_emotion"] = None
     rest["status"] = "not run (stopped)"
     result = pd.concat([*parts, rest]) if parts else rest

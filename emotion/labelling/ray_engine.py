@@ -195,11 +195,14 @@ def output_schema(input_columns: list[str], names: list[str]):
     import pyarrow as pa
 
     types = {"status": pa.string(), "consensus_label": pa.string(), "agreement": pa.float64()}
-    types |= {column: pa.bool_() for column in BOOLEAN_COLUMNS} | {"no_emotion_probability": pa.float64()}
+    types |= {column: pa.bool_() for column in BOOLEAN_COLUMNS}
     fields = [pa.field(c, pa.string()) for c in input_columns]
     for column in result_columns(names):
         fields.append(
-            pa.field(column, types.get(column, pa.float64() if column.endswith("_confidence") else pa.string()))
+            pa.field(
+                column,
+                types.get(column, pa.float64() if column.endswith(("_confidence", "_no_emotion")) else pa.string()),
+            )
         )
     return pa.schema([*fields, *(pa.field(c, pa.int64()) for c in POSITION_COLUMNS)])
 

@@ -31,6 +31,11 @@ def answered_by_column(name: str) -> str | None:
     return f"{name}_answered_by" if CascadeName.parse(name) else None
 
 
+def no_emotion_column(name: str) -> str:
+    """Output column holding a model's probability that the row shows no clear emotion."""
+    return f"{name}_no_emotion"
+
+
 def proba_column(name: str, raw: bool = False) -> str:
     """In-memory column holding a model's seven probabilities per row (calibrated, or ``raw``)."""
     return f"{name}_{'raw_' if raw else ''}proba"
@@ -72,7 +77,7 @@ def label_frame(
     status = ["ok" if p is None else p for p in problems]
     languages = np.full(len(frame), None, dtype=object)
     languages[valid] = detect_languages(texts)
-    neutral, flagged = no_emotion_columns(len(frame), valid, texts)
+    fallback = NoEmotionFallback(texts)
     for row in valid:
         if languages[row] != ENGLISH:
             status[row] = f"ok; not English ({languages[row]})"
@@ -80,6 +85,7 @@ def label_frame(
     done: dict[Classifier, Predictions] = {}
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     extra: dict[str, np.ndarray] = {}
+    calm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     # Ensembles last: one whose members are also chosen averages their answers instead of running them again.
     for m, name in enumerate(members_first(models)):
         model = models[name]
@@ -95,6 +101,7 @@ def label_frame(
             done[model] = result
             labels[valid] = result.labels
             confidence[valid] = result.confidence
+            calm[name] = fallback.columns(len(frame), valid, result, model)
             if answered_by_column(name):
                 extra[answered_by_column(name)] = _spread(len(frame), valid, result.answered_by)
             if probabilities:
@@ -108,29 +115,63 @@ def label_frame(
         labels, confidence = columns[name]
         out[label_column(name)] = labels
         out[confidence_column(name)] = np.round(confidence, 4)
+        out[no_emotion_column(name)] = calm.get(name, (np.full(len(frame), np.nan), None))[0]
         kept = [answered_by_column(name)] + (
             [proba_column(name), proba_column(name, raw=True)] if probabilities else []
         )
         for column in filter(None, kept):
             out[column] = extra.get(column, np.full(len(frame), None, dtype=object))
     out["language"] = languages
-    out["no_emotion_probability"] = neutral
-    out["no_emotion"] = flagged
+    out["no_emotion"] = no_emotion_consensus(len(frame), list(calm.values()))
     out["status"] = status
     return out
 
 
-def no_emotion_columns(rows: int, valid: list[int], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the probability that it shows no clear emotion and whether that passes the detector's threshold
-    (:mod:`emotion.models.no_emotion`); empty where a row has no text, or when the check is off or not installed."""
-    probability = np.full(rows, np.nan)
-    flagged = np.full(rows, None, dtype=object)
-    detector = no_emotion.shared() if config.no_emotion_check() and texts else None
-    if detector is not None:
-        found = detector.proba(texts)
-        probability[valid] = np.round(found, 4)
-        flagged[valid] = list(found >= detector.threshold)
-    return probability, flagged
+class NoEmotionFallback:
+    """Each model's ``P(no clear emotion)`` per row: its own output when it has one (models trained on two domains),
+    else the shared detector's (:mod:`emotion.models.no_emotion`), run at most once per table; empty when the model
+    has none and the check is off (:func:`emotion.config.no_emotion_check`) or the detector is not installed.
+
+    Args:
+        texts: The valid rows' texts, in order.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self._found: tuple[np.ndarray, float] | None = None
+
+    def detector(self) -> tuple[np.ndarray, float] | None:
+        """The shared detector's probabilities for :attr:`texts` and its threshold (computed once)."""
+        if self._found is None:
+            detector = no_emotion.shared() if config.no_emotion_check() and self.texts else None
+            if detector is None:
+                return None
+            self._found = detector.proba(self.texts), detector.threshold
+        return self._found
+
+    def columns(self, rows: int, valid: list[int], result: Predictions, model: Classifier):
+        """``(probability, flagged)`` over all ``rows``: NaN and ``None`` where there is no value."""
+        probability = np.full(rows, np.nan)
+        flagged = np.full(rows, None, dtype=object)
+        if result.no_emotion is not None and model.no_emotion_scale is not None:
+            found, threshold = result.no_emotion, model.no_emotion_scale.threshold
+        else:
+            found, threshold = self.detector() or (None, None)
+        if found is not None:
+            probability[valid] = np.round(found, 4)
+            flagged[valid] = list(np.asarray(found) >= threshold)
+        return probability, flagged
+
+
+def no_emotion_consensus(rows: int, columns: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+    """A row shows no clear emotion when more than half of the models that answered say so (a tie: no)."""
+    out = np.full(rows, None, dtype=object)
+    flags = [flagged for _, flagged in columns if flagged is not None]
+    for row in range(rows):
+        said = [bool(f[row]) for f in flags if f[row] is not None]
+        if said:
+            out[row] = sum(said) * 2 > len(said)
+    return out
 
 
 def _spread(rows: int, valid: list[int], values: list | None) -> np.ndarray:
@@ -192,13 +233,12 @@ def result_columns(names: list[str]) -> list[str]:
     per_model = [
         column
         for name in names
-        for column in (label_column(name), confidence_column(name), answered_by_column(name))
+        for column in (label_column(name), confidence_column(name), no_emotion_column(name), answered_by_column(name))
         if column
     ]
     return [
         *per_model,
         "language",
-        "no_emotion_probability",
         "no_emotion",
         "status",
         "consensus_label",

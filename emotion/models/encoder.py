@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.labels import LABELS
+from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.torch_base import TorchClassifier
 from emotion.pretrained import MINILM_SHA256, minilm_path  # noqa: F401  (re-exported)
 
@@ -32,6 +32,11 @@ def load_base(base: str, layers: int | Sequence[int] | None = None, **kwargs) ->
         encoder.layer = torch.nn.ModuleList([encoder.layer[i] for i in layers])
         model.config.num_hidden_layers = len(layers)
     return model
+
+
+def card_outputs(card: dict) -> int:
+    """How many scores the carded model gives: eight when it was trained with the "no emotion" output."""
+    return len(LABELS) + bool(card.get("params", {}).get("no_emotion_output"))
 
 
 class EncoderClassifier(TorchClassifier):
@@ -62,10 +67,16 @@ class EncoderClassifier(TorchClassifier):
         self.model = model
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.outputs = model.config.num_labels
 
     @classmethod
     def from_base(
-        cls, base: str | None = None, rank: int = 16, seed: int = 0, layers: int | Sequence[int] | None = None
+        cls,
+        base: str | None = None,
+        rank: int = 16,
+        seed: int = 0,
+        layers: int | Sequence[int] | None = None,
+        no_emotion: bool = False,
     ) -> EncoderClassifier:
         """A trainable model: base weights frozen, LoRA on every linear layer, head and pooler trained.
 
@@ -75,18 +86,20 @@ class EncoderClassifier(TorchClassifier):
             seed: Seeds the new weights.
             layers: Keep only the base model's first ``layers`` transformer layers, or those listed (0-based,
                 in order); default: all.
+            no_emotion: Add an eighth output, "no emotion" (:data:`emotion.labels.NO_EMOTION`).
         """
         from peft import LoraConfig, get_peft_model
         from transformers import AutoTokenizer
 
         base = base or cls.base_path()
         torch.manual_seed(seed)
+        outputs = (*LABELS, NO_EMOTION) if no_emotion else LABELS
         model = load_base(
             base,
             layers,
-            num_labels=len(LABELS),
-            id2label=dict(enumerate(LABELS)),
-            label2id={l: i for i, l in enumerate(LABELS)},
+            num_labels=len(outputs),
+            id2label=dict(enumerate(outputs)),
+            label2id={l: i for i, l in enumerate(outputs)},
         )
         config = LoraConfig(
             r=rank,
@@ -108,12 +121,12 @@ class EncoderClassifier(TorchClassifier):
         card = read_card(folder)
         base = base or cls.base_path()
         layers = card.get("params", {}).get("layers")
-        model = load_base(base, layers, num_labels=len(LABELS))
+        model = load_base(base, layers, num_labels=card_outputs(card))
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length=card.get("params", {}).get("max_length", 128))
 
     def logits(self, texts: list[str]) -> torch.Tensor:
-        """Raw ``(n, 7)`` scores for one batch (gradients flow when the model is in training mode)."""
+        """Raw ``(n, 7)`` (or ``(n, 8)``) scores for one batch (gradients flow when the model is in training mode)."""
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return self.model(**batch).logits
 

@@ -57,11 +57,20 @@ class EnsembleClassifier(Classifier):
 
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         total = len(texts) * len(self.members)
-        mixed = np.zeros((len(texts), 7))
-        for m, (member, weight) in enumerate(zip(self.members, self.weights, strict=True)):
+        answers = {}
+        for m, member in enumerate(self.members):
             step = (lambda done, _n, m=m: progress(m * len(texts) + done, total)) if progress else None
-            mixed += weight * member.classify(texts, batch_size=None, progress=step).raw
-        return Predictions(mixed)
+            answers[member] = member.classify(texts, batch_size=None, progress=step)
+        mixed = np.asarray(sum(w * answers[m].raw for m, w in zip(self.members, self.weights, strict=True)))
+        return Predictions(mixed, no_emotion=self._no_emotion(answers))
+
+    def _no_emotion(self, answers: Mapping[Classifier, Predictions]) -> np.ndarray | None:
+        """The weighted mean of the members' own ``P(no emotion)`` (those that give one), or ``None``."""
+        having = [(w, answers[m].no_emotion) for m, w in zip(self.members, self.weights, strict=True)]
+        having = [(w, p) for w, p in having if p is not None]
+        if not having:
+            return None
+        return sum(w * p for w, p in having) / sum(w for w, _ in having)
 
     def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
         """The members' predictions averaged; None if one is missing.
@@ -71,7 +80,10 @@ class EnsembleClassifier(Classifier):
         if any(member not in predictions for member in self.members):
             return None
         mixed = np.asarray(sum(w * predictions[m].raw for m, w in zip(self.members, self.weights, strict=True)))
-        return Predictions(self.calibrated(mixed), raw=mixed)
+        neutral = self._no_emotion(predictions)
+        return Predictions(
+            self.calibrated(mixed), raw=mixed, no_emotion=None if neutral is None else self._served_no_emotion(neutral)
+        )
 
     @classmethod
     def member_names(cls, folder: Path | None = None) -> list[str]:

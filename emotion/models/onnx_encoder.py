@@ -14,7 +14,7 @@ import numpy as np
 
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
-from emotion.classifier import Classifier, Predictions, Progress, map_batches
+from emotion.classifier import Classifier, Predictions, Progress, map_batches, split_outputs
 from emotion.config import cache_dir
 from emotion.labels import LABELS
 from emotion.pretrained import LazyClass, minilm_path, mpnet_path, mpnet_problem
@@ -134,27 +134,49 @@ class OnnxEncoderClassifier(Classifier):
         """Local folder of the base weights (the tokenizer's)."""
         return minilm_path()
 
-    def _batch(self, encodings: list) -> np.ndarray:
-        ids, mask = _batch_arrays(encodings)
-        logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+    @property
+    def outputs(self) -> int:
+        """Scores per text: seven, or eight for a model trained with the "no emotion" output."""
+        return int(self.session.get_outputs()[0].shape[-1])
 
-    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+    adaptable = True
+
+    def _batch(self, encodings: list, features: bool) -> tuple[np.ndarray, ...]:
+        ids, mask = _batch_arrays(encodings)
+        wanted = ["logits", "features"] if features else ["logits"]
+        out = self.session.run(wanted, {"input_ids": ids, "attention_mask": mask})
+        return (*split_outputs(out[0]), *out[1:])
+
+    def _run(
+        self, texts: list[str], batch_size: int, progress: Progress | None, features: bool = False
+    ) -> tuple[Predictions, np.ndarray | None]:
         # Tokenize first and sort by token count: sorting by characters padded 25% more tokens.
         encodings = self.tokenizer.encode_batch(texts)
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
         proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        no_emotion = np.zeros(len(texts), dtype=np.float32)
+        found = None
         done = 0
-        parts = map_batches(lambda b: self._batch([encodings[i] for i in b]), batches, self.threads)
+        parts = map_batches(lambda b: self._batch([encodings[i] for i in b], features), batches, self.threads)
         for idx, part in zip(batches, parts, strict=True):
-            proba[idx] = part
+            proba[idx], no_emotion[idx] = part[0], part[1]
+            if features:
+                found = np.zeros((len(texts), part[2].shape[1]), dtype=np.float32) if found is None else found
+                found[idx] = part[2]
             done += len(idx)
             if progress:
                 progress(done, len(texts))
-        return Predictions(proba)
+        return Predictions(proba, no_emotion=no_emotion if self.outputs > len(LABELS) else None), found
+
+    def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
+        return self._run(texts, batch_size, progress)[0]
+
+    def encode(
+        self, texts: list[str], batch_size: int | None = None, progress: Progress | None = None
+    ) -> tuple[Predictions, np.ndarray]:
+        """Raw predictions and the features the head reads (the exported graph's ``features`` output)."""
+        return self._run(texts, batch_size or self.default_batch_size, progress, features=True)
 
 
 class FastOnnxEncoderClassifier(OnnxEncoderClassifier):

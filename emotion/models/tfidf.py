@@ -14,7 +14,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
 from emotion.classifier import Classifier, Predictions, Progress, map_batches
-from emotion.labels import LABELS
+from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.ngrams import FastTfidf, supported
 
 MODEL_FILE = "model.pkl"
@@ -52,12 +52,17 @@ class TfidfClassifier(Classifier):
         )
         self.pipeline_ = make_pipeline(features, LogisticRegression(C=self.C, max_iter=3000))
         self.pipeline_.fit(texts, labels)
-        assert tuple(self.pipeline_.classes_) == LABELS
+        if not set(LABELS) <= set(self.pipeline_.classes_):
+            raise ValueError(f"training labels must cover the seven emotions, got {list(self.pipeline_.classes_)}")
         self._prepare()
         return self
 
     def _prepare(self) -> None:
-        """Vectorised transforms for the fitted vectorizers (scikit-learn's own where not supported)."""
+        """Vectorised transforms for the fitted vectorizers (scikit-learn's own where not supported), and where the
+        seven emotions and the "no emotion" class are among the regression's classes."""
+        classes = list(self.pipeline_.classes_)
+        self.columns_ = [classes.index(label) for label in LABELS]
+        self.no_emotion_column_ = classes.index(NO_EMOTION) if NO_EMOTION in classes else None
         union = self.pipeline_.steps[0][1]
         self.transforms_ = [
             FastTfidf(v).transform if supported(v) and not union.transformer_weights else v.transform
@@ -77,7 +82,12 @@ class TfidfClassifier(Classifier):
             parts.append(part)
             if progress:
                 progress(min(len(parts) * size, len(texts)), len(texts))
-        return Predictions(np.vstack(parts))
+        proba = np.vstack(parts)
+        seven = proba[:, self.columns_]
+        if self.no_emotion_column_ is None:
+            return Predictions(seven)
+        # the seven among themselves (a softmax over their scores), and the "no emotion" class's own share
+        return Predictions(seven / seven.sum(axis=1, keepdims=True), no_emotion=proba[:, self.no_emotion_column_])
 
     def explain(self, text: str, top_k: int = 8) -> dict[str, list[tuple[str, float]]]:
         """Word n-grams of ``text`` ranked by how much they pushed toward each emotion.
@@ -98,6 +108,8 @@ class TfidfClassifier(Classifier):
         # The union scales nothing, so word features enter the model exactly as ``row``.
         result: dict[str, list[tuple[str, float]]] = {}
         for k, label in enumerate(regression.classes_):
+            if label not in LABELS:
+                continue
             pairs = [(names[j], float(v * coef[k, j])) for j, v in zip(row.indices, row.data, strict=True)]
             pairs = sorted((p for p in pairs if p[1] > 0), key=lambda p: -p[1])
             result[str(label)] = pairs[:top_k]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from emotion.classifier import Classifier, Predictions, Progress
+from emotion.classifier import Classifier, Predictions, Progress, split_outputs
 from emotion.labels import LABELS
 
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -30,6 +30,8 @@ class TorchClassifier(Classifier):
     adapter_half: bool = False
     """Store the adapter in float16 (half the bytes; loaded back into float32)."""
     adapter_files: tuple[str, ...] = ("adapter_config.json", "adapter_model.safetensors")
+    outputs: int = len(LABELS)
+    """Scores per text: the seven emotions, or eight with the "no emotion" output."""
 
     def logits(self, texts: list[str]) -> torch.Tensor:
         raise NotImplementedError
@@ -38,13 +40,15 @@ class TorchClassifier(Classifier):
         self.model.eval()
         order = length_order([len(t) for t in texts])
         proba = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        no_emotion = np.zeros(len(texts), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
-                proba[idx] = torch.softmax(self.logits([texts[i] for i in idx]), dim=-1).numpy()
+                logits = self.logits([texts[i] for i in idx])
+                proba[idx], no_emotion[idx] = split_outputs(logits.numpy())
                 if progress:
                     progress(min(start + batch_size, len(texts)), len(texts))
-        return Predictions(proba)
+        return Predictions(proba, no_emotion=no_emotion if self.outputs > len(LABELS) else None)
 
     def save(self, folder: Path) -> list[str]:
         """Write the peft adapter (LoRA weights and fully trained modules); returns the file names."""

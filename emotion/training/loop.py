@@ -8,6 +8,7 @@ import hashlib
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import torch
 from sklearn.metrics import f1_score
 from tqdm.auto import tqdm
 
-from emotion.labels import LABEL_INDEX, LABELS
+from emotion.labels import LABELS, OUTPUT_INDEX
 
 
 @dataclass
@@ -129,6 +130,7 @@ def fit(
     args: TrainArgs,
     teacher_proba: np.ndarray | None = None,
     checkpoints: Path | None = None,
+    dev_score: Callable[[object], float] | None = None,
 ) -> dict:
     """Train ``model`` (an object with ``.model``, ``.logits(texts)`` and ``.predict``) in place.
 
@@ -145,6 +147,8 @@ def fit(
         teacher_proba: ``(len(train texts), 7)`` probabilities of a teacher in :data:`LABELS` order, used
             when ``args.distill_weight > 0``.
         checkpoints: A folder for per-epoch checkpoints (see :func:`load_checkpoint`).
+        dev_score: ``dev_score(model)`` chooses the best epoch (default: macro-F1 on ``dev``); a model trained on
+            two domains is scored on both.
 
     Returns:
         ``{"best_epoch", "dev_macro_f1", "history", "seconds"}``.
@@ -154,7 +158,7 @@ def fit(
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     texts, labels = train
-    targets = torch.tensor([LABEL_INDEX[label] for label in labels])
+    targets = torch.tensor([OUTPUT_INDEX[label] for label in labels])
     params = [p for p in model.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
     steps = args.epochs * math.ceil(len(texts) / args.batch_size)
@@ -192,8 +196,10 @@ def fit(
             logits = model.logits([texts[i] for i in batch])
             loss = loss_fn(logits, targets[batch])
             if distill:
-                log_student = torch.log_softmax(logits / args.temperature, dim=-1)
-                kl = torch.nn.functional.kl_div(log_student, soft[batch], reduction="batchmean")
+                # the seven emotions only (a model with an eighth output); rows without a teacher (NaN) skipped
+                taught = ~torch.isnan(soft[batch]).any(dim=1)
+                log_student = torch.log_softmax(logits[taught, : soft.shape[1]] / args.temperature, dim=-1)
+                kl = torch.nn.functional.kl_div(log_student, soft[batch][taught], reduction="sum") / len(batch)
                 loss = (1 - args.distill_weight) * loss + args.distill_weight * args.temperature**2 * kl
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -201,8 +207,10 @@ def fit(
             schedule.step()
             optimizer.zero_grad()
             bar.set_postfix(loss=f"{loss.item():.3f}")
-        predicted = model.predict(dev[0], batch_size=128)
-        score = f1_score(dev[1], predicted, labels=list(LABELS), average="macro")
+        if dev_score is None:
+            score = f1_score(dev[1], model.predict(dev[0], batch_size=128), labels=list(LABELS), average="macro")
+        else:
+            score = dev_score(model)
         history.append(
             {"epoch": epoch, "dev_macro_f1": round(float(score), 4), "seconds": round(time.time() - started)}
         )
