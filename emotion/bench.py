@@ -111,27 +111,32 @@ def _run_child(*args: str) -> dict:
 
 def run_benchmark(
     output: Path = Path("BENCHMARKS.md"),
-    models: tuple[str, ...] = ("encoder-fast", "encoder", "encoder-large", "tfidf", "seq2seq", "ensemble"),
+    models: tuple[str, ...] | None = None,
+    children: bool = True,
 ) -> str:
     """Measure every local model, and the plain pipeline on each encoder's weights; write ``output``.
+
+    Args:
+        output: The Markdown file.
+        models: Registry names (default: every spec with ``benchmark``).
+        children: Measure each model in a process of its own (its load time and memory alone); ``False``: here.
 
     Returns:
         The Markdown table, also printed.
     """
     from emotion import registry
-    from emotion.exporters.hub import ENCODERS
 
     rows, pipelines = {}, {}
-    for name in models:
+    for name in models or [spec.name for spec in registry.SPECS if spec.benchmark]:
         if name not in registry.local_ready():
             continue
-        if name in ENCODERS:
+        if registry.SPEC[name].exportable:
             print(f"measuring the pipeline on {name}'s weights...", file=sys.stderr, flush=True)
             with tempfile.TemporaryDirectory() as folder:
                 _save_merged_encoder(name, folder)
                 pipelines[name] = rows[f"pipeline:{name}"] = _run_child("pipeline", folder)
         print(f"measuring {name}...", file=sys.stderr, flush=True)
-        rows[name] = _run_child(name)
+        rows[name] = _run_child(name) if children else _measure_model(name)
     lines = [
         f"# Benchmarks ({dt.date.today().isoformat()})",
         "",

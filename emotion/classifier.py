@@ -199,6 +199,22 @@ class Classifier(ABC):
         """
         raise NotImplementedError(f"{cls.__name__} has no committed artifact")
 
+    def estimate_run(self, texts: Sequence[str]) -> tuple[float, float | None]:
+        """Expected seconds and cost in USD (``None``: free or unknown) to classify ``texts`` (duplicates once)."""
+        return len(set(texts)) / self.expected_texts_per_s, None
+
+    def routing_note(self, texts: Sequence[str]) -> str | None:
+        """How many of ``texts`` this model is expected to send to another one, in words (cascades); else ``None``."""
+        return None
+
+    def evaluation_key(self, name: str) -> str:
+        """The model's name in an evaluation's files (an LLM adds its prompt mode)."""
+        return name
+
+    def evaluation_info(self) -> dict:
+        """What an evaluation records about the model besides its family and description (an LLM: its endpoint)."""
+        return {}
+
     def token_usage(self) -> TokenUsage | None:
         """Tokens this object's requests to an endpoint used so far (``None``: it sends no requests)."""
         return None

@@ -9,11 +9,13 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
+    from emotion.registry import SPECS
+
     parser = argparse.ArgumentParser(prog="python -m emotion", description="Seven-emotion text classification.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a local model, write data/<model>/ and its card")
-    train.add_argument("model", choices=["tfidf", "encoder", "encoder-fast", "encoder-large", "seq2seq", "ensemble"])
+    train.add_argument("model", choices=[spec.name for spec in SPECS])
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--epochs", type=int, default=None, help="encoder/seq2seq epochs")
     train.add_argument("--layers", type=int, default=None, help="encoder: keep MiniLM's first N layers (default 6)")
@@ -132,24 +134,17 @@ def _options(args) -> dict:
 
 
 def _train(args) -> dict:
-    from emotion.exporters.onnx import choose_served_graph
-    from emotion.training import recipes as train
+    """The model's training function from its spec, with the options it takes (others are refused)."""
+    import inspect
 
-    if args.model == "tfidf":
-        return train.train_tfidf(seed=args.seed)
-    if args.model == "encoder":
-        train.train_encoder(seed=args.seed, layers=args.layers, **({"epochs": args.epochs} if args.epochs else {}))
-        return choose_served_graph("encoder")
-    if args.model == "encoder-fast":
-        train.train_fast_encoder(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
-        return choose_served_graph("encoder-fast")
-    if args.model == "encoder-large":
-        options = {k: v for k, v in {"epochs": args.epochs, "lr": args.lr}.items() if v is not None}
-        train.train_large_encoder(seed=args.seed, **options)
-        return choose_served_graph("encoder-large")
-    if args.model == "seq2seq":
-        return train.train_seq2seq(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
-    return train.train_ensemble()
+    from emotion.registry import SPEC
+
+    train = SPEC[args.model].train_function()
+    options = {k: v for k, v in {"epochs": args.epochs, "layers": args.layers, "lr": args.lr}.items() if v is not None}
+    refused = [f"--{k}" for k in options if k not in inspect.signature(train).parameters]
+    if refused:
+        raise ValueError(f"training {args.model} takes no {', '.join(refused)}")
+    return train(seed=args.seed, **options)
 
 
 def _classify(args) -> list[dict]:
@@ -173,7 +168,7 @@ def _classify(args) -> list[dict]:
             "label": result.labels[0],
             "language": language,
             "no_emotion_probability": None if np.isnan(neutral[0]) else float(neutral[0]),
-            "no_emotion": flagged[0],
+            "no_emotion": None if flagged[0] is None else bool(flagged[0]),
             "probabilities": {label: round(float(p), 4) for label, p in zip(LABELS, result.proba[0], strict=True)},
         }
         if result.answered_by:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from emotion import config
@@ -20,27 +21,104 @@ from emotion.llm.presets import load_presets
 from emotion.models import custom
 from emotion.models.cascade import CascadeClassifier, CascadeName
 
-ENCODER_RUNTIMES = {
-    "onnx": {
-        "encoder-fast": "emotion.models.onnx_encoder:FastOnnxEncoderClassifier",
-        "encoder": "emotion.models.onnx_encoder:OnnxEncoderClassifier",
-        "encoder-large": "emotion.models.onnx_encoder:LargeOnnxEncoderClassifier",
-    },
-    "torch": {
-        "encoder-fast": "emotion.models.encoder:FastEncoderClassifier",
-        "encoder": "emotion.models.encoder:EncoderClassifier",
-        "encoder-large": "emotion.models.encoder:LargeEncoderClassifier",
-    },
-}
-LOCAL_MODELS: dict[str, str] = {
-    **ENCODER_RUNTIMES[config.encoder_runtime()],
-    "tfidf": "emotion.models.tfidf:TfidfClassifier",
-    "seq2seq": "emotion.models.seq2seq:Seq2SeqClassifier",
-    "ensemble": "emotion.models.ensemble:EnsembleClassifier",
-}
-"""Committed offline models, default first. The encoders run on ONNX Runtime unless
-``EMOTION_ENCODER_RUNTIME=torch``. ``encoder-fast`` (4 layers, distilled) is the default; ``encoder``
-(all 6 layers) is a little more accurate and about 1.6 times slower."""
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the package needs to know about one committed local model, in one line of :data:`SPECS`.
+
+    A new model family is one module (its :class:`~emotion.classifier.Classifier`) plus one spec here: the CLI's
+    ``train`` and ``bench``, the ensemble's candidates, ``export`` and the tests iterate over the specs; behaviour
+    (describing itself, estimating time and cost, saying who answered) lives in the class's methods.
+
+    Attributes:
+        name: Registry name, and the artifact folder ``data/<name>``.
+        runtimes: ``module:Class`` per runtime: ``onnx`` and ``torch`` for the encoders (``EMOTION_ENCODER_RUNTIME``
+            picks), ``any`` for the others.
+        train: ``module:function`` that trains it and writes ``data/<name>`` (keyword options: ``seed``, and any of
+            ``epochs``, ``layers``, ``lr`` that it takes).
+        benchmark: Measured by ``python -m emotion bench``.
+        ensemble_candidate: May be a member of the ensemble.
+        exportable: ``python -m emotion export`` writes it as a transformers checkpoint (with its ONNX graph).
+    """
+
+    name: str
+    runtimes: dict[str, str]
+    train: str
+    benchmark: bool = True
+    ensemble_candidate: bool = True
+    exportable: bool = False
+
+    def path(self, runtime: str) -> str:
+        """The ``module:Class`` serving this model on ``runtime``."""
+        return self.runtimes.get(runtime) or self.runtimes["any"]
+
+    def train_function(self):
+        """The training function (imported when called: it pulls in torch)."""
+        module, attribute = self.train.split(":")
+        return getattr(__import__(module, fromlist=[attribute]), attribute)
+
+
+def _encoder(name: str, cls: str, train: str) -> ModelSpec:
+    return ModelSpec(
+        name,
+        {
+            "onnx": f"emotion.models.onnx_encoder:{cls.replace('Encoder', 'OnnxEncoder')}",
+            "torch": f"emotion.models.encoder:{cls}",
+        },
+        f"emotion.training.recipes:{train}",
+        exportable=True,
+    )
+
+
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "encoder-fast",
+        {
+            "onnx": "emotion.models.onnx_encoder:FastOnnxEncoderClassifier",
+            "torch": "emotion.models.encoder:FastEncoderClassifier",
+        },
+        "emotion.training.two_domains:train_default",
+        exportable=True,
+    ),
+    _encoder("encoder", "EncoderClassifier", "train_encoder"),
+    _encoder("encoder-large", "LargeEncoderClassifier", "train_large_encoder"),
+    ModelSpec("tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.recipes:train_tfidf"),
+    ModelSpec("seq2seq", {"any": "emotion.models.seq2seq:Seq2SeqClassifier"}, "emotion.training.recipes:train_seq2seq"),
+    ModelSpec(
+        "ensemble",
+        {"any": "emotion.models.ensemble:EnsembleClassifier"},
+        "emotion.training.recipes:train_ensemble",
+        ensemble_candidate=False,
+    ),
+)
+"""The committed offline models, default first."""
+
+SPEC: dict[str, ModelSpec] = {spec.name: spec for spec in SPECS}
+
+LOCAL_MODELS: dict[str, str] = {spec.name: spec.path(config.encoder_runtime()) for spec in SPECS}
+"""Committed offline models by name: the class serving each. The encoders run on ONNX Runtime unless
+``EMOTION_ENCODER_RUNTIME=torch``. ``encoder-fast`` (4 layers) is the default; ``encoder`` (all 6 layers) and
+``encoder-large`` (mpnet) are slower."""
+
+
+def register(spec: ModelSpec) -> None:
+    """Offer one more model (a plug-in family, a test's toy): after the committed ones, under ``spec.name``."""
+    global SPECS
+    if spec.name in SPEC:
+        raise ValueError(f"a model {spec.name!r} is registered already")
+    SPECS = (*SPECS, spec)
+    SPEC[spec.name] = spec
+    LOCAL_MODELS[spec.name] = spec.path(config.encoder_runtime())
+
+
+def unregister(name: str) -> None:
+    """Withdraw a model :func:`register` added."""
+    global SPECS
+    SPECS = tuple(spec for spec in SPECS if spec.name != name)
+    SPEC.pop(name, None)
+    LOCAL_MODELS.pop(name, None)
+    _load_ready.cache_clear()
+
 
 DEFAULT_MODEL = "encoder-fast"
 LLM_PREFIX = "llm:"
@@ -78,10 +156,11 @@ def model_names(include_llms: bool = True) -> list[str]:
     return names
 
 
-def check_name(name: str) -> str:
+def check_name(name: str, fallbacks: Iterable[str] = ()) -> str:
     """Return ``name`` if the registry offers it, else raise :class:`UnknownModelError` listing the choices.
 
-    Besides :func:`model_names`, any ``cascade:<first>+<fallback>`` of a local ``first`` and another model.
+    Besides :func:`model_names`, any ``cascade:<first>+<fallback>`` of a local ``first`` and another model (or one
+    of ``fallbacks``: an evaluation's imported prediction sets).
     """
     try:
         cascade = CascadeName.parse(name)
@@ -92,7 +171,7 @@ def check_name(name: str) -> str:
             raise UnknownModelError(
                 f"{name}: the first model of a cascade must be a local model ({', '.join(LOCAL_MODELS)})"
             )
-        if cascade.fallback not in model_names():
+        if cascade.fallback not in model_names() and cascade.fallback not in fallbacks:
             raise UnknownModelError(
                 f"{name}: unknown fallback {cascade.fallback!r}; choose from: {', '.join(model_names())}"
             )
@@ -164,6 +243,17 @@ def members_of(name: str) -> list[str]:
         return []
     direct = _class(name).member_names()
     return direct + [inner for member in direct for inner in members_of(member)]
+
+
+def shared(name: str) -> bool:
+    """Whether :func:`load` gives every caller the same object (the committed local models, loaded once per
+    process), so that a page may cache it for all sessions."""
+    return name in LOCAL_MODELS
+
+
+def adaptable_models() -> list[str]:
+    """Local models ready now that can be the base of a ``custom:`` model (the encoders on ONNX Runtime)."""
+    return [name for name in local_ready() if _class(name).adaptable]
 
 
 def local_ready() -> list[str]:

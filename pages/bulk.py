@@ -14,10 +14,12 @@ from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
 from emotion.labelling.jobs import BulkJob, JobStatus
+from emotion.labelling.review import review_order
 from emotion.labelling.run_store import RunStore
 from emotion.labelling.table import label_column
 from emotion.labels import LABELS
 from pages import common
+from pages.adapt_view import adapt_panel
 
 
 def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
@@ -69,8 +71,9 @@ def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> Non
                 st.rerun()
 
 
-def filtered_rows(result: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The filters, each saying how many rows it leaves; the rows they leave and the filters in words."""
+def filtered_rows(result: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, str]:
+    """The filters, each saying how many rows it leaves, and the review queue's order; the rows they leave and the
+    filters in words."""
     f1, f2, f3 = st.columns(3)
     disagree, low = int(result["disagreement"].sum()), int(result["low_confidence"].sum())
     only_disagree = f1.checkbox(f"Only rows where models disagree ({disagree:,})", key="bulk_only_disagree")
@@ -86,6 +89,17 @@ def filtered_rows(result: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         view, words = view[view["low_confidence"]], [*words, "low confidence"]
     if chosen:
         view, words = view[view["consensus_label"].isin(chosen)], [*words, " or ".join(chosen)]
+    if st.toggle(
+        "Label these next: the rows whose correction teaches a model most first",
+        key="bulk_review_queue",
+        help="Least confident and most disputed rows first, the predicted emotions taken in turn so the first hundred "
+        "cover all seven; rows you corrected go last. Then train a model on your corrections below.",
+    ):
+        corrected = view["corrected_label"].notna() if "corrected_label" in view else None
+        order = review_order(view, names, exclude=corrected)
+        queued = set(order)
+        view = view.loc[order + [i for i in view.index if i not in queued]]
+        words = [*words, "review queue order"]
     return view, ", ".join(words)
 
 
@@ -105,39 +119,41 @@ def result_first_columns(names: list[str]) -> list[str]:
 
 
 MAX_ROWS = config.max_rows()
-state = st.session_state
-store = common.run_store()
-my_runs: list[str] = state.setdefault("bulk_my_runs", [])  # tokens this browser session opened or was given
 
-st.title("Bulk label a spreadsheet")
 
-# A run named in the URL (?run=TOKEN) is restored from the store: after a refresh, in a new tab, after a restart.
-token = st.query_params.get("run")
-job: BulkJob | None = state.get("bulk_job")
-if token and (job is None or job.token != token):
-    stored = store.load(token)
-    if stored is None:
-        st.error("No such run.")
-        st.stop()
-    job = state["bulk_job"] = BulkJob.from_stored(stored)
-if token and token not in my_runs:
-    my_runs.append(token)
+def restore_job(store: RunStore, my_runs: list[str]) -> BulkJob | None:
+    """The run named in the URL (``?run=TOKEN``), restored from the store: after a refresh, in a new tab, after a
+    restart; else the session's own."""
+    token = st.query_params.get("run")
+    job: BulkJob | None = st.session_state.get("bulk_job")
+    if token and (job is None or job.token != token):
+        stored = store.load(token)
+        if stored is None:
+            st.error("No such run.")
+            st.stop()
+        job = st.session_state["bulk_job"] = BulkJob.from_stored(stored)
+    if token and token not in my_runs:
+        my_runs.append(token)
+    return job
 
-recent_slot = st.container()  # filled at the end of the run, so a run started below is counted at once
-upload = st.file_uploader(
-    "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
-)
 
-if upload is None and st.button("Open the demo: 500 customer-feedback comments", key="bulk_demo"):
-    state["bulk_demo_open"] = True
-if upload is not None:
-    state["bulk_demo_open"] = False
-    uploaded = common.read_upload(upload, "bulk", MAX_ROWS)
-else:
-    uploaded = common.demo_upload() if state.get("bulk_demo_open") else None
-frame = uploaded.frame if uploaded else None
+def choose_file() -> common.Uploaded | None:
+    """An uploaded spreadsheet, or the demo workbook when asked for."""
+    state = st.session_state
+    upload = st.file_uploader(
+        "CSV, TSV, XLSX, Parquet or JSON Lines file", type=[s.lstrip(".") for s in formats.SUFFIXES], key="bulk_upload"
+    )
+    if upload is None and st.button("Open the demo: 500 customer-feedback comments", key="bulk_demo"):
+        state["bulk_demo_open"] = True
+    if upload is not None:
+        state["bulk_demo_open"] = False
+        return common.read_upload(upload, "bulk", MAX_ROWS)
+    return common.demo_upload() if state.get("bulk_demo_open") else None
 
-if frame is not None:
+
+def set_up_run(uploaded: common.Uploaded, store: RunStore, my_runs: list[str]) -> None:
+    """Columns and models for the file, the time and cost estimate, and the button that starts the run."""
+    frame = uploaded.frame
     st.dataframe(frame.head(20), height=220)
     try:
         guess = guess_text_column(frame)
@@ -154,81 +170,72 @@ if frame is not None:
         check_text_column(frame, text_column, uploaded.name)
     except DataError as error:
         st.error(str(error))
-        ready = []
-    if ready:
-        models = {name: common.get_model(name, share) for name in ready}
-        texts = [t for t in frame[text_column] if isinstance(t, str) and t.strip()]
-        estimates = {name: estimate_seconds(model, texts) for name, model in models.items()}
-        seconds = sum(s for s, _ in estimates.values()) + checks_seconds(texts, models)
-        cost = sum(c for _, c in estimates.values() if c is not None)
-        paid = any(c is not None for _, c in estimates.values())
-        routed = cascade_notes(models, texts)
-        st.info(
-            f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
-            + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")
-            + "".join(f" · cascade: {line}" for line in routed)
-        )
-        if st.button("Label all rows", type="primary", key="bulk_run"):
-            settings = {
-                "sheet": uploaded.sheet,
-                "prompt_mode": state.get("prompt_mode", "zero_shot"),
-                "fallback_share": share,
-                "max_rows": MAX_ROWS,
-            }
-            token = store.create(frame, uploaded.name, uploaded.sha256, text_column, list(models), settings)
-            my_runs.append(token)
-            st.query_params["run"] = token
-            job = BulkJob(frame, uploaded.name, text_column, list(models), token=token, settings=settings)
-            state["bulk_job"] = job
-            run_job(job, models, store)
+        return
+    if not ready:
+        return
+    models = {name: common.get_model(name, share) for name in ready}
+    texts = [t for t in frame[text_column] if isinstance(t, str) and t.strip()]
+    estimates = {name: estimate_seconds(model, texts) for name, model in models.items()}
+    seconds = sum(s for s, _ in estimates.values()) + checks_seconds(texts, models)
+    cost = sum(c for _, c in estimates.values() if c is not None)
+    paid = any(c is not None for _, c in estimates.values())
+    routed = cascade_notes(models, texts)
+    st.info(
+        f"{len(frame):,} rows ({len(set(texts)):,} distinct texts) · about {seconds:,.0f} s"
+        + (f" · about ${cost:,.4f} for rows not yet cached" if paid else "")
+        + "".join(f" · cascade: {line}" for line in routed)
+    )
+    if st.button("Label all rows", type="primary", key="bulk_run"):
+        settings = {
+            "sheet": uploaded.sheet,
+            "prompt_mode": st.session_state.get("prompt_mode", "zero_shot"),
+            "fallback_share": share,
+            "max_rows": MAX_ROWS,
+        }
+        token = store.create(frame, uploaded.name, uploaded.sha256, text_column, list(models), settings)
+        my_runs.append(token)
+        st.query_params["run"] = token
+        job = BulkJob(frame, uploaded.name, text_column, list(models), token=token, settings=settings)
+        st.session_state["bulk_job"] = job
+        run_job(job, models, store)
 
-job = state.get("bulk_job")
-if job is not None and job.status == JobStatus.RUNNING:  # a rerun interrupted the loop: keep what is done
-    job.finish()
-if job is not None and job.status in (JobStatus.STOPPED, JobStatus.FAILED):
-    if job.error:
-        st.error(f"Stopped by an error: {job.error}")
-    if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
-        ready = common.ready_or_explain(job.names)
-        if ready == job.names:  # the run's own models and settings, not the ones picked above
-            share, mode = job.settings.get("fallback_share"), job.settings.get("prompt_mode")
-            run_job(job, {name: common.get_model(name, share, mode) for name in job.names}, store)
-if job and not job.parts and job.status == JobStatus.STOPPED:
-    st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
-if job and job.parts:
-    st.divider()
-    st.subheader(f"Results: {job.file_name}")
-    if job.status != JobStatus.DONE:
-        st.warning(
-            f"Stopped after {job.rows_done:,} of {len(job.frame):,} rows; "
-            "the other rows are kept with status 'not run (stopped)'."
-        )
-    st.caption("This run is kept: bookmark or share this page's address to open it again.")
-    if st.button(
-        "Open in Insights: segments, trends, drivers, a report", icon=":material/insights:", key="bulk_insights"
-    ):
-        st.switch_page("pages/insights.py", query_params={"run": job.token})
-    for name, usage in job.tokens.items():
-        st.caption("Measured in this session: " + usage_line(name, usage, job.cost_usd[name]))
-    threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
-    result = job.result(threshold)
-    state["bulk_result"] = result
 
-    view, filters = filtered_rows(result)
+def offer_resume(job: BulkJob, store: RunStore) -> None:
+    """A stopped or failed run: its error, and Resume with the run's own models and settings."""
+    if job.status == JobStatus.RUNNING:  # a rerun interrupted the loop: keep what is done
+        job.finish()
+    if job.status in (JobStatus.STOPPED, JobStatus.FAILED):
+        if job.error:
+            st.error(f"Stopped by an error: {job.error}")
+        if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
+            ready = common.ready_or_explain(job.names)
+            if ready == job.names:  # the run's own models and settings, not the ones picked above
+                share, mode = job.settings.get("fallback_share"), job.settings.get("prompt_mode")
+                run_job(job, {name: common.get_model(name, share, mode) for name in job.names}, store)
+    if not job.parts and job.status == JobStatus.STOPPED:
+        st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
+
+
+def charts(view: pd.DataFrame, names: list[str], filters: str) -> None:
+    """Rows per emotion for each model, and how often the models agree, over the rows shown."""
     left, right = st.columns(2)
     with left:
-        counts = pd.DataFrame({n: view[label_column(n)].value_counts() for n in job.names}).reindex(list(LABELS))
+        counts = pd.DataFrame({n: view[label_column(n)].value_counts() for n in names}).reindex(list(LABELS))
         if counts.fillna(0).to_numpy().sum() == 0:
             st.info("No labelled row matches the filters: nothing to chart.")
         else:
             title = f"Rows per emotion ({len(view):,} rows{', ' + filters if filters else ''})"
             common.chart(distribution_bars(counts.fillna(0), title), "bulk_distribution")
     with right:
-        if len(job.names) > 1:
-            agree, _ = pairwise(view[[label_column(n) for n in job.names]].set_axis(job.names, axis=1))
+        if len(names) > 1:
+            agree, _ = pairwise(view[[label_column(n) for n in names]].set_axis(names, axis=1))
             common.chart(heatmap(agree, "Agreement between models (rows shown)"), "bulk_agreement")
         else:
             st.caption("Pick two or more models to see how often they agree.")
+
+
+def correction_editor(job: BulkJob, result: pd.DataFrame, view: pd.DataFrame, filters: str, store: RunStore) -> None:
+    """The rows shown, answers beside the text, with a column to correct each label (saved at once)."""
     st.caption(f"{len(view):,} of {len(result):,} rows shown. Correct a label in the column beside the answers.")
     first = [job.text_column, *result_first_columns(job.names)]
     shown = view[[c for c in first if c in view] + [c for c in view.columns if c not in first]]
@@ -257,16 +264,69 @@ if job and job.parts:
         if value != job.corrections.get(index):
             job.correct(index, value, store)
             result.loc[index, "corrected_label"] = value
+
+
+def downloads(job: BulkJob, result: pd.DataFrame) -> None:
+    """One download button per format, each file built only when clicked."""
     stem = job.file_name.rsplit(".", 1)[0]
     for column, file_format in zip(st.columns(len(formats.FORMATS)), formats.FORMATS, strict=True):
         column.download_button(
             f"Download {file_format.name}",
-            lambda file_format=file_format: formats.to_bytes(result, file_format),  # built only when clicked
+            lambda file_format=file_format: formats.to_bytes(result, file_format),
             f"{stem}_labelled{file_format.suffixes[0]}",
             file_format.mime,
             key=f"bulk_download_{file_format.suffixes[0].lstrip('.')}",
             on_click="ignore",
         )
 
+
+def results(job: BulkJob, store: RunStore) -> None:
+    """The finished (or stopped) run: Insights, filters, charts, the correction editor, training on the
+    corrections, downloads."""
+    st.divider()
+    st.subheader(f"Results: {job.file_name}")
+    if job.status != JobStatus.DONE:
+        st.warning(
+            f"Stopped after {job.rows_done:,} of {len(job.frame):,} rows; "
+            "the other rows are kept with status 'not run (stopped)'."
+        )
+    st.caption("This run is kept: bookmark or share this page's address to open it again.")
+    if st.button(
+        "Open in Insights: segments, trends, drivers, a report", icon=":material/insights:", key="bulk_insights"
+    ):
+        st.switch_page("pages/insights.py", query_params={"run": job.token})
+    for name, usage in job.tokens.items():
+        st.caption("Measured in this session: " + usage_line(name, usage, job.cost_usd[name]))
+    threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
+    result = job.result(threshold)
+    st.session_state["bulk_result"] = result
+    view, filters = filtered_rows(result, job.names)
+    charts(view, job.names, filters)
+    correction_editor(job, result, view, filters, store)
+    corrected = result["corrected_label"].dropna()
+    adapt_panel(
+        list(result.loc[corrected.index, job.text_column]),
+        list(corrected),
+        "bulk",
+        f"your {len(corrected):,} correction{'s' * (len(corrected) != 1)}",
+    )
+    downloads(job, result)
+
+
+state = st.session_state
+store = common.run_store()
+my_runs: list[str] = state.setdefault("bulk_my_runs", [])  # tokens this browser session opened or was given
+
+st.title("Bulk label a spreadsheet")
+job = restore_job(store, my_runs)
+recent_slot = st.container()  # filled at the end of the run, so a run started below is counted at once
+uploaded = choose_file()
+if uploaded is not None:
+    set_up_run(uploaded, store, my_runs)
+job = state.get("bulk_job")
+if job is not None:
+    offer_resume(job, store)
+    if job.parts:
+        results(job, store)
 with recent_slot:
     recent_runs(store, my_runs, state.get("bulk_job"))

@@ -82,7 +82,7 @@ def get_model(name: str, fallback_share: float | None = None, prompt_mode: str |
         fallback_share: Cascades: the share of dev rows whose confidence is below the threshold.
         prompt_mode: LLMs: ``zero_shot`` or ``few_shot`` (default: the sidebar's).
     """
-    if name in registry.LOCAL_MODELS:
+    if registry.shared(name):
         return local_model(name)
     prompt_mode = prompt_mode or st.session_state.get("prompt_mode", "zero_shot")
     return registry.load(name, api_key=api_key(), prompt_mode=prompt_mode, fallback_share=fallback_share)

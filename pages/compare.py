@@ -25,6 +25,7 @@ from emotion.labelling.jobs import JobStatus
 from emotion.labelling.table import label_column
 from emotion.labels import LABELS
 from pages import common, views
+from pages.adapt_view import adapt_panel
 
 OWN = "Your labelled file"
 state = st.session_state
@@ -76,6 +77,12 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
             count = len(scored.excluded)
             with st.expander(f"{count:,} row{'s' * (count != 1)} excluded from the scores"):
                 st.dataframe(scored.excluded[["row", "id", "reason"]], hide_index=True)
+        adapt_panel(
+            list(scored.rows["text"]),
+            list(scored.rows["label"]),
+            "compare",
+            f"the {len(scored.rows):,} labelled rows of {uploaded.name}",
+        )
         names = common.model_picker("Models", [registry.DEFAULT_MODEL], key="compare_models")
         files = st.file_uploader(
             "Predictions of other systems (optional): an id column, or the same rows in order, and one label "

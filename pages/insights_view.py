@@ -431,7 +431,7 @@ def rows_view(prepared: Prepared) -> None:
 def explain_row(prepared: Prepared, view: pd.DataFrame) -> None:
     """The words behind one row's label, by the model that labelled it (or the default model for other files)."""
     text = prepared.table.text_column
-    name = prepared.table.model if prepared.table.model in registry.LOCAL_MODELS else registry.DEFAULT_MODEL
+    name = prepared.table.model if prepared.table.model in registry.local_ready() else registry.DEFAULT_MODEL
     with st.expander(f"Why this label? The words behind a row's answer ({name})"):
         choices = list(view.index[:200])
         row = st.selectbox(

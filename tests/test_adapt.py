@@ -8,8 +8,8 @@ import pytest
 
 from emotion import registry
 from emotion.artifacts import ArtifactError
-from emotion.labels import LABELS
 from emotion.labelling.review import review_order
+from emotion.labels import LABELS
 from emotion.training.adapt import AdaptArgs, AdaptDataError, AdaptJob, check_adapt_data, check_name, read_adapt_file
 
 SUBJECTS = ["the parcel", "my manager", "the new phone", "the hotel", "our landlord", "the bank", "the airline"]
@@ -123,3 +123,32 @@ def test_the_review_queue_takes_uncertain_rows_first_and_every_emotion_in_turn()
     corrected = pd.Series([False, True, False, False, False, False])
     assert review_order(frame, ["m"], exclude=corrected)[0] == 4
     assert set(LABELS) >= set(frame["m_label"])
+
+
+def test_the_cli_adapts_then_classifies_labels_and_evaluates_with_the_custom_model(models_dir, tmp_path, capsys):
+    import json
+
+    from emotion.cli import main
+
+    texts, labels = rows()
+    data = tmp_path / "mine.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(data, index=False)
+    assert main(["adapt", "--data", str(data), "--name", "mine", "--compare", "tfidf"]) == 0
+    out = capsys.readouterr().out
+    assert "saved custom:mine (40 rows" in out and "tfidf:" in out
+    assert main(["adapt", "--data", str(data), "--name", "tfidf"]) == 2
+    assert "built-in model's name" in capsys.readouterr().err
+    assert main(["classify", "So happy with the bank, I smiled all day.", "--model", "custom:mine"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["model"] == "custom:mine" and row["label"] == "joy"
+    output = tmp_path / "labelled.csv"
+    assert main(["label", str(data), "--text-column", "text", "--model", "custom:mine", "--output", str(output)]) == 0
+    labelled = pd.read_csv(output)
+    assert (labelled["custom:mine_label"] == labelled["label"]).mean() > 0.9
+    assert main(["evaluate", "--data", str(data), "--model", "custom:mine", "--output", str(tmp_path / "ev")]) == 0
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert metrics["models"]["custom:mine"]["family"] == "custom"
+    small = tmp_path / "small.csv"
+    pd.DataFrame({"text": texts[:12], "label": labels[:12]}).to_csv(small, index=False)
+    assert main(["adapt", "--data", str(small), "--name", "small"]) == 2
+    assert "adapting needs at least 30" in capsys.readouterr().err

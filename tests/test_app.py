@@ -397,3 +397,29 @@ def test_every_term_on_compare_has_a_glossary_entry_and_every_metric_a_help_line
     shown = [COLUMN_NAMES.get(c, c) for c in metrics_table(metrics).columns]
     assert {c for c in shown if c not in ("Model", "Family")} <= set(COLUMN_HELP)
     assert set(calibration_table(metrics).columns) - {"model"} <= set(CALIBRATION_HELP)
+
+
+def test_bulk_corrections_train_a_custom_model_that_every_list_then_offers(monkeypatch, tmp_path):
+    from tests.test_adapt import rows
+
+    monkeypatch.setenv("EMOTION_MODELS_DIR", str(tmp_path / "models"))
+    texts, labels = rows()
+    frame = pd.DataFrame({"comment": texts})
+    at = labelled_upload(app("pages/bulk.py"), "tickets.csv", frame.to_csv(index=False).encode(), "text/csv")
+    at.toggle(key="bulk_review_queue").set_value(True).run()
+    assert not at.exception, at.exception
+    job = at.session_state["bulk_job"]
+    for row, label in enumerate(labels):
+        job.correct(row, label)
+    at.run()
+    assert any(e.label.startswith("Train a model on these labels (your 40 corrections)") for e in at.expander)
+    at.text_input(key="bulk_adapt_name").input("tickets").run()
+    at.button(key="bulk_adapt_run").click().run()
+    assert not at.exception, at.exception
+    said = " ".join(m.value for m in at.markdown)
+    assert "custom:tickets" in said and "cross-validated" in said
+    at.button(key="bulk_adapt_save").click().run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "models" / "tickets" / "card.json").exists()
+    at.run()
+    assert "custom:tickets" in at.multiselect(key="bulk_models").options

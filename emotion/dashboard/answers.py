@@ -13,9 +13,7 @@ from emotion.artifacts import artifact_dir
 from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
 from emotion.explanations import explain
 from emotion.labelling.table import NoEmotionFallback
-from emotion.llm.classifier import LLMClassifier
 from emotion.models import no_emotion
-from emotion.models.cascade import CascadeClassifier
 
 
 @dataclass
@@ -135,29 +133,14 @@ def best_model(names: list[str], scores: dict[str, float]) -> str:
 
 
 def estimate_seconds(model: Classifier, texts: list[str]) -> tuple[float, float | None]:
-    """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts``.
-
-    A cascade: its first model on every text, its fallback on the share of texts expected below its
-    threshold (the share of dev rows, see :func:`cascade_rows`).
-    """
-    if isinstance(model, CascadeClassifier):
-        first_seconds, _ = estimate_seconds(model.first, texts)
-        routed = list(dict.fromkeys(texts))[: cascade_rows(model, texts)]
-        fallback_seconds, cost = estimate_seconds(model.fallback, routed)
-        return first_seconds + fallback_seconds, cost
-    if isinstance(model, LLMClassifier):
-        estimate = model.estimate(texts)
-        return estimate.seconds, estimate.cost_usd
-    return len(set(texts)) / model.expected_texts_per_s, None
+    """Expected seconds and cost in USD (``None`` when free or unknown) to label ``texts`` (the model's own
+    :meth:`~emotion.classifier.Classifier.estimate_run`)."""
+    return model.estimate_run(texts)
 
 
 def cascade_notes(models: dict[str, Classifier], texts: list[str]) -> list[str]:
-    """For each cascade among ``models``, how many texts are expected to reach its fallback."""
-    return [
-        f"about {cascade_rows(model, texts):,} texts ({model.expected_share:.0%}) go to {model.fallback.name}"
-        for model in models.values()
-        if isinstance(model, CascadeClassifier)
-    ]
+    """For each model that routes texts to another (a cascade), how many texts are expected to go there."""
+    return [note for model in models.values() if (note := model.routing_note(texts))]
 
 
 def usage_line(name: str, usage: TokenUsage, cost_usd: float | None) -> str:
@@ -169,11 +152,6 @@ def usage_line(name: str, usage: TokenUsage, cost_usd: float | None) -> str:
     if usage.reported < usage.requests:
         line += f" ({usage.requests - usage.reported:,} responses reported no usage: not counted)"
     return line
-
-
-def cascade_rows(model: CascadeClassifier, texts: list[str]) -> int:
-    """Distinct texts a cascade is expected to send to its fallback: its dev share of the distinct texts."""
-    return round(model.expected_share * len(set(texts)))
 
 
 def no_emotion_line(results: list[ModelResult]) -> str:

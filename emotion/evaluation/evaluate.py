@@ -202,6 +202,60 @@ def _threshold(first: str, confidence: np.ndarray, threshold: float | None, fall
     return registry.cascade_threshold(first, threshold)
 
 
+def _check_systems(models: list[str], external: dict) -> tuple[dict[str, CascadeName], list[str]]:
+    """The cascades among ``models`` and the plain models to run (a named imported set is scored as it is)."""
+    cascades = {name: parts for name in models if (parts := CascadeName.parse(name))}
+    for name in cascades:
+        registry.check_name(name, fallbacks=external)
+    clash = set(external) & set(models) & set(registry.model_names())
+    if clash:
+        raise ValueError(f"imported prediction set {sorted(clash)[0]!r} has the name of a model")
+    plain = [n for n in models if n not in cascades and n not in external]
+    for name in plain:
+        registry.check_name(name)
+    return cascades, plain
+
+
+def _cascade_answers(
+    scored, cascades: dict, answers: dict, external: dict, threshold, fallback_share, llm_options: dict
+) -> dict:
+    """Each cascade's answers: from its parts' answers when both are there, else run (an LLM fallback)."""
+    out = {}
+    for name, parts in cascades.items():
+        first = answers[parts.first]
+        cut = _threshold(parts.first, first.confidence, threshold, fallback_share)
+        fallback = external.get(parts.fallback) or answers.get(parts.fallback)
+        if fallback is not None:
+            out[name] = cascade_from_answers(parts, first, fallback, list(scored.rows["label"]), cut)
+            continue
+        model = registry.load(name, threshold=cut, **llm_options)
+        out[name] = run_models(scored, {name: model})[name]
+        out[name].info.update(name=name, threshold=round(cut, 4))
+    return out
+
+
+def _previous_answers(output: Path, path: Path, scored, answers: dict) -> tuple[list[str], dict | None]:
+    """``--merge``: the systems of an earlier evaluation of the same file that this one did not re-run, added to
+    ``answers`` (in their old order); returns their names and the old metrics."""
+    if not (output / "metrics.json").exists():
+        return [], None
+    old = json.loads((output / "metrics.json").read_text())
+    if old["data"]["sha256"] != file_sha256(path) or old["data"]["rows"] != len(scored.rows):
+        return [], None
+    previous = pd.read_csv(output / "predictions.csv", dtype={"id": str}, keep_default_na=False)
+    kept = [name for name in old["models"] if name not in answers]
+    for name in kept:
+        labels = [v or None for v in previous[name]]
+        conf = pd.to_numeric(previous.get(f"{name}_confidence"), errors="coerce")
+        proba = one_hot(labels) if conf is None else one_hot(labels) * conf.to_numpy()[:, None]
+        answers[name] = Answers(labels, proba, {k: old["models"][name][k] for k in ("family", "description")})
+    order = [*old["models"], *(n for n in answers if n not in old["models"])]  # re-run systems keep their place
+    reordered = {name: answers[name] for name in order}
+    answers.clear()
+    answers.update(reordered)
+    return kept, old
+
+
 def evaluate(
     models: list[str],
     output: Path,
@@ -239,7 +293,6 @@ def evaluate(
         table = table.head(limit)
     scored = labelled_data(table, text_column, label_column, id_column, path.name)
     print(scored.summary(), flush=True)
-    gold = list(scored.rows["label"])
     ids = scored.rows["id"] if scored.has_ids else None
     given = predictions is not None
     imported = []
@@ -250,56 +303,23 @@ def evaluate(
             print(sets.summary(), flush=True)
     external = {name: a for sets in imported for name, a in imported_answers(sets).items()}
 
-    cascades = {name: CascadeName.parse(name) for name in models if name.startswith("cascade:")}
-    for name, parts in cascades.items():
-        if parts.fallback not in external or parts.first not in registry.LOCAL_MODELS:
-            registry.check_name(name)  # an imported fallback is checked here, anything else by the registry
-    clash = set(external) & set(models) & set(registry.model_names())
-    if clash:
-        raise ValueError(f"imported prediction set {sorted(clash)[0]!r} has the name of a model")
-    plain = [n for n in models if n not in cascades and n not in external]  # a named prediction set is scored as is
-    for name in plain:
-        registry.check_name(name)
+    cascades, plain = _check_systems(models, external)
     firsts = [c.first for c in cascades.values() if c.first not in plain]
-    loaded = {n: registry.load(n, **(llm_options if n.startswith(registry.LLM_PREFIX) else {})) for n in plain + firsts}
+    loaded = {n: registry.load(n, **llm_options) for n in plain + firsts}
     answers = run_models(scored, loaded)
-    keys = {n: f"{n} ({m.prompt_mode.replace('_', '-')})" if m.family == "llm" else n for n, m in loaded.items()}
     for name, model in loaded.items():
-        if model.family == "llm":
-            answers[name].info.update(
-                endpoint=model.preset.base_url, llm=model.preset.model, prompt=model.prompt.version
-            )
+        answers[name].info.update(model.evaluation_info())
         usage = model.token_usage()
         if usage is not None and usage.reported:
             answers[name].info["tokens"] = usage.to_dict()
-    for name, parts in cascades.items():
-        first = answers[parts.first]
-        cut = _threshold(parts.first, first.confidence, threshold, fallback_share)
-        fallback = external.get(parts.fallback) or answers.get(parts.fallback)
-        if fallback is not None:
-            answers[name] = cascade_from_answers(parts, first, fallback, gold, cut)
-            continue
-        model = registry.load(name, threshold=cut, **llm_options)
-        answers[name] = run_models(scored, {name: model})[name]
-        answers[name].info.update(name=name, threshold=round(cut, 4))
+    answers |= _cascade_answers(scored, cascades, answers, external, threshold, fallback_share, llm_options)
+    keys = {n: model.evaluation_key(n) for n, model in loaded.items()}
     answers = {keys.get(n, n): a for n, a in answers.items()} | external
-    kept: list[str] = []
-    if merge and (output / "metrics.json").exists():
-        old = json.loads((output / "metrics.json").read_text())
-        if old["data"]["sha256"] == file_sha256(path) and old["data"]["rows"] == len(scored.rows):
-            previous = pd.read_csv(output / "predictions.csv", dtype={"id": str}, keep_default_na=False)
-            kept = [name for name in old["models"] if name not in answers]
-            for name in kept:
-                labels = [v or None for v in previous[name]]
-                conf = pd.to_numeric(previous.get(f"{name}_confidence"), errors="coerce")
-                proba = one_hot(labels) if conf is None else one_hot(labels) * conf.to_numpy()[:, None]
-                answers[name] = Answers(labels, proba, {k: old["models"][name][k] for k in ("family", "description")})
-            order = [*old["models"], *(n for n in answers if n not in old["models"])]  # re-run systems keep their place
-            answers = {name: answers[name] for name in order}
+    kept, old = _previous_answers(output, path, scored, answers) if merge else ([], None)
     metrics, table = evaluation_files(
         scored, answers, {"file": path.name, "sha256": file_sha256(path), "limit": limit}, imported
     )
-    if merge and kept:  # what only the first run knew (reliability before calibration, cascade curves) stays
+    if kept:  # what only the first run knew (reliability before calibration, cascade curves) stays
         metrics["models"].update({name: old["models"][name] for name in kept})
     for name, m in metrics["models"].items():
         low, high = m["intervals"]["macro_f1"]

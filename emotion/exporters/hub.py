@@ -17,24 +17,25 @@ import torch
 from emotion import registry
 from emotion.artifacts import artifact_dir, read_card
 from emotion.evaluation.comparison import EVALUATION_DIR
-from emotion.labels import LABELS
-
-ENCODERS = ("encoder-fast", "encoder", "encoder-large")
-"""The models ``export`` writes as transformers checkpoints (the benchmark compares each with ``pipeline``)."""
+from emotion.labels import LABELS, NO_EMOTION
 
 
 def torch_class(name: str):
-    """The torch classifier class of an exportable encoder."""
+    """The torch classifier class of an exportable model (its spec says ``exportable``)."""
     from emotion.models.onnx_encoder import ONNX_ENCODERS
 
-    if name not in ENCODERS:
-        raise ValueError(f"only the encoders export as transformers checkpoints ({', '.join(ENCODERS)}), not {name!r}")
+    exportable = [spec.name for spec in registry.SPECS if spec.exportable]
+    if name not in exportable:
+        raise ValueError(
+            f"only the encoders export as transformers checkpoints ({', '.join(exportable)}), not {name!r}"
+        )
     return ONNX_ENCODERS[name].torch_class
 
 
 def _fold_temperature(model: torch.nn.Module, temperature: float) -> None:
     """Divide the last seven-way linear layer by ``temperature``: logits / T, as the dashboard serves them."""
-    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == len(LABELS)][-1]
+    outputs = (len(LABELS), len(LABELS) + 1)  # the seven, or the seven and "no emotion"
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m.out_features in outputs][-1]
     with torch.no_grad():
         last.weight /= temperature
         last.bias /= temperature
@@ -61,7 +62,9 @@ def model_card(name: str, card: dict, base_id: str) -> str:
         'classify("I finally got the letter: I have been accepted.")',
         "```",
         "",
-        "Trained on the ISEAR train split (5,366 rows), chosen on dev (766 rows); ISEAR is for research use.",
+        "Data: "
+        + ", ".join(f"{k}={v}" for k, v in card.get("data", {}).items())
+        + ". ISEAR is for research use; GoEmotions is Apache-2.0.",
     ]
     if (EVALUATION_DIR / "metrics.json").exists():
         metrics = json.loads((EVALUATION_DIR / "metrics.json").read_text())
@@ -108,8 +111,9 @@ def export_checkpoint(name: str, output: Path) -> Path:
     card = read_card(artifact_dir(name))
     model = cls.load()
     config = model.model.config
-    config.id2label = dict(enumerate(LABELS))
-    config.label2id = {label: i for i, label in enumerate(LABELS)}
+    outputs = (*LABELS, NO_EMOTION)[: model.outputs]
+    config.id2label = dict(enumerate(outputs))
+    config.label2id = {label: i for i, label in enumerate(outputs)}
     calibration = registry.calibration(name)
     if calibration:
         _fold_temperature(model.model, calibration.temperature)

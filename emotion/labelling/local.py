@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -53,32 +54,12 @@ def label_file(
     except formats.FormatError as error:
         raise DataError(str(error)) from None
     if in_format.read_chunks is None or out_format.append is None:
-        frame = read_table(source, sheet=sheet)
-        check_text_column(frame, text_column, source.name)
-        run = LabellingRun.over_frame(frame, text_column, models, chunk_rows=chunk_rows, batch_size=batch_size)
-        _follow(run.start(), len(frame))
-        labelled = pd.concat(run.take()) if len(frame) else label_table(frame, text_column, models)
-        write_table(labelled, output)
-        return len(labelled)
-
+        return _label_in_memory(source, output, text_column, models, chunk_rows, batch_size, sheet)
     partial = output.with_name(output.name + ".partial")
-    state_file = output.with_name(output.name + ".progress.json")
-    fingerprint = {
-        "source": str(source.resolve()),
-        "size": source.stat().st_size,
-        "mtime": source.stat().st_mtime,
-        "chunk_rows": chunk_rows,
-        "text_column": text_column,
-        "models": list(models),
-    }
-    state = json.loads(state_file.read_text()) if resume and state_file.exists() else None
-    if state and state["fingerprint"] == fingerprint and partial.exists():
-        with open(partial, "r+b") as handle:
-            handle.truncate(state["bytes"])  # drop a chunk half-written when the run was killed
-        done_rows = state["rows"]
-    else:
-        partial.unlink(missing_ok=True)
-        done_rows = 0
+    progress = _Progress(
+        output.with_name(output.name + ".progress.json"), _fingerprint(source, chunk_rows, text_column, models)
+    )
+    done_rows = progress.resume_into(partial) if resume else progress.start_over(partial)
 
     def remaining() -> Iterator[pd.DataFrame]:
         rows = 0
@@ -92,16 +73,63 @@ def label_file(
     def keep(start: int, part: pd.DataFrame) -> None:  # in the labelling thread, as each chunk finishes
         with open(partial, "ab") as handle:
             formats.write_frame(part, handle, out_format, first=start == 0)
-        state = {"fingerprint": fingerprint, "rows": start + len(part), "bytes": partial.stat().st_size}
-        state_file.write_text(json.dumps(state))
+        progress.save(start + len(part), partial.stat().st_size)
 
     run = LabellingRun(remaining(), text_column, models, done_rows, on_chunk=keep, batch_size=batch_size, keep=False)
     rows = _follow(run.start(), count_rows(source), done_rows)
     if not partial.exists():
         raise DataError(f"{source.name}: no data rows")
     partial.replace(output)
-    state_file.unlink(missing_ok=True)
+    progress.path.unlink(missing_ok=True)
     return rows
+
+
+def _label_in_memory(source, output, text_column, models, chunk_rows, batch_size, sheet) -> int:
+    """XLSX in or out, Parquet out: the whole table in memory, written once."""
+    frame = read_table(source, sheet=sheet)
+    check_text_column(frame, text_column, source.name)
+    run = LabellingRun.over_frame(frame, text_column, models, chunk_rows=chunk_rows, batch_size=batch_size)
+    _follow(run.start(), len(frame))
+    labelled = pd.concat(run.take()) if len(frame) else label_table(frame, text_column, models)
+    write_table(labelled, output)
+    return len(labelled)
+
+
+def _fingerprint(source: Path, chunk_rows: int, text_column: str, models: Mapping) -> dict:
+    """What a resumed run must share with the killed one: the same file, unchanged, and the same arguments."""
+    return {
+        "source": str(source.resolve()),
+        "size": source.stat().st_size,
+        "mtime": source.stat().st_mtime,
+        "chunk_rows": chunk_rows,
+        "text_column": text_column,
+        "models": list(models),
+    }
+
+
+@dataclass
+class _Progress:
+    """``<output>.progress.json``: rows and bytes of the partial output after the last finished chunk."""
+
+    path: Path
+    fingerprint: dict
+
+    def resume_into(self, partial: Path) -> int:
+        """Rows already done by a killed run of the same arguments (the partial file cut to its last whole
+        chunk), else 0 after :meth:`start_over`."""
+        state = json.loads(self.path.read_text()) if self.path.exists() else None
+        if not (state and state["fingerprint"] == self.fingerprint and partial.exists()):
+            return self.start_over(partial)
+        with open(partial, "r+b") as handle:
+            handle.truncate(state["bytes"])  # drop a chunk half-written when the run was killed
+        return state["rows"]
+
+    def start_over(self, partial: Path) -> int:
+        partial.unlink(missing_ok=True)
+        return 0
+
+    def save(self, rows: int, size: int) -> None:
+        self.path.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": rows, "bytes": size}))
 
 
 def _follow(run: LabellingRun, total: int | None, initial: int = 0) -> int:

@@ -369,15 +369,9 @@ def label_with_ray(
         progress: Show rows done, rate and ETA on stderr.
         threshold, fallback_share: For cascades, as :func:`emotion.registry.load` takes them.
     """
-    from emotion import registry
-
     if output_format not in ("parquet", "csv"):
         raise DataError(f"unsupported output format {output_format!r} (use parquet or csv)")
-    names = [registry.check_name(name) for name in models]
-    for name in names:
-        status = registry.info(name, probe=False).status
-        if not name.startswith(registry.LLM_PREFIX) and not status.ready:
-            raise DataError(f"model {name!r} is not ready: {status.reason}")
+    names, sends_requests = _check_models(models)
     filesystem, files = list_inputs(str(source))
     check_inputs(filesystem, files, text_column)
     out_fs, out_path = _filesystem(str(output))
@@ -385,26 +379,15 @@ def label_with_ray(
     ray = import_ray()
     if address:
         check_address(address)
-
     started_here = not ray.is_initialized()
-    context = None
-    if started_here:
-        try:
-            context = ray.init(
-                address=address,
-                include_dashboard=False if address is None else None,
-                log_to_driver=address is not None,
-                logging_level="WARNING",
-            )
-        except Exception as error:
-            raise DataError(f"cannot start Ray ({address or 'local'}): {_first_line(error)}") from None
+    context = _start_ray(ray, address) if started_here else None
     try:
         dashboard = getattr(context, "dashboard_url", None) or None
         if dashboard and progress:
             print(f"Ray dashboard: http://{dashboard}", file=sys.stderr, flush=True)
         total_cpus = float(ray.cluster_resources().get("CPU", _local_cpus()))
         workers = workers or max(1, int(total_cpus) // 2)
-        if any(n.startswith(registry.LLM_PREFIX) for n in names) and workers > llm_concurrency:
+        if sends_requests and workers > llm_concurrency:
             raise DataError(
                 f"{workers} workers would send more than {llm_concurrency} LLM requests at once; "
                 f"use --workers {llm_concurrency} or fewer, or raise --llm-concurrency"
@@ -445,6 +428,31 @@ def label_with_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _check_models(models: list[str]) -> tuple[list[str], bool]:
+    """The models' names, checked before anything starts, and whether any sends requests to an endpoint."""
+    from emotion import registry
+
+    names = [registry.check_name(name) for name in models]
+    infos = {name: registry.info(name, probe=False) for name in names}
+    for name, info in infos.items():
+        if info.local and not info.status.ready:  # endpoints are probed by the workers that call them
+            raise DataError(f"model {name!r} is not ready: {info.status.reason}")
+    return names, not all(info.local for info in infos.values())
+
+
+def _start_ray(ray, address: str | None):
+    """Start (or join) Ray for this run; a one-line :class:`DataError` when it cannot."""
+    try:
+        return ray.init(
+            address=address,
+            include_dashboard=False if address is None else None,
+            log_to_driver=address is not None,
+            logging_level="WARNING",
+        )
+    except Exception as error:
+        raise DataError(f"cannot start Ray ({address or 'local'}): {_first_line(error)}") from None
 
 
 def _check_output(filesystem, path: str) -> None:
@@ -490,10 +498,10 @@ class _RowCounter:
 
 
 def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
+    """Read, label and write on Ray Data, the progress bar fed by the actors' row counter; returns rows written."""
     import threading
 
     from pyarrow import fs
-    from tqdm.auto import tqdm
 
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # ours below shows rows, rate and ETA in one line
@@ -509,8 +517,33 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
         else plan.out_path
     )
     counter = ray.remote(num_cpus=0)(_RowCounter).remote()
+    dataset = _dataset(ray, plan, counter)
+    writer = dataset.write_parquet if plan.output_format == "parquet" else dataset.write_csv
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            writer(target, filesystem=plan.out_fs, min_rows_per_file=100_000, ray_remote_args={"num_cpus": 0.1})
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=write, name="emotion-ray-write", daemon=True)
+    thread.start()
+    _follow_counter(ray, thread, counter, estimate_rows(plan.filesystem, plan.files) if progress else None, progress)
+    if failure:
+        if local_output:  # nothing half-written stays behind
+            shutil.rmtree(target, ignore_errors=True)
+        error = failure[0]
+        if isinstance(error, Exception):
+            raise DataError(f"the Ray run failed: {type(error).__name__}: {_first_line(error)}") from error
+        raise error
+    return _finish(plan, target, local_output)
+
+
+def _dataset(ray, plan: RayPlan, counter):
+    """The Ray Data pipeline: one read task per file, blocks cut to ``batch_rows``, the actor pool labelling them."""
     items = [{"file": i, "path": path} for i, path in enumerate(plan.files)]
-    dataset = (
+    return (
         ray.data.from_items(items, override_num_blocks=len(plan.files))
         .map_batches(
             read_file_rows,
@@ -540,30 +573,21 @@ def _run_pipeline(ray, plan: RayPlan, progress: bool) -> int:
             batch_format="pandas",
         )
     )
-    writer = dataset.write_parquet if plan.output_format == "parquet" else dataset.write_csv
-    failure: list[BaseException] = []
 
-    def write() -> None:
-        try:
-            writer(target, filesystem=plan.out_fs, min_rows_per_file=100_000, ray_remote_args={"num_cpus": 0.1})
-        except BaseException as error:
-            failure.append(error)
 
-    thread = threading.Thread(target=write, name="emotion-ray-write", daemon=True)
-    thread.start()
-    total = estimate_rows(plan.filesystem, plan.files) if progress else None
+def _follow_counter(ray, thread, counter, total: int | None, progress: bool) -> None:
+    """Rows done, rate and ETA on stderr while the writing thread runs."""
+    from tqdm.auto import tqdm
+
     with tqdm(total=total, unit="row", desc="labelling (ray)", disable=not progress, smoothing=0.1) as bar:
         while thread.is_alive():
             thread.join(0.5)
             done = ray.get(counter.get.remote())
             bar.update(min(done, total or done) - bar.n)  # a retried batch is counted twice; never past the end
-    if failure:
-        if local_output:  # nothing half-written stays behind
-            shutil.rmtree(target, ignore_errors=True)
-        error = failure[0]
-        if isinstance(error, Exception):
-            raise DataError(f"the Ray run failed: {type(error).__name__}: {_first_line(error)}") from error
-        raise error
+
+
+def _finish(plan: RayPlan, target: str, local_output: bool) -> int:
+    """Count the rows written, mark the output complete, and move a local output into place."""
     written = _count_rows(plan.out_fs, target, plan.output_format)
     marker = {"rows": written, "files": plan.files, "models": plan.names, "format": plan.output_format}
     with plan.out_fs.open_output_stream(f"{target}/{SUCCESS_FILE}") as handle:

@@ -159,7 +159,7 @@ class NoEmotionFallback:
             found, threshold = self.detector() or (None, None)
         if found is not None:
             probability[valid] = np.round(found, 4)
-            flagged[valid] = list(np.asarray(found) >= threshold)
+            flagged[valid] = [bool(f) for f in np.asarray(found) >= threshold]
         return probability, flagged
 
 

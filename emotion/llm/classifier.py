@@ -145,6 +145,13 @@ class LLMClassifier(Classifier):
     def __repr__(self) -> str:  # never show the key
         return f"LLMClassifier(preset={self.preset.name!r}, mode={self.prompt_mode!r})"
 
+    def evaluation_key(self, name: str) -> str:
+        """``llm:<preset> (zero-shot)``: the prompt mode is part of the system evaluated."""
+        return f"{name} ({self.prompt_mode.replace('_', '-')})"
+
+    def evaluation_info(self) -> dict:
+        return {"endpoint": self.preset.base_url, "llm": self.preset.model, "prompt": self.prompt.version}
+
     def status(self, probe: bool = True) -> Status:
         """Not ready without a needed key, or when the server does not answer ``GET /models``."""
         if self.preset.needs_key and not self._api_key:
@@ -304,6 +311,10 @@ class LLMClassifier(Classifier):
     def cost_usd(self, texts: list[str]) -> float | None:
         """What classifying ``texts`` costs at the preset's prices, cache aside (``None``: no price known)."""
         return self.preset.cost_usd(*self.tokens(texts))
+
+    def estimate_run(self, texts) -> tuple[float, float | None]:
+        estimate = self.estimate(list(texts))
+        return estimate.seconds, estimate.cost_usd
 
     def estimate(self, texts: list[str]) -> Estimate:
         """Rows not yet cached, their approximate tokens (4 characters a token), cost and time."""

@@ -132,6 +132,20 @@ class CascadeClassifier(Classifier):
         """The first model on every text, the fallback on its expected share."""
         return 1 / (1 / self.first.expected_texts_per_s + self.expected_share / self.fallback.expected_texts_per_s)
 
+    def routed_texts(self, texts) -> int:
+        """Distinct texts expected to reach the fallback: its dev share of the distinct texts."""
+        return round(self.expected_share * len(set(texts)))
+
+    def estimate_run(self, texts) -> tuple[float, float | None]:
+        """The first model on every text, the fallback on the share expected below the threshold."""
+        first_seconds, _ = self.first.estimate_run(texts)
+        fallback_seconds, cost = self.fallback.estimate_run(list(dict.fromkeys(texts))[: self.routed_texts(texts)])
+        return first_seconds + fallback_seconds, cost
+
+    def routing_note(self, texts) -> str | None:
+        share = f"{self.expected_share:.0%}"
+        return f"about {self.routed_texts(texts):,} texts ({share}) go to {self.fallback.name}"
+
     def token_usage(self) -> TokenUsage | None:
         """The fallback's requests (the first model is local)."""
         return self.fallback.token_usage()

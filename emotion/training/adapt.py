@@ -230,6 +230,7 @@ class AdaptStage(StrEnum):
     COMPARING = "cross-validating against the base models"
     SAVING = "fitting on every row and saving"
     DONE = "done"
+    """Compared, and saved unless the job was made with ``save=False``."""
     STOPPED = "stopped"
     FAILED = "failed"
 
@@ -251,6 +252,8 @@ class AdaptJob:
         args: The recipe.
         compare_with: Other registered local models whose answers are scored on the same rows.
         overwrite: Replace a custom model of that name.
+        save: Save when the comparison is done; ``False`` stops there (a page shows the comparison, then calls
+            :meth:`save`).
     """
 
     def __init__(
@@ -260,12 +263,15 @@ class AdaptJob:
         args: AdaptArgs | None = None,
         compare_with: tuple[str, ...] = (),
         overwrite: bool = False,
+        save: bool = True,
     ) -> None:
         self.name = check_name(name)
         if (folder_of(self.name) / "card.json").exists() and not overwrite:
             raise AdaptDataError(f"a custom model {self.name!r} exists already: choose another name or overwrite it")
         self.data, self.args = data, args or AdaptArgs()
         self.compare_with = tuple(n for n in compare_with if n != self.args.base)
+        self.save_when_compared = save
+        self._encoded: tuple[np.ndarray, np.ndarray] | None = None
         self.stage = AdaptStage.PENDING
         self.progress = 0.0
         self.comparison: Comparison | None = None
@@ -334,10 +340,25 @@ class AdaptJob:
         self.stage, self.progress = AdaptStage.COMPARING, 0.7
         self._check()
         self.comparison = compare(features, raw.raw, labels, self.args, others)
-        self.stage, self.progress = AdaptStage.SAVING, 0.9
+        self._encoded = features, raw.raw
+        self.progress = 0.9
         self._check()
-        self.card = save(self.name, self.args, self.data, features, raw.raw, self.comparison)
-        self.progress = 1.0
+        if self.save_when_compared:
+            self.save()
+
+    @property
+    def compared(self) -> bool:
+        """The comparison is done and the model can be saved."""
+        return self._encoded is not None
+
+    def save(self) -> dict:
+        """Fit on every row and save ``custom:NAME`` (after the comparison); returns its card."""
+        if self._encoded is None:
+            raise RuntimeError("the job has not compared the model yet")
+        self.stage = AdaptStage.SAVING
+        self.card = save(self.name, self.args, self.data, *self._encoded, self.comparison)
+        self.stage, self.progress = AdaptStage.DONE, 1.0
+        return self.card
 
 
 def save(name: str, args: AdaptArgs, data: AdaptData, features: np.ndarray, base_proba: np.ndarray, comparison) -> dict:

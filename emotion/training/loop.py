@@ -47,6 +47,15 @@ class TrainArgs:
     temperature: float = 2.0
 
 
+def describe(args: TrainArgs) -> str:
+    """The optimisation part of a recipe on a card, in words, from the arguments themselves."""
+    return (
+        f"AdamW lr {args.lr:g} (weight decay {args.weight_decay:g}), linear warm-up {args.warmup:.0%} then decay, "
+        f"label smoothing {args.label_smoothing:g}, batch {args.batch_size}, length-bucketed batches, "
+        f"{args.epochs} epochs, seed {args.seed}"
+    )
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be resumed from (corrupted, or from another recipe)."""
 
@@ -123,6 +132,58 @@ def soft_targets(proba: np.ndarray, temperature: float) -> torch.Tensor:
     return torch.softmax(logits, dim=-1)
 
 
+def _schedule(optimizer, args: TrainArgs, rows: int):
+    """Linear warm-up over ``args.warmup`` of the steps, then linear decay to zero."""
+    steps = args.epochs * math.ceil(rows / args.batch_size)
+    warm = max(1, int(args.warmup * steps))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
+    )
+
+
+@dataclass
+class _Loss:
+    """Cross-entropy on the gold targets, mixed with distillation from ``soft`` teacher targets when given."""
+
+    cross_entropy: torch.nn.Module
+    targets: torch.Tensor
+    soft: torch.Tensor | None
+    args: TrainArgs
+
+    def __call__(self, logits: torch.Tensor, batch: list[int]) -> torch.Tensor:
+        loss = self.cross_entropy(logits, self.targets[batch])
+        if self.soft is None:
+            return loss
+        args, soft = self.args, self.soft[batch]
+        # the seven emotions only (a model with an eighth output); rows without a teacher (NaN) are skipped
+        taught = ~torch.isnan(soft).any(dim=1)
+        log_student = torch.log_softmax(logits[taught, : soft.shape[1]] / args.temperature, dim=-1)
+        kl = torch.nn.functional.kl_div(log_student, soft[taught], reduction="sum") / len(batch)
+        return (1 - args.distill_weight) * loss + args.distill_weight * args.temperature**2 * kl
+
+
+def _state(trainable: dict, optimizer, schedule, rng: random.Random) -> dict:
+    """What a checkpoint needs to resume: trainable weights, optimizer, schedule and random states."""
+    return {
+        "weights": {n: p.detach().clone() for n, p in trainable.items()},
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "rng": _plain(rng.getstate()),
+        "torch_rng": torch.get_rng_state(),
+    }
+
+
+def _restore(saved: dict, trainable: dict, optimizer, schedule, rng: random.Random) -> None:
+    """Put the state :func:`_state` saved back in place."""
+    with torch.no_grad():
+        for name, value in saved["weights"].items():
+            trainable[name].copy_(value)
+    optimizer.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["schedule"])
+    rng.setstate(_rng_state(saved["rng"]))
+    torch.set_rng_state(saved["torch_rng"])
+
+
 def fit(
     model,
     train: tuple[list[str], list[str]],
@@ -161,28 +222,18 @@ def fit(
     targets = torch.tensor([OUTPUT_INDEX[label] for label in labels])
     params = [p for p in model.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
-    steps = args.epochs * math.ceil(len(texts) / args.batch_size)
-    warm = max(1, int(args.warmup * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm)))
-    )
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
-    distill = args.distill_weight > 0
-    if distill:
+    schedule = _schedule(optimizer, args, len(texts))
+    soft = None
+    if args.distill_weight > 0:
         if teacher_proba is None or len(teacher_proba) != len(texts):
             raise ValueError("distill_weight > 0 needs teacher_proba with one row per training text")
         soft = soft_targets(teacher_proba, args.temperature)
+    loss_of = _Loss(torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing), targets, soft, args)
     best, best_state, started, first_epoch, history = -1.0, None, time.time(), 1, []
     trainable = {n: p for n, p in model.model.named_parameters() if p.requires_grad}
     resumed = load_checkpoint(checkpoints, args) if checkpoints else None
     if resumed is not None:
-        with torch.no_grad():
-            for name, value in resumed["weights"].items():
-                trainable[name].copy_(value)
-        optimizer.load_state_dict(resumed["optimizer"])
-        schedule.load_state_dict(resumed["schedule"])
-        rng.setstate(_rng_state(resumed["rng"]))
-        torch.set_rng_state(resumed["torch_rng"])
+        _restore(resumed, trainable, optimizer, schedule, rng)
         history[:] = resumed["history"]
         best, best_state, first_epoch = resumed["best"], resumed["best_state"], resumed["epoch"] + 1
         started -= history[-1]["seconds"]
@@ -190,23 +241,15 @@ def fit(
     lengths = [len(t) for t in texts]
     for epoch in range(first_epoch, args.epochs + 1):
         model.model.train()
-        batches = bucketed_batches(lengths, args.batch_size, rng)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch")
-        for batch in bar:
-            logits = model.logits([texts[i] for i in batch])
-            loss = loss_fn(logits, targets[batch])
-            if distill:
-                # the seven emotions only (a model with an eighth output); rows without a teacher (NaN) skipped
-                taught = ~torch.isnan(soft[batch]).any(dim=1)
-                log_student = torch.log_softmax(logits[taught, : soft.shape[1]] / args.temperature, dim=-1)
-                kl = torch.nn.functional.kl_div(log_student, soft[batch][taught], reduction="sum") / len(batch)
-                loss = (1 - args.distill_weight) * loss + args.distill_weight * args.temperature**2 * kl
+        batches = tqdm(bucketed_batches(lengths, args.batch_size, rng), desc=f"epoch {epoch}/{args.epochs}")
+        for batch in batches:
+            loss = loss_of(model.logits([texts[i] for i in batch]), batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            batches.set_postfix(loss=f"{loss.item():.3f}")
         if dev_score is None:
             score = f1_score(dev[1], model.predict(dev[0], batch_size=128), labels=list(LABELS), average="macro")
         else:
@@ -219,20 +262,9 @@ def fit(
             best = score
             best_state = copy.deepcopy({n: p.detach().clone() for n, p in trainable.items()})
         if checkpoints:
+            state = {"recipe": _recipe_key(args), "epoch": epoch, "history": list(history), "best": best}
             save_checkpoint(
-                checkpoints,
-                {
-                    "recipe": _recipe_key(args),
-                    "epoch": epoch,
-                    "weights": {n: p.detach().clone() for n, p in trainable.items()},
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "rng": _plain(rng.getstate()),
-                    "torch_rng": torch.get_rng_state(),
-                    "history": list(history),
-                    "best": best,
-                    "best_state": best_state,
-                },
+                checkpoints, {**state, **_state(trainable, optimizer, schedule, rng), "best_state": best_state}
             )
     with torch.no_grad():
         named = dict(model.model.named_parameters())

@@ -20,6 +20,7 @@ from emotion.evaluation.calibration import fit_calibration
 from emotion.evaluation.metrics import classification_metrics
 from emotion.io.datasets import isear_path, load_isear
 from emotion.io.tables import file_sha256
+from emotion.labels import LABELS
 from emotion.models.ensemble import fit_weights, sequential_texts_per_s
 
 FAST_LAYERS = (0, 2, 3, 5)
@@ -298,14 +299,12 @@ def train_encoder(
     args = trainer_args(epochs, lr, seed, batch_size)
     if teacher:
         args.distill_weight = distill_weight
-    return _train_torch(
+    _train_torch(
         EncoderClassifier.from_base(rank=rank, seed=seed, layers=layers),
         name,
         args,
         f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on all attention and feed-forward linears; pooler and "
-        f"classifier trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, "
-        f"batch {batch_size}, length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev "
-        "macro-F1"
+        f"classifier trained fully; {describe(args)}, max 128 tokens, best epoch kept by dev macro-F1"
         + _layers_phrase(layers)
         + _distillation_phrase(teacher, args, llm_weight)
         + (
@@ -319,6 +318,9 @@ def train_encoder(
         copies=copies,
         **info,
     )
+    from emotion.exporters.onnx import choose_served_graph  # the exporters stand above training
+
+    return choose_served_graph(name)
 
 
 def train_large_encoder(
@@ -333,15 +335,17 @@ def train_large_encoder(
     from emotion.pretrained import MPNET_PACKAGES, MPNET_SHA256
 
     args = trainer_args(epochs, lr, seed, batch_size)
-    return _train_torch(
+    _train_torch(
         LargeEncoderClassifier.from_base(rank=rank, seed=seed),
         name,
         args,
         f"LoRA r={rank} alpha={2 * rank} dropout 0.1 on q, k, v, o and the feed-forward linears; classifier head "
-        f"trained fully; AdamW lr {lr}, linear warm-up 6% and decay, label smoothing 0.1, batch {batch_size}, "
-        f"length-bucketed batches, max 128 tokens, {epochs} epochs, best epoch kept by dev macro-F1",
+        f"trained fully; {describe(args)}, max 128 tokens, best epoch kept by dev macro-F1",
         base={"model": LargeEncoderClassifier.base_id, "packages": MPNET_PACKAGES, "sha256": MPNET_SHA256},
     )
+    from emotion.exporters.onnx import choose_served_graph  # the exporters stand above training
+
+    return choose_served_graph(name)
 
 
 def train_fast_encoder(
@@ -408,13 +412,18 @@ def train_seq2seq(
         args,
         f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder with "
         f"new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head transform "
-        "trained fully; loss: cross-entropy over the seven label-word log-likelihoods (label smoothing 0.1); "
-        f"AdamW lr {lr}, batch {batch_size}, {epochs} epochs, best epoch kept by dev macro-F1"
-        + _distillation_phrase(teacher, args, llm_weight),
+        "trained fully; loss: cross-entropy over the seven label-word log-likelihoods; "
+        f"{describe(args)}, best epoch kept by dev macro-F1" + _distillation_phrase(teacher, args, llm_weight),
         teacher=teacher,
         llm_weight=llm_weight,
         decoder_layers=decoder_layers,
     )
+
+
+def describe(args) -> str:
+    from emotion.training.loop import describe as describe_args
+
+    return describe_args(args)
 
 
 def trainer_args(epochs: int, lr: float, seed: int, batch_size: int):
@@ -431,51 +440,27 @@ WEIGHTINGS = {
 """Candidate ways to weight the members; ``train_ensemble`` keeps the one with the best cross-validated F1."""
 
 
-def train_ensemble(
-    candidates: tuple[str, ...] = ("tfidf", "encoder", "seq2seq", "encoder-fast", "encoder-large"),
-    folds: int = 5,
-    repeats: int = 3,
-    seed: int = 0,
-    min_texts_per_s: float = 100.0,
-) -> dict:
-    """Choose the members and the weighting by cross-validation on dev; write ``data/ensemble``.
+def ensemble_dev() -> tuple[list[str], np.ndarray, str]:
+    """The rows an ensemble is chosen on: ISEAR dev, and GoEmotions dev's seven-emotion comments when the data is
+    there (the two domains pooled); returns texts, gold labels and their description for the card."""
+    from emotion.training.two_domains import load_goemotions
 
-    Every subset of two or more ready ``candidates``, each with every weighting of :data:`WEIGHTINGS`, is
-    scored by repeated stratified k-fold cross-validation over the members' dev probabilities as served
-    (weights fitted on the other folds; :func:`emotion.evaluation.crossval.cv_macro_f1`). Among the subsets expected to
-    run at least ``min_texts_per_s`` (the members one after another, each at its ``expected_texts_per_s``),
-    the simplest candidate within one standard deviation of the best is kept (fewest members, uniform before
-    fitted), fitted on all of dev and written. Every candidate's mean ± sd and speed goes on the card.
-
-    Args:
-        candidates: Registry names of the possible members.
-        folds, repeats, seed: The cross-validation.
-        min_texts_per_s: The throughput floor of the kept ensemble (0: none).
-    """
-    import itertools
-    import json
-
-    from sklearn.metrics import f1_score
-
-    from emotion import registry
-    from emotion.evaluation.crossval import cv_macro_f1, one_standard_error_choice
-    from emotion.labels import LABELS
-    from emotion.models.ensemble import WEIGHTS_FILE
-
-    started = time.time()
     dev = load_isear("dev")
-    members = [name for name in candidates if name in registry.local_ready()]
-    models = {name: registry.load(name) for name in members}
-    probas = {name: model.classify(list(dev.text)).raw for name, model in models.items()}
+    texts, gold, what = list(dev.text), list(dev.label), "ISEAR dev"
+    try:
+        go = load_goemotions("dev")
+    except FileNotFoundError:
+        return texts, np.array(gold), what
+    go = go[go["label"].isin(LABELS)]
+    return texts + list(go["text"]), np.array(gold + list(go["label"])), what + " and GoEmotions dev (pooled)"
 
-    def parse(key: str) -> tuple[tuple[str, ...], str]:  # "a+b / weighting" -> (("a", "b"), "weighting")
-        names, weighting = key.split(" / ")
-        return tuple(names.split("+")), weighting
 
-    def texts_per_s(key: str) -> float:
-        return sequential_texts_per_s([models[name].expected_texts_per_s for name in parse(key)[0]])
+def _subset_scores(probas: dict[str, np.ndarray], gold: np.ndarray, folds: int, repeats: int, seed: int) -> dict:
+    """Cross-validated macro-F1 of every subset of two or more members with every weighting, keyed
+    ``"a+b / weighting"``."""
+    import itertools
 
-    gold = np.array(dev.label)
+    from emotion.evaluation.crossval import cv_macro_f1
 
     def predictor(names: tuple[str, ...], weighting):
         def predict(fit_rows, held_rows):
@@ -485,38 +470,89 @@ def train_ensemble(
 
         return predict
 
+    members = list(probas)
     subsets = [c for k in range(2, len(members) + 1) for c in itertools.combinations(members, k)]
-    scores = {
+    return {
         f"{'+'.join(names)} / {weighting}": cv_macro_f1(
             predictor(names, WEIGHTINGS[weighting]), gold, folds, repeats, seed
         )
         for names in subsets
         for weighting in WEIGHTINGS
     }
+
+
+def _parse_candidate(key: str) -> tuple[tuple[str, ...], str]:
+    """``"a+b / weighting"`` -> ``(("a", "b"), "weighting")``."""
+    names, weighting = key.split(" / ")
+    return tuple(names.split("+")), weighting
+
+
+def train_ensemble(
+    candidates: tuple[str, ...] | None = None,
+    folds: int = 5,
+    repeats: int = 3,
+    seed: int = 0,
+    min_texts_per_s: float = 100.0,
+) -> dict:
+    """Choose the members and the weighting by cross-validation on dev; write ``data/ensemble``.
+
+    Every subset of two or more ready ``candidates``, each with every weighting of :data:`WEIGHTINGS`, is
+    scored by repeated stratified k-fold cross-validation over the members' dev probabilities as served
+    (weights fitted on the other folds; :func:`emotion.evaluation.crossval.cv_macro_f1`), dev being both domains
+    (:func:`ensemble_dev`). Among the subsets expected to run at least ``min_texts_per_s`` (the members one after
+    another, each at its ``expected_texts_per_s``), the simplest candidate within one standard deviation of the best
+    is kept (fewest members, uniform before fitted), fitted on all of dev and written. Every candidate's mean ± sd
+    and speed goes on the card.
+
+    Args:
+        candidates: Registry names of the possible members (default: every spec with ``ensemble_candidate``).
+        folds, repeats, seed: The cross-validation.
+        min_texts_per_s: The throughput floor of the kept ensemble (0: none).
+    """
+    import json
+
+    from emotion import registry
+    from emotion.evaluation.crossval import one_standard_error_choice
+    from emotion.models.ensemble import WEIGHTS_FILE
+
+    started = time.time()
+    texts, gold, dev_name = ensemble_dev()
+    candidates = candidates or tuple(spec.name for spec in registry.SPECS if spec.ensemble_candidate)
+    members = [name for name in candidates if name in registry.local_ready()]
+    models = {name: registry.load(name) for name in members}
+    probas = {name: model.classify(texts).raw for name, model in models.items()}
+
+    def texts_per_s(key: str) -> float:
+        return sequential_texts_per_s([models[name].expected_texts_per_s for name in _parse_candidate(key)[0]])
+
+    scores = _subset_scores(probas, gold, folds, repeats, seed)
     for key, value in sorted(scores.items(), key=lambda kv: -kv[1]["mean"]):
         print(f"{key}: CV macro-F1 {value['mean']:.4f} ± {value['sd']:.4f}", flush=True)
     fast_enough = {key: value for key, value in scores.items() if texts_per_s(key) >= min_texts_per_s}
     if not fast_enough:
         raise ValueError(f"no candidate ensemble is expected to run {min_texts_per_s} texts/s")
-    chosen = one_standard_error_choice(fast_enough, lambda key: len(parse(key)[0]) + 0.5 * (parse(key)[1] != "uniform"))
-    names, weighting = parse(chosen)
+    chosen = one_standard_error_choice(
+        fast_enough, lambda key: len(_parse_candidate(key)[0]) + 0.5 * (_parse_candidate(key)[1] != "uniform")
+    )
+    names, weighting = _parse_candidate(chosen)
     weights = [round(float(w), 4) for w in WEIGHTINGS[weighting]([probas[n] for n in names], gold)]
     folder = artifact_dir("ensemble")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / WEIGHTS_FILE).write_text(json.dumps({"weights": dict(zip(names, weights, strict=True))}, indent=2) + "\n")
-    member_f1 = {
-        n: round(float(f1_score(gold, [LABELS[i] for i in probas[n].argmax(1)], average="macro")), 4) for n in members
-    }
     mixed = sum(w * probas[n] for w, n in zip(weights, names, strict=True))
+
+    def macro_f1(proba: np.ndarray) -> float:
+        return round(classification_metrics(list(gold), [LABELS[i] for i in proba.argmax(1)])["macro_f1"], 4)
+
     return write_card(
         folder,
         [WEIGHTS_FILE],
         family="ensemble",
-        data=_data_info(),
+        data={**_data_info(), "chosen_on": dev_name},
         seed=seed,
         recipe=f"weighted average of member probabilities; members and weighting chosen by {repeats}x{folds}-fold "
-        "stratified cross-validated dev macro-F1 among every subset of two or more of "
-        f"{', '.join(members)} (their served probabilities) with uniform weights or weights minimising dev "
+        f"stratified cross-validated macro-F1 on {dev_name} among every subset of two or more of "
+        f"{', '.join(members)} (their served probabilities) with uniform weights or weights minimising "
         f"log-loss; among the candidates expected to run at least {min_texts_per_s:g} texts/s, the simplest "
         "within one sd of the best is kept",
         members=list(names),
@@ -529,13 +565,9 @@ def train_ensemble(
         min_texts_per_s=min_texts_per_s,
         best_candidate=max(scores, key=lambda k: scores[k]["mean"]),
         chosen=chosen,
-        member_dev_macro_f1=member_f1,
+        member_dev_macro_f1={n: macro_f1(probas[n]) for n in members},
         training_seconds=round(time.time() - started),
-        dev_metrics={
-            k: round(v, 4)
-            for k, v in classification_metrics(list(gold), [LABELS[i] for i in mixed.argmax(1)]).items()
-            if k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-        },
+        dev_metrics={"macro_f1": macro_f1(mixed)},
     )
 
 

