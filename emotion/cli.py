@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     adapt.add_argument("--base", default="encoder-fast", help="the model adapted (an encoder; default encoder-fast)")
     adapt.add_argument("--compare", action="append", default=[], help="also score this model on your labels")
     adapt.add_argument("--overwrite", action="store_true", help="replace custom:NAME if it exists")
+    adapt.add_argument("--epochs", type=int, default=8, help="passes over your rows (default 8)")
 
     evaluate = sub.add_parser("evaluate", help="score models on a labelled file (default: ISEAR dev)")
     evaluate.add_argument("--data", type=Path, help="CSV/TSV/XLSX/Parquet/JSON Lines with texts and gold labels")
@@ -108,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--alias", default="smollm2-135m", help="model name clients ask for")
 
     hub = sub.add_parser("export", help="an encoder as a transformers checkpoint (+ its ONNX graph) for a model hub")
-    hub.add_argument("model", help="encoder, encoder-fast or encoder-large")
+    hub.add_argument("model", help="encoder, encoder-fast, encoder-large, or a custom:NAME model adapted from one")
     hub.add_argument("--output", type=Path, required=True)
 
     export = sub.add_parser("export-finetune", help="ISEAR train as OpenAI chat fine-tuning JSONL")
@@ -228,7 +229,8 @@ def _adapt(args: argparse.Namespace) -> None:
     data = read_adapt_file(args.data, args.text_column, args.label_column)
     for warning in data.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    job = AdaptJob(args.name, data, AdaptArgs(base=args.base), tuple(args.compare), args.overwrite).run()
+    recipe = AdaptArgs(base=args.base, epochs=args.epochs)
+    job = AdaptJob(args.name, data, recipe, tuple(args.compare), args.overwrite).run()
     print(job.comparison.summary(args.base))
     for name, score in job.comparison.models.items():
         print(f"  {name}: {score:.3f} macro-F1 on your labels")
@@ -325,9 +327,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return serve(args.gguf, args.port, args.alias)
         elif args.command == "export":
-            from emotion.exporters.hub import export_checkpoint
+            from emotion.exporters.hub import export_model
 
-            print(f"wrote {export_checkpoint(args.model, args.output)}")
+            print(f"wrote {export_model(args.model, args.output)}")
         elif args.command == "export-finetune":
             from emotion.llm.finetune import export_finetune
 

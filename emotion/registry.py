@@ -82,7 +82,9 @@ SPECS: tuple[ModelSpec, ...] = (
     ),
     _encoder("encoder", "EncoderClassifier", "train_encoder"),
     _encoder("encoder-large", "LargeEncoderClassifier", "train_large_encoder"),
-    ModelSpec("tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.recipes:train_tfidf"),
+    ModelSpec(
+        "tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.two_domains:train_tfidf_default"
+    ),
     ModelSpec("seq2seq", {"any": "emotion.models.seq2seq:Seq2SeqClassifier"}, "emotion.training.recipes:train_seq2seq"),
     ModelSpec(
         "ensemble",
@@ -199,6 +201,19 @@ def no_emotion_scale(name: str) -> NoEmotionScale | None:
         return None
     entry = read_card(folder, verify=False).get(NO_EMOTION_ENTRY)
     return NoEmotionScale.from_dict(entry) if entry else None
+
+
+def trained_on(name: str) -> str:
+    """The domains a committed local model learned from, in words, from its card ("" for other systems)."""
+    folder = artifact_dir(name)
+    if name not in LOCAL_MODELS or not (folder / "card.json").exists():
+        return ""
+    data = read_card(folder, verify=False).get("data", {})
+    if "goemotions_train" in data:
+        return "ISEAR + GoEmotions"
+    if "chosen_on" in data:
+        return f"its members' (chosen on {data['chosen_on']})"
+    return "ISEAR"
 
 
 def cascade_threshold(first: str, threshold: float | None = None, fallback_share: float | None = None) -> float:

@@ -14,7 +14,7 @@ from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
 from emotion.labelling.jobs import BulkJob, JobStatus
-from emotion.labelling.review import review_order
+from emotion.labelling.review import queue_features, review_order
 from emotion.labelling.run_store import RunStore
 from emotion.labelling.table import label_column
 from emotion.labels import LABELS
@@ -71,7 +71,21 @@ def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> Non
                 st.rerun()
 
 
-def filtered_rows(result: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, str]:
+def queue_features_of(view: pd.DataFrame, text_column: str):
+    """The default model's features of the rows shown (a sample of 5,000 at most), kept for the session per view."""
+    key = ("bulk_queue_features", len(view), hash(tuple(view.index[:50])))
+    cached = st.session_state.get("bulk_queue_features")
+    if cached is None or cached[0] != key:
+        bases = registry.adaptable_models()
+        if not bases:
+            return None
+        with st.spinner("Finding representative rows…"):
+            features = queue_features(view[text_column], common.get_model(bases[0]))
+        cached = st.session_state["bulk_queue_features"] = (key, features)
+    return cached[1]
+
+
+def filtered_rows(result: pd.DataFrame, names: list[str], text_column: str) -> tuple[pd.DataFrame, str]:
     """The filters, each saying how many rows it leaves, and the review queue's order; the rows they leave and the
     filters in words."""
     f1, f2, f3 = st.columns(3)
@@ -92,11 +106,12 @@ def filtered_rows(result: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame,
     if st.toggle(
         "Label these next: the rows whose correction teaches a model most first",
         key="bulk_review_queue",
-        help="Least confident and most disputed rows first, the predicted emotions taken in turn so the first hundred "
-        "cover all seven; rows you corrected go last. Then train a model on your corrections below.",
+        help="Representative rows first (each stands for a group of similar texts: measured to teach an adapted model "
+        "more than the least confident rows), then the least confident and most disputed, emotions in turn; rows you "
+        "corrected go last. Then train a model on your corrections below.",
     ):
         corrected = view["corrected_label"].notna() if "corrected_label" in view else None
-        order = review_order(view, names, exclude=corrected)
+        order = review_order(view, names, exclude=corrected, features=queue_features_of(view, text_column))
         queued = set(order)
         view = view.loc[order + [i for i in view.index if i not in queued]]
         words = [*words, "review queue order"]
@@ -300,7 +315,7 @@ def results(job: BulkJob, store: RunStore) -> None:
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
     result = job.result(threshold)
     st.session_state["bulk_result"] = result
-    view, filters = filtered_rows(result, job.names)
+    view, filters = filtered_rows(result, job.names, job.text_column)
     charts(view, job.names, filters)
     correction_editor(job, result, view, filters, store)
     corrected = result["corrected_label"].dropna()

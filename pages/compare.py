@@ -159,7 +159,8 @@ else:
             st.dataframe(domain_table(domains))
             st.caption(
                 "ISEAR: people describing a situation that made them feel an emotion. GoEmotions: Reddit comments "
-                "whose raters gave exactly one label mapping to the seven emotions. The models were trained on ISEAR."
+                "whose raters gave exactly one label mapping to the seven emotions. 'trained on': the domains each "
+                "model learned from (their train splits; dev only chose epochs and settings)."
             )
         metrics, predictions = common.stored_evaluation(domain)
         texts = common.isear_texts() if domain == "ISEAR dev" else common.goemotions_texts()

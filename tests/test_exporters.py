@@ -9,7 +9,7 @@ import pytest
 from emotion.artifacts import write_card
 from emotion.exporters.onnx import measure_static_ranges
 from emotion.io.tables import file_sha256
-from emotion.labels import LABELS
+from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.encoder import EncoderClassifier
 from emotion.models.onnx_encoder import OnnxEncoderClassifier
 from tests.test_models import check_contract
@@ -65,21 +65,42 @@ def test_export_gives_a_checkpoint_the_transformers_pipeline_labels_with_the_emo
     assert "pipeline_tag: text-classification" in card and "macro-F1" in card and "95%" in card
     assert "graph the dashboard serves (int8-per-token)" in card
     texts, _ = sample
-    classify = pipeline("text-classification", model=str(out), device="cpu")
-    answers = classify(texts)
+    classify = pipeline("text-classification", model=str(out), device="cpu", top_k=None)
+    scores = [{a["label"]: a["score"] for a in answer} for answer in classify(texts)]
     from emotion.exporters.hub import torch_class
 
     torch_model = torch_class("encoder-fast").load()  # the torch runtime of the same weights
     torch_model.calibration = replace(registry.calibration("encoder-fast"), confidence_knots=())  # temperature only
     expected = torch_model.classify(texts)
-    assert [a["label"] for a in answers] == expected.labels  # the project's labels, not LABEL_0 … LABEL_6
+    assert set(scores[0]) <= {*LABELS, NO_EMOTION}  # the project's labels, not LABEL_0 … LABEL_7
+    # the seven among themselves, as the package serves them (an eighth "no emotion" output is set apart)
+    seven = [{label: s[label] / sum(s[k] for k in LABELS) for label in LABELS} for s in scores]
+    assert [max(s, key=s.get) for s in seven] == expected.labels
     # the temperature is folded in: the pipeline's scores are the temperature-scaled confidences
-    assert [a["score"] for a in answers] == pytest.approx(list(expected.confidence), abs=1e-4)
+    assert [max(s.values()) for s in seven] == pytest.approx(list(expected.confidence), abs=1e-4)
     import onnxruntime as ort
 
     served = registry.load("encoder-fast")  # the exported ONNX file answers as the dashboard does
     session = ort.InferenceSession(str(out / "onnx" / "model.onnx"), providers=["CPUExecutionProvider"])
     ids = served.tokenizer.encode(texts[0]).ids
     logits = session.run(["logits"], {"input_ids": np.array([ids]), "attention_mask": np.ones((1, len(ids)), "int64")})
-    assert LABELS[int(logits[0].argmax())] == served.predict([texts[0]])[0]
+    assert LABELS[int(logits[0][0, : len(LABELS)].argmax())] == served.predict([texts[0]])[0]
     assert main(["export", "tfidf", "--output", str(tmp_path / "x")]) == 2
+
+
+def test_a_custom_model_exports_its_base_checkpoint_and_its_head(tmp_path, monkeypatch):
+    from emotion.cli import main
+    from emotion.training.adapt import AdaptArgs, AdaptJob, check_adapt_data
+    from tests.test_adapt import rows
+
+    monkeypatch.setenv("EMOTION_MODELS_DIR", str(tmp_path / "models"))
+    AdaptJob("exported", check_adapt_data(*rows()), AdaptArgs(repeats=1)).run()
+    out = tmp_path / "custom-export"
+    assert main(["export", "custom:exported", "--output", str(out)]) == 0
+    assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= {p.name for p in out.iterdir()}
+    from transformers import pipeline
+
+    answers = pipeline("text-classification", model=str(out), device="cpu")(
+        ["So happy with the bank, I smiled all day."]
+    )
+    assert answers[0]["label"] in (*LABELS, NO_EMOTION)

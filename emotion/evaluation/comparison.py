@@ -45,7 +45,11 @@ def domain_table(domains: list[str] | None = None) -> pd.DataFrame:
             low, high = entry["intervals"]["macro_f1"]
             rows = metrics["data"]["rows"]
             cells.setdefault(name, {})[f"{domain} ({rows} rows)"] = f"{entry['macro_f1']:.3f} [{low:.3f}, {high:.3f}]"
-    return pd.DataFrame.from_dict(cells, orient="index").rename_axis("model").fillna("–")
+    from emotion import registry
+
+    table = pd.DataFrame.from_dict(cells, orient="index").rename_axis("model").fillna("–")
+    table.insert(0, "trained on", [registry.trained_on(name) or "–" for name in table.index])
+    return table
 
 
 def metrics_table(metrics: dict) -> pd.DataFrame:

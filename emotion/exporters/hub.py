@@ -95,6 +95,15 @@ def model_card(name: str, card: dict, base_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def export_model(name: str, output: Path) -> Path:
+    """``python -m emotion export``: whatever the model writes as its export
+    (:meth:`emotion.classifier.Classifier.export`)."""
+    registry.check_name(name)
+    if output.exists() and any(output.iterdir()):
+        raise FileExistsError(f"{output} is not empty")
+    return registry.load(name).export(output)
+
+
 def export_checkpoint(name: str, output: Path) -> Path:
     """Write ``output``: merged weights, tokenizer, ``id2label``, README model card, and ``onnx/model.onnx``.
 
@@ -139,4 +148,29 @@ def export_checkpoint(name: str, output: Path) -> Path:
                 )
                 + "\n"
             )
+    return output
+
+
+def export_adapted(model, folder: Path, output: Path) -> Path:
+    """A ``custom:NAME`` model as a transformers checkpoint: its base's weights with its adapter merged, the tokenizer,
+    ``id2label``, and a README with its card's recipe and scores."""
+    from emotion.training.adapt import merged_model
+
+    card = read_card(folder)
+    merged = merged_model(card["base"], folder)
+    config = merged.model.config
+    outputs = (*LABELS, NO_EMOTION)[: merged.outputs]
+    config.id2label = dict(enumerate(outputs))
+    config.label2id = {label: i for i, label in enumerate(outputs)}
+    output.mkdir(parents=True, exist_ok=True)
+    merged.model.save_pretrained(output)
+    merged.tokenizer.save_pretrained(output)
+    scores = card.get("scores", {})
+    (output / "README.md").write_text(
+        f"---\nlicense: apache-2.0\nlanguage: en\npipeline_tag: text-classification\n---\n\n# {model.name}\n\n"
+        f"{card['recipe']}.\n\nTrained on {card['data']['rows']:,} labelled rows (sha256 `{card['data']['sha256']}`); "
+        f"cross-validated macro-F1 on them {scores.get('cross_validated_macro_f1')} against "
+        f"{scores.get('base_models_macro_f1')} for the models it was compared with. Probabilities are not "
+        "temperature-scaled.\n"
+    )
     return output

@@ -141,6 +141,12 @@ class OnnxEncoderClassifier(Classifier):
 
     adaptable = True
 
+    def export(self, output: Path) -> Path:
+        """A transformers checkpoint with its model card and the served ONNX graph (:mod:`emotion.exporters.hub`)."""
+        from emotion.exporters.hub import export_checkpoint  # torch, only when exporting
+
+        return export_checkpoint(self.name, output)
+
     def _batch(self, encodings: list, features: bool) -> tuple[np.ndarray, ...]:
         ids, mask = _batch_arrays(encodings)
         wanted = ["logits", "features"] if features else ["logits"]
