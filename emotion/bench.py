@@ -160,7 +160,8 @@ def run_benchmark(
             f"{r['p95_ms']:.1f} | {r['peak_rss_mb']:,.0f} |"
         )
     table = "\n".join(lines) + "\n"
-    output.write_text(table)
+    rest = output.read_text().partition("\n## ") if output.exists() else ("", "", "")
+    output.write_text(table + (f"\n## {rest[2]}" if rest[1] else ""))  # the file's other sections are kept
     print(table)
     return table
 

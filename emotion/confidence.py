@@ -82,6 +82,7 @@ class Calibration:
         brier_after: Cross-validated dev Brier score after calibration.
         share_thresholds: ``share_thresholds[k]``: the calibrated confidence below which ``k``% of dev rows
             fall (k = 0 … 100); a cascade's ``--fallback-share`` reads its threshold here.
+        fitted_on: The dev rows it was fitted on.
     """
 
     temperature: float
@@ -92,6 +93,7 @@ class Calibration:
     brier_after: float
     share_thresholds: tuple[float, ...]
     confidence_knots: tuple[tuple[float, float], ...] = ()
+    fitted_on: str = "ISEAR dev"
 
     @classmethod
     def from_dict(cls, entry: dict) -> Calibration:

@@ -90,6 +90,8 @@ if "classify_results" in st.session_state:
                 f"Low confidence: {primary} is not sure; read the other models' answers below.", icon=":material/help:"
             )
         st.caption(agreement_line(results, models))
+        if lead.no_emotion == lead.no_emotion:  # not NaN
+            st.caption(f"Probability that the text shows no clear emotion: {lead.no_emotion:.0%}")
         st.caption(f"Text: {shown_text[:160]}")
     with right:
         if lead.explanation:
@@ -126,6 +128,8 @@ if "classify_results" in st.session_state:
             note = " (average of the members' answers)" * result.from_members
             if result.answered_by:
                 note = f" · answered by {result.answered_by}"
+            if result.no_emotion == result.no_emotion:  # not NaN
+                note += f" · no clear emotion {result.no_emotion:.0%}"
             st.caption(f"{result.latency_ms:.0f} ms{note}")
             if result.explanation:
                 common.chart(word_bars(result.explanation, result.label, result.name), f"words_{result.name}")

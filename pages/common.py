@@ -103,7 +103,7 @@ def cascade_picker(key: str) -> tuple[str, float] | None:
         others = [n for n in infos() if n != first]
         fallback = c2.selectbox("Fallback", others, key=f"{key}_cascade_fallback")
         share = st.slider(
-            "Share of rows sent to the fallback (measured on ISEAR dev)",
+            "Share of rows sent to the fallback (measured on dev: ISEAR and GoEmotions)",
             0.0,
             1.0,
             0.4,

@@ -74,5 +74,9 @@ def test_a_toy_family_works_on_the_pages(toy):
 def test_a_toy_family_works_in_the_benchmark(toy, tmp_path, isear_dir):
     from emotion.bench import run_benchmark
 
-    table = run_benchmark(tmp_path / "BENCH.md", models=(toy,), children=False)
+    output = tmp_path / "BENCH.md"
+    output.write_text("# Benchmarks (old)\n\nold table\n\n## Other measurements\n\nkept as they are\n")
+    table = run_benchmark(output, models=(toy,), children=False)
     assert "| toy |" in table
+    written = output.read_text()
+    assert "old table" not in written and written.endswith("## Other measurements\n\nkept as they are\n")

@@ -108,3 +108,29 @@ def test_the_training_mix_holds_both_domains_and_no_test_rows(isear_dir, goemoti
     assert set(dev_sets()) == {"isear", "goemotions", "neutral"}
     with pytest.raises(ValueError, match="held back"):
         load_goemotions("test")
+
+
+def test_the_committed_default_is_carded_with_both_domains_and_its_no_emotion_scaling():
+    from emotion import registry
+    from emotion.artifacts import artifact_dir, read_card
+
+    card = read_card(artifact_dir("encoder-fast"))
+    assert {"isear_train", "goemotions_train"} <= set(card["data"]) and card["params"]["no_emotion_output"]
+    assert "eight outputs" in card["recipe"] and card["dev_by_epoch"]
+    assert registry.trained_on("encoder-fast") == "ISEAR + GoEmotions"
+    assert registry.no_emotion_scale("encoder-fast").auc >= 0.90
+
+
+@pytest.mark.isear
+def test_the_served_default_separates_neutral_from_emotional_reddit_comments(isear_dir, goemotions_data):
+    from sklearn.metrics import roc_auc_score
+
+    from emotion import registry
+    from emotion.training.two_domains import dev_sets
+
+    model, sets = registry.load("encoder-fast"), dev_sets()
+    emotional = model.classify(sets["goemotions"][0]).no_emotion
+    calm = model.classify(sets["neutral"][0]).no_emotion
+    auc = roc_auc_score(np.r_[np.zeros(len(emotional)), np.ones(len(calm))], np.r_[emotional, calm])
+    assert auc >= 0.90  # the target, measured on GoEmotions dev as served (int8, scaled)
+    assert (emotional >= model.no_emotion_scale.threshold).mean() <= 0.05

@@ -219,8 +219,8 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
     }
 
 
-def fit_calibration(proba: np.ndarray, gold: Sequence[str]) -> Calibration:
-    """Fit on raw dev probabilities and gold labels."""
+def fit_calibration(proba: np.ndarray, gold: Sequence[str], fitted_on: str = "ISEAR dev") -> Calibration:
+    """Fit on raw dev probabilities and gold labels (``fitted_on`` names the rows)."""
     temperature, knots = fit_calibrator(proba, gold)
     temperature = round(temperature, 4)
     before = calibration_scores(proba, gold)
@@ -235,6 +235,7 @@ def fit_calibration(proba: np.ndarray, gold: Sequence[str]) -> Calibration:
         brier_before=before["brier"],
         brier_after=after["brier"],
         share_thresholds=tuple(round(float(q), 5) for q in np.quantile(confidence, np.linspace(0, 1, 101))),
+        fitted_on=fitted_on,
     )
 
 

@@ -574,6 +574,9 @@ def train_ensemble(
 def calibrate(names: list[str] | None = None) -> dict[str, dict]:
     """Fit each local model's calibration on dev and record it on its card (``confidence_calibration``).
 
+    Dev is both domains pooled (:func:`ensemble_dev`: ISEAR dev and GoEmotions dev's seven-emotion comments), so the
+    confidence shown matches accuracy on either kind of text, not on ISEAR alone.
+
     The probabilities fitted are the raw ones (an ensemble's are its members' raw probabilities averaged).
     The card keeps the temperature and the confidence map (:class:`emotion.confidence.Calibration`), the dev
     ECE and Brier score before and after (after: cross-validated, see
@@ -586,13 +589,13 @@ def calibrate(names: list[str] | None = None) -> dict[str, dict]:
     from emotion.artifacts import update_card
     from emotion.confidence import CARD_ENTRY
 
-    dev = load_isear("dev")
+    texts, gold, fitted_on = ensemble_dev()
     out = {}
     for name in names or registry.local_ready():
         if name not in registry.LOCAL_MODELS:
             raise ValueError(f"only local models are calibrated, not {name!r}")
-        raw = registry.load(name).classify(list(dev.text)).raw
-        fitted = fit_calibration(raw, list(dev.label))
+        raw = registry.load(name).classify(texts).raw
+        fitted = fit_calibration(raw, list(gold), fitted_on)
         update_card(artifact_dir(name), **{CARD_ENTRY: fitted.to_dict()})
         out[name] = {k: v for k, v in fitted.to_dict().items() if k != "share_thresholds"}
         print(f"{name}: {out[name]}", flush=True)

@@ -386,7 +386,7 @@ def train_default(seed: int = 0, epochs: int = 6) -> dict:
     return publish(folder, "encoder-fast")
 
 
-def train_tfidf_default(seed: int = 0, grid: tuple[float, ...] = (3.0, 10.0, 30.0)) -> dict:
+def train_tfidf_default(seed: int = 0, grid: tuple[float, ...] = (1.0, 3.0, 10.0)) -> dict:
     """``python -m emotion train tfidf``: :func:`train_tfidf` into ``data/tfidf``, its card, the confidence
     calibration and the "no emotion" scaling; returns the card."""
     import time
