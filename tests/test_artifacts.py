@@ -69,16 +69,20 @@ def test_registry_names_and_errors():
 def test_an_ensemble_mixes_its_members_served_probabilities():
     """The ensemble's weights were fitted on what its members serve (int8 graphs); it shares their objects."""
     members = {member.name: member for member in registry.load("ensemble").members}
-    assert sorted(members) == ["encoder-fast", "encoder-large"]
+    assert sorted(members) == ["encoder-fast", "encoder-large", "tfidf"]
     for name, member in members.items():
         assert member is registry.load(name)
-        assert member.onnx_path.name.endswith("-int8t.onnx")  # per-token int8
+        if name.startswith("encoder"):
+            assert member.onnx_path.name.endswith("-int8t.onnx")  # per-token int8
 
 
 def test_a_model_is_never_distilled_from_an_ensemble_of_itself():
     from emotion.training import recipes as train
+    from emotion.training import two_domains
 
-    assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large"]
+    assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large", "tfidf"]
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
     with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
         train.train_fast_encoder(teacher="ensemble")
+    with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
+        two_domains.train_default(teacher="ensemble")

@@ -94,7 +94,7 @@ def test_a_custom_model_exports_its_base_checkpoint_and_its_head(tmp_path, monke
     from tests.test_adapt import rows
 
     monkeypatch.setenv("EMOTION_MODELS_DIR", str(tmp_path / "models"))
-    AdaptJob("exported", check_adapt_data(*rows()), AdaptArgs(repeats=1)).run()
+    AdaptJob("exported", check_adapt_data(*rows()), AdaptArgs(epochs=3)).run()
     out = tmp_path / "custom-export"
     assert main(["export", "custom:exported", "--output", str(out)]) == 0
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md"} <= {p.name for p in out.iterdir()}

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.ngrams import FastTfidf, supported
 from emotion.models.tfidf import TfidfClassifier
 
@@ -74,4 +75,8 @@ def test_committed_model_features_and_probabilities_match_its_pipeline(isear_dir
     texts = pd.read_csv(isear_dir / "dev.csv").text.astype(str).tolist()
     model = TfidfClassifier.load()
     assert abs(model.features(texts) - model.pipeline_.steps[0][1].transform(texts)).max() < 1e-12
-    np.testing.assert_allclose(model.predict_proba(texts), model.pipeline_.predict_proba(texts), atol=1e-12)
+    full = model.pipeline_.predict_proba(texts)  # the seven emotions and "no emotion", in the pipeline's order
+    seven = full[:, [list(model.pipeline_.classes_).index(label) for label in LABELS]]
+    np.testing.assert_allclose(model.predict_proba(texts), seven / seven.sum(axis=1, keepdims=True), atol=1e-12)
+    calm = full[:, list(model.pipeline_.classes_).index(NO_EMOTION)]
+    np.testing.assert_allclose(model.classify(texts).no_emotion, calm, atol=1e-12)
