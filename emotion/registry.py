@@ -185,30 +185,32 @@ def check_name(name: str, fallbacks: Iterable[str] = ()) -> str:
     return name
 
 
-def calibration(name: str) -> Calibration | None:
-    """The ``confidence_calibration`` entry of a local model's card (``python -m emotion calibrate``), if it has one."""
+def _card(name: str) -> dict:
+    """A committed local model's card, unchecked (empty for other names or a missing card)."""
     folder = artifact_dir(name)
     if name not in LOCAL_MODELS or not (folder / "card.json").exists():
-        return None
-    entry = read_card(folder, verify=False).get(CARD_ENTRY)
+        return {}
+    return read_card(folder, verify=False)
+
+
+def calibration(name: str) -> Calibration | None:
+    """The ``confidence_calibration`` entry of a local model's card (``python -m emotion calibrate``), if it has one."""
+    entry = _card(name).get(CARD_ENTRY)
     return Calibration.from_dict(entry) if entry else None
 
 
 def no_emotion_scale(name: str) -> NoEmotionScale | None:
     """The ``no_emotion_calibration`` entry of a local model's card (models with the "no emotion" output)."""
-    folder = artifact_dir(name)
-    if name not in LOCAL_MODELS or not (folder / "card.json").exists():
-        return None
-    entry = read_card(folder, verify=False).get(NO_EMOTION_ENTRY)
+    entry = _card(name).get(NO_EMOTION_ENTRY)
     return NoEmotionScale.from_dict(entry) if entry else None
 
 
 def trained_on(name: str) -> str:
     """The domains a committed local model learned from, in words, from its card ("" for other systems)."""
-    folder = artifact_dir(name)
-    if name not in LOCAL_MODELS or not (folder / "card.json").exists():
+    card = _card(name)
+    data = card.get("data", {})
+    if not card:
         return ""
-    data = read_card(folder, verify=False).get("data", {})
     if "goemotions_train" in data:
         return "ISEAR + GoEmotions"
     if "chosen_on" in data:

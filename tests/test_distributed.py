@@ -272,3 +272,21 @@ def test_a_batch_whose_model_raises_keeps_its_rows_marked_failed(monkeypatch):
     assert list(out["status"]) == ["failed: RuntimeError: model crashed"] * 3
     assert out["tfidf_label"].isna().all() and list(out.columns[:1]) == ["answer"]
     assert list(out.columns[1:-2]) == result_columns(["tfidf"])
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_custom_model_labels_on_ray_as_it_does_locally(capsys, tmp_path, monkeypatch):
+    from emotion.training.adapt import AdaptArgs, AdaptJob, check_adapt_data
+    from tests.test_adapt import rows
+
+    monkeypatch.setenv("EMOTION_MODELS_DIR", str(tmp_path / "models"))  # the actors get it with the driver's settings
+    texts, labels = rows()
+    AdaptJob("raytest", check_adapt_data(texts, labels), AdaptArgs(epochs=3)).run()
+    source = tmp_path / "mine.csv"
+    survey(texts, 300).to_csv(source, index=False)
+    local = label_locally(capsys, source, tmp_path / "local.parquet", "--model", "custom:raytest")
+    options = ("--model", "custom:raytest", "--engine", "ray", "--workers", "2", "--output", str(tmp_path / "ray_out"))
+    code, _, err = run(capsys, "label", str(source), "--text-column", "answer", *options)
+    assert code == 0, err
+    assert_same_results(local, read_output(tmp_path / "ray_out"), ["custom:raytest"])
+    assert local["custom:raytest_label"].notna().sum() == 300 - 1  # one empty answer
