@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
+from emotion import registry
 from emotion.classifier import InputError
 from emotion.labels import LABELS
 from emotion.models.ensemble import EnsembleClassifier, fit_weights
@@ -140,11 +141,9 @@ def test_ensemble_next_to_its_members_reuses_their_answers(sample):
     assert out.ensemble_label.tolist() == ensemble.predict(texts)
 
 
-@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "encoder-large", "tfidf", "seq2seq", "ensemble"])
+@pytest.mark.parametrize("name", [spec.name for spec in registry.SPECS])
 def test_served_models_answer_a_text_the_same_whatever_its_batch(name, sample):
     """Alone, in a batch, shuffled, and padded next to long texts: same label and confidence to 4 decimals."""
-    from emotion import registry
-
     model = registry.load(name)
     texts = sample[0]
     long = [" ".join(["My whole week went wrong from the start and nobody would listen to me."] * 8)] * 3
