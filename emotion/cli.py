@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     label.add_argument(
         "--skip-no-emotion",
         action="store_true",
-        help="leave the no-clear-emotion columns empty (about twice as fast with the default model)",
+        help="skip the shared no-clear-emotion detector for models without their own 'no emotion' output",
     )
     label.add_argument("--ray-address", help="ray engine: an existing cluster (default: start a local Ray)")
     label.add_argument("--workers", type=int, help="ray engine: actors, each with its own models")

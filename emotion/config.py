@@ -62,8 +62,8 @@ def max_rows() -> int:
 
 
 def no_emotion_check() -> bool:
-    """Whether labelling adds the "no clear emotion" probability (``$EMOTION_NO_EMOTION``, default on; ``0`` skips
-    it, about halving the default model's labelling time)."""
+    """Whether models without a "no emotion" output of their own get the shared detector's probability
+    (``$EMOTION_NO_EMOTION``, default on; ``0`` skips it). Models trained with that output always give theirs."""
     return os.environ.get("EMOTION_NO_EMOTION", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
