@@ -153,6 +153,9 @@ class Classifier(ABC):
     """Classifiers whose answers this one combines (an ensemble); empty for the others."""
     expected_texts_per_s: float = 100.0
     """Throughput on 2 CPU cores (``BENCHMARKS.md``), for time estimates and chunk sizes."""
+    probabilities: bool = True
+    """Whether its confidence is a calibrated probability (what a cascade's first model needs); ``False`` for LLMs'
+    single answers and for cascades, whose confidence mixes two models'."""
     explains_freely: bool = True
     """Explaining an answer (:mod:`emotion.explanations`, a few dozen texts classified) costs only time; ``False``
     for models that send paid requests, which the pages explain only when asked."""

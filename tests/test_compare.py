@@ -17,6 +17,7 @@ def metrics(**extra: dict) -> dict:
             "llm:openai-gpt-3.5-turbo-1106": gpt,
             "cascade:encoder-fast+llm:openai-gpt-3.5-turbo-1106": {
                 "family": "cascade",
+                "cascade": "cascade:encoder-fast+llm:openai-gpt-3.5-turbo-1106",
                 "macro_f1": 0.72,
                 "fallback_share": 0.4,
             },
@@ -94,3 +95,16 @@ def test_the_calibration_table_shows_the_cards_cross_validated_ece_beside_the_in
     assert table.loc["local", "ECE on ISEAR dev, cross-validated"] == 0.049
     assert table.loc["local", "ECE before"] == 0.08 and table.loc["local", "ECE"] == 0.02
     assert pd.isna(table.loc["imported", "ECE on ISEAR dev, cross-validated"])
+
+
+def test_cascade_choices_read_what_the_evaluation_recorded_not_family_names():
+    from emotion.evaluation.comparison import confidence_systems, fallback_systems
+
+    stored = metrics()
+    stored["models"]["encoder-fast"]["probabilities"] = True
+    stored["models"]["llm:openai-gpt-3.5-turbo-1106"]["probabilities"] = False
+    columns = ["encoder-fast_confidence", "llm:openai-gpt-3.5-turbo-1106_confidence"]
+    assert confidence_systems(pd.DataFrame(columns=columns), stored) == ["encoder-fast"]
+    assert fallback_systems(stored, "encoder-fast") == ["llm:openai-gpt-3.5-turbo-1106"]  # never a cascade
+    stored["models"]["toy"] = {"family": "toy", "probabilities": True, "macro_f1": 0.5}  # a new family needs no entry
+    assert confidence_systems(pd.DataFrame(columns=[*columns, "toy_confidence"]), stored) == ["encoder-fast", "toy"]

@@ -161,16 +161,12 @@ def calibration_table(metrics: dict) -> pd.DataFrame:
 
 def confidence_systems(predictions: pd.DataFrame, metrics: dict) -> list[str]:
     """Systems whose confidences are probabilities (a cascade's first model must be one)."""
-    return [
-        n
-        for n, m in metrics["models"].items()
-        if m["family"] not in ("imported", "llm", "cascade") and f"{n}_confidence" in predictions
-    ]
+    return [n for n, m in metrics["models"].items() if m.get("probabilities") and f"{n}_confidence" in predictions]
 
 
 def fallback_systems(metrics: dict, first: str) -> list[str]:
     """Systems that can answer a cascade's routed rows: every other one but cascades."""
-    return [n for n, m in metrics["models"].items() if n != first and m["family"] != "cascade"]
+    return [n for n, m in metrics["models"].items() if n != first and "cascade" not in m]
 
 
 def cascade_curve(predictions: pd.DataFrame, first: str, fallback: str, shares=None) -> pd.DataFrame:
@@ -252,8 +248,8 @@ def cost_speed(metrics: dict, texts: list[str], benchmarks: dict[str, float], co
 
     rows = []
     for name, m in metrics["models"].items():
-        if m["family"] == "cascade":
-            parts = CascadeName.parse(m.get("name", name))
+        if "cascade" in m:
+            parts = CascadeName.parse(m["cascade"])
             first_speed, first_cost, _ = figures(parts.first)
             other_speed, other_cost, basis = figures(parts.fallback)
             share = m.get("fallback_share", 0.0)

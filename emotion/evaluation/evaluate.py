@@ -76,13 +76,13 @@ def _stack(values: pd.Series) -> np.ndarray:
 
 def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) -> Answers:
     """A model's answers from :func:`~emotion.labelling.table.label_frame` output made with ``probabilities=True``."""
-    info = {"family": model.family, "description": model.description}
+    info = {"family": model.family, "description": model.description, "probabilities": model.probabilities}
     if model.calibration:
         info["temperature"] = model.calibration.temperature
         info["dev_ece_cross_validated"] = model.calibration.ece_after
     by = answered_by_column(name)
     if by:
-        info["name"] = name
+        info["name"] = info["cascade"] = name
     return Answers(
         labels=[v if isinstance(v, str) else None for v in labelled[label_column(name)]],
         proba=_stack(labelled[proba_column(name)]),
@@ -95,7 +95,11 @@ def answers_from_labelled(labelled: pd.DataFrame, name: str, model: Classifier) 
 def imported_answers(imported: ImportedSets) -> dict[str, Answers]:
     """Each set of an imported file as answers (single answers: confidence 1)."""
     return {
-        name: Answers(labels, one_hot(labels), {"family": "imported", "description": f"imported from {imported.file}"})
+        name: Answers(
+            labels,
+            one_hot(labels),
+            {"family": "imported", "description": f"imported from {imported.file}", "probabilities": False},
+        )
         for name, labels in imported.sets.items()
     }
 
@@ -179,6 +183,8 @@ def cascade_from_answers(
     info = {
         "family": "cascade",
         "name": str(name),
+        "cascade": str(name),
+        "probabilities": False,
         "description": f"{name.first}; rows with confidence below {threshold:.4f} answered by {name.fallback}",
         "threshold": round(threshold, 4),
     }
@@ -248,7 +254,8 @@ def _previous_answers(output: Path, path: Path, scored, answers: dict) -> tuple[
         labels = [v or None for v in previous[name]]
         conf = pd.to_numeric(previous.get(f"{name}_confidence"), errors="coerce")
         proba = one_hot(labels) if conf is None else one_hot(labels) * conf.to_numpy()[:, None]
-        answers[name] = Answers(labels, proba, {k: old["models"][name][k] for k in ("family", "description")})
+        kept_info = ("family", "description", "probabilities", "cascade")
+        answers[name] = Answers(labels, proba, {k: v for k, v in old["models"][name].items() if k in kept_info})
     order = [*old["models"], *(n for n in answers if n not in old["models"])]  # re-run systems keep their place
     reordered = {name: answers[name] for name in order}
     answers.clear()

@@ -112,6 +112,7 @@ class LLMClassifier(Classifier):
     """
 
     family = "llm"
+    probabilities = False
     explains_freely = False  # each explanation sends one request per word
 
     def __init__(

@@ -111,6 +111,8 @@ class CascadeClassifier(Classifier):
 
     family = "cascade"
 
+    probabilities = False
+
     def __init__(
         self, first: Classifier, fallback: Classifier, threshold: float, name: str, expected_share: float = 0.4
     ) -> None:
