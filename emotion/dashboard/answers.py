@@ -12,7 +12,7 @@ from emotion import config
 from emotion.artifacts import artifact_dir
 from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
 from emotion.explanations import explain
-from emotion.labelling.table import NoEmotionFallback
+from emotion.labelling.table import NoEmotionFallback, most_say
 from emotion.models import no_emotion
 
 
@@ -157,7 +157,7 @@ def usage_line(name: str, usage: TokenUsage, cost_usd: float | None) -> str:
 def no_emotion_line(results: list[ModelResult]) -> str:
     """The Classify page's warning when most models that say find no clear emotion in the text (empty otherwise)."""
     said = [r for r in results if r.no_emotion_flag is not None]
-    if not said or sum(bool(r.no_emotion_flag) for r in said) * 2 <= len(said):
+    if not said or not most_say([bool(r.no_emotion_flag) for r in said]):
         return ""
     figures = ", ".join(f"{r.name} {r.no_emotion:.0%}" for r in said)
     return (

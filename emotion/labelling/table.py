@@ -163,14 +163,19 @@ class NoEmotionFallback:
         return probability, flagged
 
 
+def most_say(said: list[bool]) -> bool:
+    """The models' consensus on "no clear emotion": more than half of those that said (a tie: no)."""
+    return sum(said) * 2 > len(said)
+
+
 def no_emotion_consensus(rows: int, columns: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
-    """A row shows no clear emotion when more than half of the models that answered say so (a tie: no)."""
+    """Per row, :func:`most_say` over the models that answered (``None`` where none did)."""
     out = np.full(rows, None, dtype=object)
     flags = [flagged for _, flagged in columns if flagged is not None]
     for row in range(rows):
         said = [bool(f[row]) for f in flags if f[row] is not None]
         if said:
-            out[row] = sum(said) * 2 > len(said)
+            out[row] = most_say(said)
     return out
 
 

@@ -270,6 +270,19 @@ def train_tfidf(folder, grid: tuple[float, ...] = (3.0, 10.0, 30.0), neutral: in
     return {"grid": tried, "C": best}
 
 
+def data_card(broad: bool) -> dict:
+    """The ``data`` entry of a two-domain card: both training files by sha256, GoEmotions' licence, the mapping."""
+    from emotion.io.datasets import isear_path
+    from emotion.io.tables import file_sha256
+
+    return {
+        "isear_train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
+        "goemotions_train": {"file": "train.csv", "sha256": file_sha256(goemotions_dir() / "train.csv")},
+        "goemotions_licence": "GoEmotions (Demszky et al. 2020), Apache-2.0",
+        "mapping": f"broad: {BROAD_MAPPING}" if broad else "strict: the data's `label` column",
+    }
+
+
 def recipe_text(params: dict) -> str:
     from emotion.training.loop import TrainArgs, describe
 
@@ -313,8 +326,6 @@ def install(run_folder, name: str) -> dict:
     import torch
 
     from emotion.artifacts import artifact_dir, write_card
-    from emotion.io.datasets import isear_path
-    from emotion.io.tables import file_sha256
     from emotion.pretrained import MINILM_SHA256
 
     run_folder = Path(run_folder)
@@ -333,13 +344,7 @@ def install(run_folder, name: str) -> dict:
         folder,
         files,
         family="encoder",
-        data={
-            "isear_train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
-            "goemotions_train": {"file": "train.csv", "sha256": file_sha256(goemotions_dir() / "train.csv")},
-            "goemotions_licence": "GoEmotions (Demszky et al. 2020), Apache-2.0",
-            "mapping": "strict: the data's `label` column" if not params["broad"] else f"broad: {BROAD_MAPPING}",
-            "rows": run["rows"],
-        },
+        data={**data_card(params["broad"]), "rows": run["rows"]},
         seed=params["seed"],
         base={
             "model": "sentence-transformers/all-MiniLM-L6-v2",
@@ -400,8 +405,6 @@ def train_tfidf_default(seed: int = 0, grid: tuple[float, ...] = (1.0, 3.0, 10.0
     import time
 
     from emotion.artifacts import artifact_dir, read_card, write_card
-    from emotion.io.datasets import isear_path
-    from emotion.io.tables import file_sha256
     from emotion.models.tfidf import MODEL_FILE
     from emotion.training.recipes import calibrate
 
@@ -413,12 +416,7 @@ def train_tfidf_default(seed: int = 0, grid: tuple[float, ...] = (1.0, 3.0, 10.0
         folder,
         [MODEL_FILE],
         family="classical",
-        data={
-            "isear_train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},
-            "goemotions_train": {"file": "train.csv", "sha256": file_sha256(goemotions_dir() / "train.csv")},
-            "goemotions_licence": "GoEmotions (Demszky et al. 2020), Apache-2.0",
-            "mapping": "strict: the data's `label` column",
-        },
+        data=data_card(broad=False),
         seed=seed,
         recipe="word 1-2-grams + char_wb 2-5-grams, sublinear TF-IDF (min_df=2), multinomial logistic regression "
         f"over eight classes (the seven emotions and 'no emotion'); data: ISEAR train, GoEmotions train comments with "
