@@ -65,27 +65,23 @@ def _encoder(name: str, cls: str, train: str) -> ModelSpec:
             "onnx": f"emotion.models.onnx_encoder:{cls.replace('Encoder', 'OnnxEncoder')}",
             "torch": f"emotion.models.encoder:{cls}",
         },
-        f"emotion.training.recipes:{train}",
+        f"emotion.training.{train}",
         exportable=True,
     )
 
 
 SPECS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        "encoder-fast",
-        {
-            "onnx": "emotion.models.onnx_encoder:FastOnnxEncoderClassifier",
-            "torch": "emotion.models.encoder:FastEncoderClassifier",
-        },
-        "emotion.training.two_domains:train_default",
-        exportable=True,
-    ),
-    _encoder("encoder", "EncoderClassifier", "train_encoder"),
-    _encoder("encoder-large", "LargeEncoderClassifier", "train_large_encoder"),
+    _encoder("encoder-fast", "FastEncoderClassifier", "two_domains:train_default"),
+    _encoder("encoder", "EncoderClassifier", "two_domains:train_encoder_default"),
+    _encoder("encoder-large", "LargeEncoderClassifier", "two_domains:train_large_default"),
     ModelSpec(
         "tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.two_domains:train_tfidf_default"
     ),
-    ModelSpec("seq2seq", {"any": "emotion.models.seq2seq:Seq2SeqClassifier"}, "emotion.training.recipes:train_seq2seq"),
+    ModelSpec(
+        "seq2seq",
+        {"any": "emotion.models.seq2seq:Seq2SeqClassifier"},
+        "emotion.training.two_domains:train_seq2seq_default",
+    ),
     ModelSpec(
         "ensemble",
         {"any": "emotion.models.ensemble:EnsembleClassifier"},

@@ -79,11 +79,8 @@ def test_an_ensemble_mixes_its_members_served_probabilities():
 
 def test_a_model_is_never_distilled_from_an_ensemble_of_itself():
     from emotion.training import recipes as train
-    from emotion.training import two_domains
 
     assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large", "tfidf"]
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
     with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
         train.train_fast_encoder(teacher="ensemble")
-    with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
-        two_domains.train_default(teacher="ensemble")

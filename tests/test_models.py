@@ -94,6 +94,27 @@ def test_encoder_trains_and_round_trips(tmp_path, sample, layers):
     assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
 
 
+def test_a_seven_way_adapter_warm_starts_an_eight_output_model(tmp_path, sample):
+    from emotion.models.encoder import EncoderClassifier
+
+    texts, labels = sample
+    seven = EncoderClassifier.from_base(rank=4, seed=0, layers=2)
+    train_steps(seven, texts, labels, lr=1e-2, steps=3)
+    seven.save(tmp_path / "seven")
+    eight = EncoderClassifier.from_base(rank=4, seed=1, layers=2, no_emotion=True)
+    fresh_row = eight.model.classifier.modules_to_save["default"].weight[7].detach().clone()
+    eight.warm_start(tmp_path / "seven")
+    seven.model.eval(), eight.model.eval()
+    with torch.no_grad():
+        a, b = eight.logits(texts[:4]), seven.logits(texts[:4])
+    assert a.shape == (4, 8) and torch.allclose(a[:, :7], b, atol=1e-5)  # the seven outputs are the adapter's
+    assert torch.equal(eight.model.classifier.modules_to_save["default"].weight[7], fresh_row)
+    other = EncoderClassifier.from_base(rank=4, seed=0, layers=2, no_emotion=True)
+    other.model.base_model.model.classifier.modules_to_save["default"] = torch.nn.Linear(384, 8, bias=False)
+    with pytest.raises((ValueError, RuntimeError)):
+        other.warm_start(tmp_path / "seven")  # a head without a bias does not fit
+
+
 def test_listed_layers_are_the_base_layers_kept():
     from transformers import AutoModelForSequenceClassification
 

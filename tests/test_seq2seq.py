@@ -53,3 +53,23 @@ def test_minilm_encoder_decoder_learns_and_round_trips(tmp_path, sample):
     write_card(folder, model.save(folder))
     loaded = Seq2SeqClassifier.load(folder)
     assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
+
+
+def test_the_eighth_word_gives_no_emotion_and_round_trips(tmp_path, sample):
+    texts, _ = sample
+    seven = Seq2SeqClassifier.from_minilm(decoder_layers=1, rank=4, seed=0)
+    folder = tmp_path / "seven"
+    seven.save(folder)
+    eight = Seq2SeqClassifier.from_minilm(decoder_layers=1, rank=4, seed=1, no_emotion=True).warm_start(folder)
+    seven.model.eval(), eight.model.eval()
+    with torch.no_grad():
+        a, b = eight.logits(texts[:4]), seven.logits(texts[:4])
+    assert a.shape == (4, 8) and torch.allclose(a[:, :7], b, atol=1e-5)  # the seven words score as they did
+    found = eight.classify(texts[:4])
+    assert found.no_emotion is not None and ((found.no_emotion > 0) & (found.no_emotion < 1)).all()
+    assert np.allclose(found.proba.sum(1), 1, atol=1e-5)
+    from emotion.artifacts import write_card
+
+    saved = tmp_path / "eight"
+    write_card(saved, eight.save(saved))
+    assert np.allclose(Seq2SeqClassifier.load(saved).classify(texts[:4]).no_emotion, found.no_emotion, atol=1e-4)

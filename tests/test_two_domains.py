@@ -94,6 +94,10 @@ def test_the_recipe_on_the_card_is_written_from_the_run_parameters():
     text = recipe_text(params)
     for part in ("layers 0, 2, 3, 5", "5,000 of its only-neutral", "lr 0.002", "6 epochs", "`ensemble`", "2 augmented"):
         assert part in text
+    second = {**params, "kind": "seq2seq", "decoder_layers": 2, "copies": 0, "init": "seq2seq-isear-only"}
+    text = recipe_text({**second, "mix_alpha": 0.9, "mix_alphas_tried": [1.0, 0.9]})
+    for part in ("eight label-word", "`data/seq2seq-isear-only`", "0.1 x the ISEAR-only adapter + 0.9 x", "[1.0, 0.9]"):
+        assert part in text
 
 
 @pytest.mark.isear
@@ -134,3 +138,12 @@ def test_the_served_default_separates_neutral_from_emotional_reddit_comments(ise
     auc = roc_auc_score(np.r_[np.zeros(len(emotional)), np.ones(len(calm))], np.r_[emotional, calm])
     assert auc >= 0.90  # the target, measured on GoEmotions dev as served (int8, scaled)
     assert (emotional >= model.no_emotion_scale.threshold).mean() <= 0.05
+
+
+@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "encoder-large", "seq2seq"])
+def test_each_second_stage_starts_from_a_committed_isear_only_stage(name):
+    from emotion.artifacts import artifact_dir, read_card
+    from emotion.training.two_domains import ISEAR_ONLY
+
+    first = read_card(artifact_dir(ISEAR_ONLY.format(name=name)))  # verified by sha256
+    assert "goemotions_train" not in first["data"] and not first.get("params", {}).get("no_emotion_output")

@@ -1,4 +1,5 @@
-"""Fine-tuned transformer encoder: all-MiniLM-L6-v2 with a LoRA adapter and a seven-way head."""
+"""Fine-tuned transformer encoders: all-MiniLM-L6-v2 or all-mpnet-base-v2 with a LoRA adapter and a seven-way
+(or eight-way, with "no emotion") head."""
 
 from __future__ import annotations
 
@@ -132,7 +133,8 @@ class EncoderClassifier(TorchClassifier):
 
 
 class FastEncoderClassifier(EncoderClassifier):
-    """The default encoder: 4 of MiniLM's 6 layers with a LoRA adapter, distilled from ``encoder-large``.
+    """The default encoder: 4 of MiniLM's 6 layers with a LoRA adapter and the "no emotion" output, first trained on
+    ISEAR (distilled from ``encoder-large``), then continued on ISEAR and GoEmotions.
 
     Same interface and files as :class:`EncoderClassifier`, in ``data/encoder-fast``; its card says how it
     was trained and what it scores.
@@ -140,7 +142,7 @@ class FastEncoderClassifier(EncoderClassifier):
 
     name = "encoder-fast"
     expected_texts_per_s = 190.0
-    description = "all-MiniLM-L6-v2, 4 of its 6 layers, distilled from encoder-large (LoRA)"
+    description = "all-MiniLM-L6-v2, 4 of its 6 layers (LoRA), ISEAR + GoEmotions"
 
 
 class LargeEncoderClassifier(EncoderClassifier):

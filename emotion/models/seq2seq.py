@@ -1,7 +1,8 @@
 """Text-to-text classifier: scores each of the seven label words as the target sequence.
 
 No free generation: for every text the decoder computes the log-likelihood of each label word in one
-batched pass, and a softmax over the seven sums gives the probabilities. Works with any
+batched pass, and a softmax over the seven sums gives the probabilities. A model trained with the "no emotion"
+output scores an eighth word, :data:`NO_EMOTION_WORD`. Works with any
 ``AutoModelForSeq2SeqLM`` checkpoint (T5, BART, an ``EncoderDecoderModel``); the committed default is
 an encoder-decoder warm-started from MiniLM (6 encoder layers, the first 2 as a decoder with new
 cross-attention) fine-tuned on ISEAR with LoRA.
@@ -21,6 +22,8 @@ from emotion.models.encoder import minilm_path
 from emotion.models.torch_base import TorchClassifier
 
 SPEC_FILE = "seq2seq.json"
+NO_EMOTION_WORD = "neutral"
+"""The label word scored for "no emotion" (one word, as the seven are)."""
 LORA_REGEX = (
     r".*\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
 )
@@ -34,6 +37,7 @@ class Seq2SeqClassifier(TorchClassifier):
         tokenizer: Its tokenizer.
         prefix: Prepended to every text (T5 style task prefix).
         max_length: Longer texts are truncated to this many tokens.
+        no_emotion: Also score :data:`NO_EMOTION_WORD`, the eighth output.
     """
 
     name = "seq2seq"
@@ -42,22 +46,31 @@ class Seq2SeqClassifier(TorchClassifier):
     description = "MiniLM encoder-decoder scoring the label words (LoRA)"
     default_batch_size = 64
 
-    def __init__(self, model: torch.nn.Module, tokenizer, prefix: str = "emotion: ", max_length: int = 128) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer,
+        prefix: str = "emotion: ",
+        max_length: int = 128,
+        no_emotion: bool = False,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.prefix = prefix
         self.max_length = max_length
+        words = (*LABELS, NO_EMOTION_WORD) if no_emotion else LABELS
+        self.outputs = len(words)
         config = model.config
         start = config.decoder_start_token_id
         if start is None and hasattr(config, "decoder"):
             start = config.decoder.bos_token_id
         end = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else tokenizer.sep_token_id
         pad = tokenizer.pad_token_id or 0
-        sequences = [[*tokenizer(label, add_special_tokens=False).input_ids, end] for label in LABELS]
+        sequences = [[*tokenizer(word, add_special_tokens=False).input_ids, end] for word in words]
         width = max(map(len, sequences))
         self.targets = torch.tensor([s + [pad] * (width - len(s)) for s in sequences])
         self.target_mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences])
-        self.decoder_inputs = torch.cat([torch.full((len(LABELS), 1), start), self.targets[:, :-1]], dim=1)
+        self.decoder_inputs = torch.cat([torch.full((len(words), 1), start), self.targets[:, :-1]], dim=1)
 
     @classmethod
     def from_pretrained(cls, path: str, **kwargs) -> Seq2SeqClassifier:
@@ -85,8 +98,11 @@ class Seq2SeqClassifier(TorchClassifier):
         return model, tokenizer
 
     @classmethod
-    def from_minilm(cls, decoder_layers: int = 2, rank: int = 16, seed: int = 0) -> Seq2SeqClassifier:
-        """A trainable MiniLM encoder-decoder: LoRA everywhere, cross-attention and LM transform trained fully."""
+    def from_minilm(
+        cls, decoder_layers: int = 2, rank: int = 16, seed: int = 0, no_emotion: bool = False
+    ) -> Seq2SeqClassifier:
+        """A trainable MiniLM encoder-decoder: LoRA everywhere, cross-attention and LM transform trained fully
+        (``no_emotion``: with the eighth word)."""
         from peft import LoraConfig, get_peft_model
 
         model, tokenizer = cls.minilm_encoder_decoder(decoder_layers, seed)
@@ -97,7 +113,7 @@ class Seq2SeqClassifier(TorchClassifier):
             target_modules=LORA_REGEX,
             modules_to_save=["crossattention", "transform"],
         )
-        classifier = cls(get_peft_model(model, config), tokenizer)
+        classifier = cls(get_peft_model(model, config), tokenizer, no_emotion=no_emotion)
         classifier.decoder_layers = decoder_layers
         return classifier
 
@@ -111,10 +127,17 @@ class Seq2SeqClassifier(TorchClassifier):
         spec = json.loads((folder / SPEC_FILE).read_text())
         model, tokenizer = cls.minilm_encoder_decoder(spec["decoder_layers"])
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
-        return cls(model, tokenizer, prefix=spec["prefix"], max_length=spec["max_length"])
+        return cls(
+            model,
+            tokenizer,
+            prefix=spec["prefix"],
+            max_length=spec["max_length"],
+            no_emotion=spec.get("no_emotion", False),
+        )
 
     def logits(self, texts: list[str]) -> torch.Tensor:
-        """``(n, 7)`` log-likelihoods of the label sequences: one encoder pass, one batched decoder pass."""
+        """``(n, 7)`` (or ``(n, 8)``) log-likelihoods of the label sequences: one encoder pass, one batched decoder
+        pass."""
         batch = self.tokenizer(
             [self.prefix + t for t in texts],
             padding=True,
@@ -125,7 +148,7 @@ class Seq2SeqClassifier(TorchClassifier):
         hidden = self.model.get_encoder()(
             input_ids=batch.input_ids, attention_mask=batch.attention_mask
         ).last_hidden_state
-        n, k = len(texts), len(LABELS)
+        n, k = len(texts), self.outputs
         out = self.model(
             encoder_outputs=BaseModelOutput(last_hidden_state=hidden.repeat_interleave(k, dim=0)),
             attention_mask=batch.attention_mask.repeat_interleave(k, dim=0),
@@ -138,6 +161,11 @@ class Seq2SeqClassifier(TorchClassifier):
     def save(self, folder: Path) -> list[str]:
         """Write the adapter, the trained cross-attention and the spec to rebuild the model."""
         files = super().save(folder)
-        spec = {"decoder_layers": self.decoder_layers, "prefix": self.prefix, "max_length": self.max_length}
+        spec = {
+            "decoder_layers": self.decoder_layers,
+            "prefix": self.prefix,
+            "max_length": self.max_length,
+            "no_emotion": self.outputs > len(LABELS),
+        }
         (folder / SPEC_FILE).write_text(json.dumps(spec, indent=2) + "\n")
         return [*files, SPEC_FILE]

@@ -50,6 +50,31 @@ class TorchClassifier(Classifier):
                     progress(min(start + batch_size, len(texts)), len(texts))
         return Predictions(proba, no_emotion=no_emotion if self.outputs > len(LABELS) else None)
 
+    def warm_start(self, folder: Path) -> TorchClassifier:
+        """Start training from another adapter of the same architecture (``self`` is a trainable, peft-wrapped
+        model): its LoRA weights and fully trained modules are loaded; where its head has fewer outputs (seven
+        against eight), those rows are copied and the new "no emotion" row keeps its fresh initialisation.
+        Returns ``self``.
+
+        Args:
+            folder: The adapter's folder (``adapter_model.safetensors``).
+        """
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        state = {k: v.float() for k, v in load_file(Path(folder) / "adapter_model.safetensors").items()}
+        own = {k.replace(".modules_to_save.default", ""): v for k, v in self.model.state_dict().items()}
+        for key, value in state.items():
+            target = own.get(key.replace(".weight", ".default.weight") if "lora_" in key else key)
+            if target is not None and target.shape != value.shape and target.shape[1:] == value.shape[1:]:
+                grown = target.clone()
+                grown[: value.shape[0]] = value
+                state[key] = grown
+        result = set_peft_model_state_dict(self.model, state)
+        if result.unexpected_keys:
+            raise ValueError(f"{folder} does not fit this model: {result.unexpected_keys[:3]}")
+        return self
+
     def save(self, folder: Path) -> list[str]:
         """Write the peft adapter (LoRA weights and fully trained modules); returns the file names."""
         folder.mkdir(parents=True, exist_ok=True)

@@ -278,11 +278,12 @@ def train_encoder(
     layers: int | tuple[int, ...] | None = None,
     teacher: str | None = None,
     distill_weight: float = 0.5,
-    name: str = "encoder",
+    name: str = "encoder-isear-only",
     llm_weight: float = 0.0,
     copies: int = 0,
 ) -> dict:
-    """Fine-tune MiniLM with LoRA (best epoch on dev), write ``data/<name>``.
+    """Fine-tune MiniLM with LoRA on ISEAR (best epoch on dev), write ``data/<name>``: the first stage of ``encoder``
+    (:func:`emotion.training.two_domains.train_encoder_default` is the second) and of ``encoder-fast``.
 
     Args:
         epochs, seed, lr, rank, batch_size: The recipe (see :class:`emotion.training.loop.TrainArgs`).
@@ -324,9 +325,15 @@ def train_encoder(
 
 
 def train_large_encoder(
-    epochs: int = 3, seed: int = 0, lr: float = 5e-4, rank: int = 16, batch_size: int = 32, name: str = "encoder-large"
+    epochs: int = 3,
+    seed: int = 0,
+    lr: float = 5e-4,
+    rank: int = 16,
+    batch_size: int = 32,
+    name: str = "encoder-large-isear-only",
 ) -> dict:
-    """Fine-tune all-mpnet-base-v2 with LoRA (best epoch on dev), write ``data/encoder-large``.
+    """Fine-tune all-mpnet-base-v2 with LoRA on ISEAR (best epoch on dev), write ``data/<name>``: the first stage of
+    ``encoder-large`` (:func:`emotion.training.two_domains.train_large_default` is the second).
 
     A checkpoint is kept after every epoch (in the cache); running the same command again after a kill
     resumes from it.
@@ -351,13 +358,14 @@ def train_large_encoder(
 def train_fast_encoder(
     epochs: int = 6,
     seed: int = 0,
-    name: str = "encoder-fast",
+    name: str = "encoder-fast-isear-only",
     teacher: str = OUT_OF_FOLD_TEACHER,
     llm_weight: float = 0.3,
     copies: int = 2,
     layers: tuple[int, ...] = FAST_LAYERS,
 ) -> dict:
-    """The default encoder, ``data/encoder-fast``: 4 of MiniLM's 6 layers distilled from ``encoder-large``.
+    """The default encoder's first stage, ``data/encoder-fast-isear-only``: 4 of MiniLM's 6 layers distilled from
+    ``encoder-large`` on ISEAR (:func:`emotion.training.two_domains.train_default` is the second stage).
 
     4 layers ran about 1.6 times faster than 6 (ONNX int8); distillation recovers most of the accuracy the
     dropped layers cost. The teacher's targets are its out-of-fold probabilities (:func:`out_of_fold_large`:
@@ -388,8 +396,10 @@ def train_seq2seq(
     teacher: str | None = OUT_OF_FOLD_TEACHER,
     distill_weight: float = 0.5,
     llm_weight: float = 0.3,
+    name: str = "seq2seq-isear-only",
 ) -> dict:
-    """Fine-tune the MiniLM encoder-decoder to score label words (best epoch on dev), write ``data/seq2seq``.
+    """Fine-tune the MiniLM encoder-decoder to score label words on ISEAR (best epoch on dev), write ``data/<name>``:
+    the first stage of ``seq2seq`` (:func:`emotion.training.two_domains.train_seq2seq_default` is the second).
 
     By default it learns from the same targets as ``encoder-fast`` (without the augmented copies): the gold
     labels, and the out-of-fold ``encoder-large`` probabilities mixed with the published LLM answers.
@@ -400,6 +410,7 @@ def train_seq2seq(
         teacher: A registered model, :data:`OUT_OF_FOLD_TEACHER`, or ``None`` for the gold labels alone.
         distill_weight: Weight of the distillation loss when there is a teacher.
         llm_weight: Share of the published LLM answers in the teacher's soft targets (0: none).
+        name: The artifact folder under ``data/``.
     """
     from emotion.models.seq2seq import Seq2SeqClassifier
 
@@ -408,7 +419,7 @@ def train_seq2seq(
         args.distill_weight = distill_weight
     return _train_torch(
         Seq2SeqClassifier.from_minilm(decoder_layers=decoder_layers, rank=rank, seed=seed),
-        "seq2seq",
+        name,
         args,
         f"EncoderDecoderModel: MiniLM (6 layers) encoder, MiniLM's first {decoder_layers} layers as decoder with "
         f"new cross-attention; LoRA r={rank} on encoder and decoder linears, cross-attention and LM-head transform "
