@@ -147,3 +147,18 @@ def test_each_second_stage_starts_from_a_committed_isear_only_stage(name):
 
     first = read_card(artifact_dir(ISEAR_ONLY.format(name=name)))  # verified by sha256
     assert "goemotions_train" not in first["data"] and not first.get("params", {}).get("no_emotion_output")
+
+
+@pytest.mark.parametrize("name", ["encoder-fast", "encoder", "encoder-large", "seq2seq"])
+def test_each_committed_mix_is_the_largest_weight_within_noise_on_isear(name):
+    from emotion.artifacts import artifact_dir, read_card
+    from emotion.confidence import NO_EMOTION_ENTRY
+
+    card = read_card(artifact_dir(name))
+    tried = card["weight_mix"]
+    assert [t["alpha"] for t in tried] == sorted((t["alpha"] for t in tried), reverse=True)
+    low, high = tried[-1]["isear_interval"]
+    assert low <= 0 <= high or tried[-1]["alpha"] == 0.5  # the rule's stop, or the smallest weight tried
+    assert all(not (t["isear_interval"][0] <= 0 <= t["isear_interval"][1]) for t in tried[:-1])
+    assert card["params"]["mix_alpha"] == tried[-1]["alpha"] and card["dev_metrics"]["macro_f1"] == tried[-1]["isear"]
+    assert card["params"]["no_emotion_output"] and card[NO_EMOTION_ENTRY]["auc"] >= 0.90

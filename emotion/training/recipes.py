@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from emotion.artifacts import artifact_dir, write_card
+from emotion.artifacts import artifact_dir, read_card, write_card
 from emotion.config import cache_dir
 from emotion.evaluation.calibration import fit_calibration
 from emotion.evaluation.metrics import classification_metrics
@@ -513,7 +513,7 @@ def train_ensemble(
     (:func:`ensemble_dev`). Among the subsets expected to run at least ``min_texts_per_s`` (the members one after
     another, each at its ``expected_texts_per_s``), the simplest candidate within one standard deviation of the best
     is kept (fewest members, uniform before fitted), fitted on all of dev and written. Every candidate's mean ± sd
-    and speed goes on the card.
+    and speed goes on the card; then its confidence calibration and its "no emotion" scaling are fitted.
 
     Args:
         candidates: Registry names of the possible members (default: every spec with ``ensemble_candidate``).
@@ -558,7 +558,7 @@ def train_ensemble(
 
     isear = slice(0, len(load_isear("dev")))  # ensemble_dev puts ISEAR dev first
 
-    return write_card(
+    write_card(
         folder,
         [WEIGHTS_FILE],
         family="ensemble",
@@ -583,6 +583,11 @@ def train_ensemble(
         training_seconds=round(time.time() - started),
         dev_metrics={"macro_f1": macro_f1(mixed, isear), "pooled_macro_f1": macro_f1(mixed)},
     )
+    from emotion.training.two_domains import calibrate_no_emotion
+
+    calibrate(["ensemble"])
+    calibrate_no_emotion("ensemble")
+    return read_card(folder)
 
 
 def calibrate(names: list[str] | None = None) -> dict[str, dict]:

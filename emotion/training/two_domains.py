@@ -345,7 +345,8 @@ def recipe_text(params: dict) -> str:
             "outputs (the seven emotions and 'no emotion')"
         )
     if params.get("init"):
-        text += f"; started from the adapter of `data/{params['init']}` (ISEAR only), its seven outputs kept"
+        kept = "label words" if params.get("kind") == "seq2seq" else "outputs"
+        text += f"; started from the adapter of `data/{params['init']}` (ISEAR only), its seven {kept} kept"
     text += (
         f"; data: ISEAR train (gold), GoEmotions train comments with one "
         f"{'broadly' if params['broad'] else 'strictly'} mapped emotion, and {params['neutral']:,} of its only-neutral "
