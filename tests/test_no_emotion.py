@@ -26,28 +26,39 @@ def test_neutral_texts_score_higher_than_emotional_ones():
 
 
 def test_a_model_without_its_own_output_gets_the_detectors_probability_and_flag(monkeypatch):
+    from tests.toy_family import ToyClassifier
+
     frame = pd.DataFrame({"text": ["Order received.", "I am so happy with this phone, best gift ever!", ""]})
-    model = registry.load("encoder")  # trained on ISEAR only: no "no emotion" output of its own
-    out = label_table(frame, "text", {"encoder": model})
+    model = ToyClassifier()  # seven probabilities only, as an LLM or a new family may give
+    out = label_table(frame, "text", {"toy": model})
     assert model.no_emotion_scale is None and shared().proba(["Order received."])[0] >= shared().threshold
     assert out["no_emotion"].iloc[0] is True or out["no_emotion"].iloc[0] == True  # noqa: E712
-    assert out["no_emotion"].iloc[1] in (False,) and pd.isna(out["encoder_no_emotion"].iloc[2])
-    assert out["encoder_label"].iloc[0] is not None  # the row keeps its seven-way label
+    assert out["no_emotion"].iloc[1] in (False,) and pd.isna(out["toy_no_emotion"].iloc[2])
+    assert out["toy_no_emotion"].iloc[0] == pytest.approx(shared().proba(["Order received."])[0], abs=1e-4)
+    assert out["toy_label"].iloc[0] is not None  # the row keeps its seven-way label
     monkeypatch.setenv("EMOTION_NO_EMOTION", "0")
-    skipped = label_table(frame, "text", {"encoder": model})
-    assert skipped["encoder_no_emotion"].isna().all()
+    skipped = label_table(frame, "text", {"toy": model})
+    assert skipped["toy_no_emotion"].isna().all()
 
 
 def test_a_model_with_its_own_output_gives_it_in_its_column_and_the_check_switch_does_not_hide_it(monkeypatch):
+    from tests.toy_family import ToyClassifier
+
     frame = pd.DataFrame({"text": ["ok thanks, noted", "I am furious, nobody answers my calls!"]})
     model = registry.load("encoder-fast")
     monkeypatch.setenv("EMOTION_NO_EMOTION", "0")  # the shared detector off: the model's own output stays
-    out = label_table(frame, "text", {"encoder-fast": model, "encoder": registry.load("encoder")})
+    out = label_table(frame, "text", {"encoder-fast": model, "toy": ToyClassifier()})
     own = out["encoder-fast_no_emotion"]
-    assert own.iloc[0] > own.iloc[1] and out["encoder_no_emotion"].isna().all()
+    assert own.iloc[0] > own.iloc[1] and out["toy_no_emotion"].isna().all()
     expected = model.classify(list(frame["text"])).no_emotion
     assert list(own) == pytest.approx(list(expected), abs=1e-4)
     assert list(out["no_emotion"]) == [bool(p >= model.no_emotion_scale.threshold) for p in expected]
+
+
+@pytest.mark.parametrize("name", [spec.name for spec in registry.SPECS])
+def test_every_committed_model_has_its_own_no_emotion_output(name):
+    assert registry.no_emotion_scale(name) is not None
+    assert registry.load(name).classify(["Order received."]).no_emotion is not None
 
 
 def test_insights_counts_no_emotion_rows_apart_and_a_correction_can_say_so():

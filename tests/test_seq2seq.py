@@ -52,7 +52,7 @@ def test_minilm_encoder_decoder_learns_and_round_trips(tmp_path, sample):
     folder = tmp_path / "seq2seq"
     write_card(folder, model.save(folder))
     loaded = Seq2SeqClassifier.load(folder)
-    assert np.allclose(loaded.predict_proba(texts), before, atol=1e-4)
+    assert np.allclose(loaded.predict_proba(texts), before, atol=1e-3)  # the adapter is stored in fp16
 
 
 def test_the_eighth_word_gives_no_emotion_and_round_trips(tmp_path, sample):
@@ -64,7 +64,8 @@ def test_the_eighth_word_gives_no_emotion_and_round_trips(tmp_path, sample):
     seven.model.eval(), eight.model.eval()
     with torch.no_grad():
         a, b = eight.logits(texts[:4]), seven.logits(texts[:4])
-    assert a.shape == (4, 8) and torch.allclose(a[:, :7], b, atol=1e-5)  # the seven words score as they did
+    assert a.shape == (4, 8)
+    assert torch.allclose(a[:, :7], b, atol=1e-2)  # the seven words score as they did (adapter stored in fp16)
     found = eight.classify(texts[:4])
     assert found.no_emotion is not None and ((found.no_emotion > 0) & (found.no_emotion < 1)).all()
     assert np.allclose(found.proba.sum(1), 1, atol=1e-5)
