@@ -52,6 +52,11 @@ class ModelSpec:
         """The ``module:Class`` serving this model on ``runtime``."""
         return self.runtimes.get(runtime) or self.runtimes["any"]
 
+    def torch_class(self) -> type[Classifier]:
+        """The class running this model in torch (training, weight mixing), whatever runtime serves it."""
+        module, attribute = self.path("torch").split(":")
+        return getattr(__import__(module, fromlist=[attribute]), attribute)
+
     def train_function(self):
         """The training function (imported when called: it pulls in torch)."""
         module, attribute = self.train.split(":")

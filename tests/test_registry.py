@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from emotion import registry
+from emotion.classifier import Classifier
 from emotion.cli import main
 
 TOY = registry.ModelSpec("toy", {"any": "tests.toy_family:ToyClassifier"}, "tests.toy_family:train")
@@ -80,3 +81,10 @@ def test_a_toy_family_works_in_the_benchmark(toy, tmp_path, isear_dir):
     assert "| toy |" in table
     written = output.read_text()
     assert "old table" not in written and written.endswith("## Other measurements\n\nkept as they are\n")
+
+
+@pytest.mark.parametrize("spec", registry.SPECS, ids=lambda spec: spec.name)
+def test_each_spec_names_the_class_that_runs_it_in_torch(spec):
+    cls = spec.torch_class()
+    assert issubclass(cls, Classifier) and cls.name == spec.name
+    assert "onnx" not in cls.__module__  # the encoders' torch class, never their ONNX one

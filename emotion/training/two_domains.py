@@ -6,7 +6,10 @@ The data mix (:func:`mixed_training_data`):
 - GoEmotions train comments whose only label is ``neutral``, as :data:`emotion.labels.NO_EMOTION` (a seeded sample);
 - optionally (``broad=True``) comments whose labels all map to one emotion through :data:`BROAD_MAPPING`.
 
-Epochs are chosen by :func:`dev_score`: the mean of ISEAR dev and GoEmotions dev macro-F1 (seven emotions).
+Epochs are chosen by the mean of ISEAR dev and GoEmotions dev macro-F1 (seven emotions, :func:`scores`). The
+committed torch models are trained in two stages (:func:`continue_training`): their ISEAR-only adapter
+(:data:`ISEAR_ONLY`) continued on both domains, then served as the weight mix of the two that :func:`choose_mix`
+picks.
 """
 
 from __future__ import annotations
@@ -189,7 +192,6 @@ def _fit_mixed(
     """Train ``model`` (a trainable torch classifier with eight outputs) on the two domains; writes the adapter and
     ``run.json`` (figures and parameters) to ``folder``."""
     import json
-    from pathlib import Path
 
     import torch
 
@@ -295,8 +297,6 @@ def calibrate_no_emotion(name: str) -> dict:
 def train_tfidf(folder, grid: tuple[float, ...] = (3.0, 10.0, 30.0), neutral: int = 5000, seed: int = 0) -> dict:
     """The TF-IDF model on :func:`mixed_training_data` (eight classes), ``C`` chosen by the mean dev macro-F1 of
     the two domains; saved to ``folder``. Returns each ``C``'s dev figures and the one kept."""
-    from pathlib import Path
-
     from emotion.models.tfidf import TfidfClassifier
 
     texts, targets = mixed_training_data(neutral, seed)
@@ -384,7 +384,6 @@ def install(run_folder, name: str) -> dict:
     import json
     import platform
     import shutil
-    from pathlib import Path
 
     import torch
 
@@ -506,8 +505,7 @@ def choose_mix(name: str, continued, alphas: tuple[float, ...] = MIX_ALPHAS) -> 
     continued = Path(continued)
     run = json.loads((continued / "run.json").read_text())
     start = artifact_dir(ISEAR_ONLY.format(name=name))
-    module, attribute = registry.SPEC[name].path("torch").split(":")
-    cls = getattr(__import__(module, fromlist=[attribute]), attribute)
+    cls = registry.SPEC[name].torch_class()
     sets = dev_sets()
     texts, gold = sets["isear"]
     first = cls.load(start).predict(texts, batch_size=128)
