@@ -26,7 +26,7 @@ from emotion.labelling.review import queue_from_predictions
 from emotion.labels import LABELS
 from emotion.models.onnx_encoder import FastOnnxEncoderClassifier
 from emotion.training.adapt import AdaptArgs, AdaptJob, check_adapt_data, fine_tune
-from emotion.training.two_domains import load_goemotions
+from emotion.training.data import load_goemotions
 
 SIZES = (25, 50, 100, 200)
 BASE = ARTIFACTS_DIR / "encoder-fast-isear-only"

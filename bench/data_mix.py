@@ -1,7 +1,7 @@
 """The two-domain data mix on dev of both domains, measured with the fast `tfidf` recipe (C = 1).
 
 Usage: ``python bench/data_mix.py``: for the strict mapping (the data's ``label`` column) and the broad one
-(:data:`emotion.training.two_domains.BROAD_MAPPING`), with 2,500, 5,000 and 10,000 neutral comments as "no emotion",
+(:data:`emotion.training.data.BROAD_MAPPING`), with 2,500, 5,000 and 10,000 neutral comments as "no emotion",
 prints ISEAR dev and GoEmotions dev macro-F1, their mean and the "no emotion" AUC. Writes nothing.
 """
 
@@ -11,7 +11,7 @@ import json
 import time
 
 from emotion.models.tfidf import TfidfClassifier
-from emotion.training.two_domains import dev_sets, mixed_training_data, scores
+from emotion.training.data import dev_sets, mixed_training_data, scores
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ def main() -> None:
     from emotion.labels import LABELS
     from emotion.models.encoder import LargeEncoderClassifier
     from emotion.training import loop as trainer
-    from emotion.training.recipes import trainer_args
+    from emotion.training.loop import TrainArgs
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -46,7 +46,7 @@ def main() -> None:
         classifier,
         (list(train.text), list(train.label)),
         (list(dev.text), list(dev.label)),
-        trainer_args(args.epochs, args.lr, args.seed, 32),
+        TrainArgs(epochs=args.epochs, lr=args.lr, seed=args.seed, batch_size=32),
         checkpoints=cache_dir() / "checkpoints" / f"encoder-large-full-lr{args.lr}-seed{args.seed}",
     )
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -19,7 +19,7 @@ from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, Q
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emotion.evaluation.metrics import classification_metrics
-from emotion.exporters.onnx import export_encoder
+from emotion.graphs.onnx import export_graph
 from emotion.io.datasets import load_isear
 from emotion.models.encoder import FastEncoderClassifier
 from emotion.models.onnx_encoder import FastOnnxEncoderClassifier
@@ -70,7 +70,8 @@ def main(method: str = "minmax", layout: str = "qdq") -> None:
     report("dynamic int8", FastOnnxEncoderClassifier.from_artifact(quantization="int8-dynamic"))
     with tempfile.TemporaryDirectory() as folder:
         fp32, static = Path(folder) / "fp32.onnx", Path(folder) / "static.onnx"
-        export_encoder(FastEncoderClassifier.load(), fp32)
+        torch_model = FastEncoderClassifier.load()
+        export_graph(torch_model.model, torch_model.tokenizer, fp32)
         tokenizer = FastOnnxEncoderClassifier(fp32).tokenizer
         texts = list(load_isear("train").text.sample(512, random_state=0))
         quantize_static(

@@ -236,10 +236,6 @@ class Classifier(ABC):
         model adapted to a user's labels builds on (:mod:`emotion.models.custom`)."""
         raise NotImplementedError(f"{self.name} cannot be the base of an adapted model")
 
-    def export(self, output: Path) -> Path:
-        """Write the model for use elsewhere (a model hub) into the folder ``output``; returns it."""
-        raise ValueError(f"{self.name} cannot be exported (the encoders and models adapted from them can)")
-
     def explain(self, text: str) -> dict[str, list[tuple[str, float]]]:
         """Words of ``text`` that pushed toward each emotion; empty for models that cannot say."""
         return {}

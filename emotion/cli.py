@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             card = _train(args)
             print(json.dumps(card.get("dev_metrics", card), indent=2))
         elif args.command == "calibrate":
-            from emotion.training.recipes import calibrate
+            from emotion.training.publishing import calibrate
 
             calibrate(args.models or None)
         elif args.command == "classify":

@@ -10,6 +10,17 @@ ARTIFACTS_DIR = PROJECT_ROOT / "data"
 """Committed trained artifacts (each with a card) and the stored evaluation."""
 
 
+def resolve(target: str):
+    """The object a ``"module:attribute"`` string names, imported on call (specs, lazy classes and plug-ins name
+    their code this way, so naming it imports nothing)."""
+    import importlib
+
+    module, _, attribute = target.partition(":")
+    if not module or not attribute:
+        raise ValueError(f"{target!r} is not 'module:attribute'")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def data_dir() -> Path:
     """The ISEAR folder: ``$EMOTION_DATA_DIR``, else ``../shared/data/isear`` beside the project."""
     default = PROJECT_ROOT.parent / "shared" / "data" / "isear"

@@ -120,10 +120,9 @@ class LazyClass:
         self.target = target
 
     def __get__(self, instance: object, owner: type) -> type:
-        import importlib
+        from emotion.config import resolve
 
-        module, name = self.target.split(":")
-        return getattr(importlib.import_module(module), name)
+        return resolve(self.target)
 
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"

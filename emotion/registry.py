@@ -38,7 +38,8 @@ class ModelSpec:
             ``epochs``, ``layers``, ``lr`` that it takes).
         benchmark: Measured by ``python -m emotion bench``.
         ensemble_candidate: May be a member of the ensemble.
-        exportable: ``python -m emotion export`` writes it as a transformers checkpoint (with its ONNX graph).
+        export: ``module:function`` that ``python -m emotion export`` calls as ``function(name, output)`` (the
+            encoders: a transformers checkpoint with its ONNX graph); empty when the model does not export.
     """
 
     name: str
@@ -46,7 +47,7 @@ class ModelSpec:
     train: str
     benchmark: bool = True
     ensemble_candidate: bool = True
-    exportable: bool = False
+    export: str = ""
 
     def path(self, runtime: str) -> str:
         """The ``module:Class`` serving this model on ``runtime``."""
@@ -54,13 +55,22 @@ class ModelSpec:
 
     def torch_class(self) -> type[Classifier]:
         """The class running this model in torch (training, weight mixing), whatever runtime serves it."""
-        module, attribute = self.path("torch").split(":")
-        return getattr(__import__(module, fromlist=[attribute]), attribute)
+        return config.resolve(self.path("torch"))
+
+    @property
+    def exportable(self) -> bool:
+        """Whether ``python -m emotion export`` writes this model."""
+        return bool(self.export)
+
+    def export_function(self):
+        """The export function (imported when called: it pulls in torch)."""
+        if not self.export:
+            raise ValueError(f"{self.name} cannot be exported (the encoders and models adapted from them can)")
+        return config.resolve(self.export)
 
     def train_function(self):
         """The training function (imported when called: it pulls in torch)."""
-        module, attribute = self.train.split(":")
-        return getattr(__import__(module, fromlist=[attribute]), attribute)
+        return config.resolve(self.train)
 
 
 def _encoder(name: str, cls: str, train: str) -> ModelSpec:
@@ -70,27 +80,27 @@ def _encoder(name: str, cls: str, train: str) -> ModelSpec:
             "onnx": f"emotion.models.onnx_encoder:{cls.replace('Encoder', 'OnnxEncoder')}",
             "torch": f"emotion.models.encoder:{cls}",
         },
-        f"emotion.training.{train}",
-        exportable=True,
+        f"emotion.training.two_domain_stage:{train}",
+        export="emotion.exporters.hub:export_checkpoint",
     )
 
 
 SPECS: tuple[ModelSpec, ...] = (
-    _encoder("encoder-fast", "FastEncoderClassifier", "two_domains:train_default"),
-    _encoder("encoder", "EncoderClassifier", "two_domains:train_encoder_default"),
-    _encoder("encoder-large", "LargeEncoderClassifier", "two_domains:train_large_default"),
+    _encoder("encoder-fast", "FastEncoderClassifier", "train_fast_encoder"),
+    _encoder("encoder", "EncoderClassifier", "train_encoder"),
+    _encoder("encoder-large", "LargeEncoderClassifier", "train_large_encoder"),
     ModelSpec(
-        "tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.two_domains:train_tfidf_default"
+        "tfidf", {"any": "emotion.models.tfidf:TfidfClassifier"}, "emotion.training.two_domain_stage:train_tfidf"
     ),
     ModelSpec(
         "seq2seq",
         {"any": "emotion.models.seq2seq:Seq2SeqClassifier"},
-        "emotion.training.two_domains:train_seq2seq_default",
+        "emotion.training.two_domain_stage:train_seq2seq",
     ),
     ModelSpec(
         "ensemble",
         {"any": "emotion.models.ensemble:EnsembleClassifier"},
-        "emotion.training.recipes:train_ensemble",
+        "emotion.training.ensemble:train_ensemble",
         ensemble_candidate=False,
     ),
 )
@@ -146,8 +156,7 @@ class ModelInfo:
 
 
 def _class(name: str) -> type[Classifier]:
-    module, attribute = LOCAL_MODELS[name].split(":")
-    return getattr(__import__(module, fromlist=[attribute]), attribute)
+    return config.resolve(LOCAL_MODELS[name])
 
 
 def model_names(include_llms: bool = True) -> list[str]:

@@ -78,7 +78,7 @@ def test_an_ensemble_mixes_its_members_served_probabilities():
 
 
 def test_a_model_is_never_distilled_from_an_ensemble_of_itself(monkeypatch):
-    from emotion.training import recipes as train
+    from emotion.training import isear_stage as train
 
     def no_training(*args, **kwargs):
         raise AssertionError("the guard let training start")  # never an hour of training, nor a rewritten artifact
@@ -87,6 +87,6 @@ def test_a_model_is_never_distilled_from_an_ensemble_of_itself(monkeypatch):
     assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large", "tfidf"]
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
     with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
-        train.train_fast_encoder(teacher="ensemble", name="encoder-fast")
+        train.train_isear_fast_encoder(teacher="ensemble", name="encoder-fast")
     with pytest.raises(AssertionError, match="guard let training start"):  # a first stage is not a member
-        train.train_fast_encoder(teacher="ensemble")
+        train.train_isear_fast_encoder(teacher="ensemble")

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from emotion.exporters.bert_graph import ClsOnlyBert
+from emotion.graphs.bert import ClsOnlyBert
 from emotion.models.encoder import EncoderClassifier
 
 

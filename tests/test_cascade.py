@@ -6,9 +6,10 @@ import pytest
 
 from emotion import registry
 from emotion.classifier import Classifier, Predictions
+from emotion.evaluation.metrics import fallback_curve
 from emotion.labelling.table import answered_by_column, label_column, label_frame
 from emotion.labels import LABEL_INDEX, LABELS
-from emotion.models.cascade import CascadeClassifier, CascadeName, cascade_labels, fallback_curve
+from emotion.models.cascade import CascadeClassifier, CascadeName, cascade_labels
 
 
 class Scripted(Classifier):

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from emotion.artifacts import write_card
-from emotion.exporters.onnx import measure_static_ranges
 from emotion.io.tables import file_sha256
 from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.encoder import EncoderClassifier
 from emotion.models.onnx_encoder import OnnxEncoderClassifier
+from emotion.training.served_graph import measure_static_ranges
 from tests.test_models import check_contract
 
 

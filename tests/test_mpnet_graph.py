@@ -5,9 +5,8 @@ import pytest
 import torch
 from transformers import AutoTokenizer, MPNetConfig, MPNetForSequenceClassification
 
-from emotion.exporters.mpnet_graph import ClsOnlyMPNet
-from emotion.exporters.onnx import export_encoder, uses_contrib_ops
-from emotion.models.encoder import EncoderClassifier
+from emotion.graphs.mpnet import ClsOnlyMPNet
+from emotion.graphs.onnx import export_graph, uses_contrib_ops
 from emotion.pretrained import mpnet_path
 
 LENGTHS = (3, 16, 17, 33, 65, 140)
@@ -50,7 +49,7 @@ def test_onnx_export_matches_torch_at_every_length(tiny, tmp_path):
     """The position-bias table is looked up, not recomputed: lengths unlike the traced one give the same logits."""
     import onnxruntime as ort
 
-    path = export_encoder(EncoderClassifier(tiny, AutoTokenizer.from_pretrained(mpnet_path())), tmp_path / "m.onnx")
+    path = export_graph(tiny, AutoTokenizer.from_pretrained(mpnet_path()), tmp_path / "m.onnx")
     assert uses_contrib_ops(path)  # attention is ONNX Runtime's fused MultiHeadAttention node
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for lengths in (LENGTHS, (140,), (2, 200)):

@@ -1,4 +1,4 @@
-"""Per-token int8 (emotion/exporters/per_token.py): the arithmetic it claims, and rows that never meet."""
+"""Per-token int8 (emotion/graphs/per_token.py): the arithmetic it claims, and rows that never meet."""
 
 import numpy as np
 import onnx
@@ -6,7 +6,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from emotion.exporters.per_token import quantize_per_token, quantize_weight
+from emotion.graphs.per_token import quantize_per_token, quantize_weight
 
 K, N = 16, 5
 

@@ -111,7 +111,7 @@ def test_a_corrupted_or_foreign_checkpoint_is_refused(tmp_path):
 
 
 def test_a_changed_recipe_gets_its_own_checkpoint_folder():
-    from emotion.training.recipes import checkpoint_folder
+    from emotion.training.isear_stage import checkpoint_folder
 
     info = {"layers": 4, "augmented_copies": 2}
     first = checkpoint_folder("encoder-fast", 0, "recipe", info)

@@ -12,7 +12,8 @@ from emotion.confidence import NoEmotionScale
 from emotion.evaluation.calibration import fit_no_emotion_scale
 from emotion.labelling.table import no_emotion_consensus
 from emotion.labels import LABELS, NO_EMOTION
-from emotion.training.two_domains import broad_label, recipe_text
+from emotion.training.data import broad_label
+from emotion.training.publishing import recipe_text
 
 
 def test_eight_scores_split_into_seven_probabilities_and_no_emotion():
@@ -102,7 +103,7 @@ def test_the_recipe_on_the_card_is_written_from_the_run_parameters():
 
 @pytest.mark.isear
 def test_the_training_mix_holds_both_domains_and_no_test_rows(isear_dir, goemotions_data):
-    from emotion.training.two_domains import dev_sets, load_goemotions, mixed_training_data
+    from emotion.training.data import dev_sets, load_goemotions, mixed_training_data
 
     texts, targets = mixed_training_data(neutral=1000, seed=0)
     counts = pd.Series(targets).value_counts()
@@ -130,7 +131,7 @@ def test_the_served_default_separates_neutral_from_emotional_reddit_comments(ise
     from sklearn.metrics import roc_auc_score
 
     from emotion import registry
-    from emotion.training.two_domains import dev_sets
+    from emotion.training.data import dev_sets
 
     model, sets = registry.load("encoder-fast"), dev_sets()
     emotional = model.classify(sets["goemotions"][0]).no_emotion
@@ -143,7 +144,7 @@ def test_the_served_default_separates_neutral_from_emotional_reddit_comments(ise
 @pytest.mark.parametrize("name", ["encoder-fast", "encoder", "encoder-large", "seq2seq"])
 def test_each_second_stage_starts_from_a_committed_isear_only_stage(name):
     from emotion.artifacts import artifact_dir, read_card
-    from emotion.training.two_domains import ISEAR_ONLY
+    from emotion.training.two_domain_stage import ISEAR_ONLY
 
     first = read_card(artifact_dir(ISEAR_ONLY.format(name=name)))  # verified by sha256
     assert "goemotions_train" not in first["data"] and not first.get("params", {}).get("no_emotion_output")

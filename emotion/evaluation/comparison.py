@@ -174,7 +174,7 @@ def cascade_curve(predictions: pd.DataFrame, first: str, fallback: str, shares=N
 
     Computed from stored predictions (``gold``, labels and ``first``'s confidence): no model is called.
     """
-    from emotion.models.cascade import fallback_curve
+    from emotion.evaluation.metrics import fallback_curve
 
     def labels(column: str) -> list[str | None]:
         return [v if isinstance(v, str) and v else None for v in predictions[column]]

@@ -25,6 +25,7 @@ from emotion.evaluation.metrics import (
     BOOTSTRAP_SEED,
     bootstrap_intervals,
     classification_metrics,
+    fallback_curve,
     paired_difference,
 )
 from emotion.io.datasets import LabelledData, isear_path, labelled_data
@@ -32,7 +33,7 @@ from emotion.io.tables import file_sha256, read_table
 from emotion.labelling.jobs import BulkJob, LabellingRun
 from emotion.labelling.table import answered_by_column, label_column, label_frame, proba_column
 from emotion.labels import LABEL_INDEX, LABELS
-from emotion.models.cascade import CascadeName, cascade_labels, fallback_curve
+from emotion.models.cascade import CascadeName, cascade_labels
 
 
 @dataclass

@@ -119,3 +119,37 @@ def paired_difference(
     point = float(_scores(whole, gold, a)[1][0] - _scores(whole, gold, b)[1][0])
     low, high = _interval(difference, level)
     return {"macro_f1_difference": point, "interval": [low, high], "within_noise": bool(low <= 0 <= high)}
+
+
+def fallback_curve(
+    gold: Sequence[str],
+    first: Sequence[str | None],
+    confidence: np.ndarray,
+    fallback: Sequence[str | None],
+    shares: Sequence[float] = tuple(np.linspace(0, 1, 21)),
+) -> list[dict]:
+    """Macro-F1 and accuracy of the cascade when its least confident ``share`` of rows go to the fallback.
+
+    Computed from stored answers, without calling any model. Ties in confidence are broken by row order,
+    so each share sends exactly ``round(share * n)`` rows.
+
+    Returns:
+        One ``{"share", "macro_f1", "accuracy", "rows_to_fallback"}`` per share.
+    """
+    confidence = np.nan_to_num(np.asarray(confidence, dtype=float), nan=-1.0)
+    order = np.argsort(confidence, kind="stable")
+    points = []
+    for share in shares:
+        sent = np.zeros(len(gold), dtype=bool)
+        sent[order[: round(share * len(gold))]] = True
+        labels = [f if s and f is not None else a for a, f, s in zip(first, fallback, sent, strict=True)]
+        scores = classification_metrics(list(gold), labels)
+        points.append(
+            {
+                "share": round(float(share), 4),
+                "macro_f1": scores["macro_f1"],
+                "accuracy": scores["accuracy"],
+                "rows_to_fallback": int(sent.sum()),
+            }
+        )
+    return points

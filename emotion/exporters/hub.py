@@ -18,6 +18,7 @@ from emotion import registry
 from emotion.artifacts import artifact_dir, read_card
 from emotion.evaluation.comparison import EVALUATION_DIR
 from emotion.labels import LABELS, NO_EMOTION
+from emotion.models import custom
 
 
 def torch_class(name: str):
@@ -96,12 +97,16 @@ def model_card(name: str, card: dict, base_id: str) -> str:
 
 
 def export_model(name: str, output: Path) -> Path:
-    """``python -m emotion export``: whatever the model writes as its export
-    (:meth:`emotion.classifier.Classifier.export`)."""
+    """``python -m emotion export``: what the model's spec names as its export (:attr:`ModelSpec.export`), or for a
+    ``custom:NAME`` model its base's weights with its adapter merged (:func:`export_adapted`)."""
     registry.check_name(name)
     if output.exists() and any(output.iterdir()):
         raise FileExistsError(f"{output} is not empty")
-    return registry.load(name).export(output)
+    if name.startswith(custom.PREFIX):
+        return export_adapted(registry.load(name), output)
+    if name not in registry.SPEC:
+        raise ValueError(f"{name} cannot be exported (the encoders and models adapted from them can)")
+    return registry.SPEC[name].export_function()(name, output)
 
 
 def export_checkpoint(name: str, output: Path) -> Path:
@@ -130,7 +135,7 @@ def export_checkpoint(name: str, output: Path) -> Path:
     model.model.save_pretrained(output)
     model.tokenizer.save_pretrained(output)
     (output / "README.md").write_text(model_card(name, card, cls.base_id))
-    from emotion.exporters.onnx import uses_contrib_ops
+    from emotion.graphs.onnx import uses_contrib_ops
     from emotion.models.onnx_encoder import OnnxEncoderClassifier
 
     served = registry.load(name)
@@ -151,13 +156,11 @@ def export_checkpoint(name: str, output: Path) -> Path:
     return output
 
 
-def export_adapted(model, folder: Path, output: Path) -> Path:
+def export_adapted(model: custom.CustomClassifier, output: Path) -> Path:
     """A ``custom:NAME`` model as a transformers checkpoint: its base's weights with its adapter merged, the tokenizer,
     ``id2label``, and a README with its card's recipe and scores."""
-    from emotion.training.adapt import merged_model
-
-    card = read_card(folder)
-    merged = merged_model(card["base"], folder)
+    card = read_card(model.folder)
+    merged = model.merged()
     config = merged.model.config
     outputs = (*LABELS, NO_EMOTION)[: merged.outputs]
     config.id2label = dict(enumerate(outputs))

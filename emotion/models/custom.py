@@ -8,7 +8,6 @@ the merged weights are exported once into the cache as the base's ONNX graph, th
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -85,27 +84,33 @@ class CustomClassifier(Classifier):
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         return self.served._classify(texts, batch_size, progress)
 
-    def export(self, output: Path) -> Path:
-        """The fine-tuned weights as a transformers checkpoint (the base's export, with this adapter merged)."""
-        from emotion.exporters.hub import export_adapted  # torch, only when exporting
+    @property
+    def folder(self) -> Path:
+        """Where this model's adapter and card live."""
+        return folder_of(self.name)
 
-        return export_adapted(self, folder_of(self.name), output)
+    def merged(self):
+        """The base's torch model with this model's adapter merged in (imports torch; for export)."""
+        from emotion.models.onnx_encoder import ONNX_ENCODERS
+
+        return ONNX_ENCODERS[self.card["base"]].torch_class.with_adapter(self.folder)
 
 
 def _served(folder: Path, card: dict) -> Classifier:
     """The ONNX graph of the base's weights with this adapter merged, exported into the cache on first use."""
     from emotion.artifacts import artifact_dir
-    from emotion.models.onnx_encoder import ONNX_ENCODERS, graph_version
+    from emotion.graphs.onnx import cached_graph, graph_version
+    from emotion.models.onnx_encoder import ONNX_ENCODERS
 
     digest = card["files"]["adapter_model.safetensors"]["sha256"][:16]
     base_card = read_card(artifact_dir(card["base"]), verify=False)
     base_digest = base_card["files"]["adapter_model.safetensors"]["sha256"][:8]
-    path = config.cache_dir() / "onnx" / f"custom-{folder.name}-{digest}-{base_digest}-g{graph_version()}.onnx"
-    if not path.exists():
-        from emotion.exporters.onnx import export_encoder  # torch, only when the cache lacks this graph
-        from emotion.training.adapt import merged_model
 
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
-        export_encoder(merged_model(card["base"], folder), tmp, "int8-per-token")
-        tmp.replace(path)
+    def build(tmp: Path) -> None:  # torch, only when the cache lacks this graph
+        from emotion.graphs.onnx import export_graph
+
+        merged = ONNX_ENCODERS[card["base"]].torch_class.with_adapter(folder)
+        export_graph(merged.model, merged.tokenizer, tmp, quantization="int8-per-token")
+
+    path = cached_graph(f"custom-{folder.name}-{digest}-{base_digest}-g{graph_version()}", build)
     return ONNX_ENCODERS[card["base"]](path, max_length=base_card.get("params", {}).get("max_length", 128))

@@ -8,15 +8,12 @@ chosen on GoEmotions dev; rows keep their seven-way label either way.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.config import cache_dir
-from emotion.models.onnx_encoder import _batch_arrays, _tokenizer, graph_version
+from emotion.graphs.onnx import batch_arrays, cached_graph, fast_tokenizer, graph_version
 from emotion.pretrained import minilm_path
 
 NAME = "no-emotion"
@@ -41,7 +38,7 @@ class NoEmotionDetector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 2
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = _tokenizer(minilm_path(), max_length)
+        self.tokenizer = fast_tokenizer(minilm_path(), max_length)
         self.threshold = threshold
 
     @classmethod
@@ -50,11 +47,7 @@ class NoEmotionDetector:
         folder = folder or artifact_dir(NAME)
         card = read_card(folder)
         digest = card["files"]["adapter_model.safetensors"]["sha256"][:16]
-        path = cache_dir() / "onnx" / f"{NAME}-{digest}-g{graph_version()}-int8t.onnx"
-        if not path.exists():
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
-            _export(folder, card, tmp)
-            tmp.replace(path)
+        path = cached_graph(f"{NAME}-{digest}-g{graph_version()}-int8t", lambda tmp: _export(folder, card, tmp))
         return cls(path, float(card["threshold"]), int(card["recipe"]["max_length"]))
 
     def proba(self, texts: list[str]) -> np.ndarray:
@@ -66,7 +59,7 @@ class NoEmotionDetector:
         out = np.zeros(len(texts))
         for start in range(0, len(texts), self.batch_size):
             idx = order[start : start + self.batch_size]
-            ids, mask = _batch_arrays([encodings[i] for i in idx])
+            ids, mask = batch_arrays([encodings[i] for i in idx])
             logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
             logits = logits - logits.max(axis=1, keepdims=True)
             exp = np.exp(logits)
@@ -79,13 +72,13 @@ def _export(folder: Path, card: dict, path: Path) -> None:
     from peft import PeftModel
     from transformers import AutoTokenizer
 
-    from emotion.exporters.onnx import export_encoder
+    from emotion.graphs.onnx import export_graph
     from emotion.models.encoder import load_base
 
     base = minilm_path()
     model = load_base(base, card["recipe"]["layers"], num_labels=2)
     merged = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().eval()
-    export_encoder(SimpleNamespace(model=merged, tokenizer=AutoTokenizer.from_pretrained(base)), path, "int8-per-token")
+    export_graph(merged, AutoTokenizer.from_pretrained(base), path, quantization="int8-per-token")
 
 
 @functools.cache

@@ -1,13 +1,11 @@
 """The fine-tuned encoders served by ONNX Runtime: the graph their card names, exported into the cache on first use.
 
-Serving imports no torch: only a missing cached graph calls the exporter (:mod:`emotion.exporters.onnx`), which
+Serving imports no torch: only a missing cached graph calls :func:`emotion.graphs.onnx.export_graph`, which
 loads the torch model once to write it.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,51 +13,9 @@ import numpy as np
 from emotion import config
 from emotion.artifacts import artifact_dir, read_card
 from emotion.classifier import Classifier, Predictions, Progress, map_batches, split_outputs
-from emotion.config import cache_dir
+from emotion.graphs.onnx import CALIBRATION_FILE, batch_arrays, cached_graph, fast_tokenizer, graph_version
 from emotion.labels import LABELS
 from emotion.pretrained import LazyClass, minilm_path, mpnet_path, mpnet_problem
-
-CALIBRATION_FILE = "calibration.json"
-
-EXPORT_GRAPHS = {
-    "bert": "emotion.exporters.bert_graph:ClsOnlyBert",
-    "mpnet": "emotion.exporters.mpnet_graph:ClsOnlyMPNet",
-}
-"""The lean export graph of each transformers ``model_type``."""
-
-
-@functools.cache
-def graph_version() -> str:
-    """A digest of the export graphs' source: cached exports are named by it, so changed graph code re-exports."""
-    import hashlib
-    import importlib.util
-
-    digest = hashlib.sha256()
-    for target in sorted(EXPORT_GRAPHS.values()):
-        spec = importlib.util.find_spec(target.split(":")[0])  # the source file, not an import (no torch)
-        digest.update(Path(spec.origin).read_bytes())
-    return digest.hexdigest()[:8]
-
-
-def _batch_arrays(encodings: list) -> tuple[np.ndarray, np.ndarray]:
-    """``input_ids`` and ``attention_mask`` of tokenized texts, padded to the longest."""
-    width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, encoding in enumerate(encodings):
-        ids[row, : len(encoding.ids)] = encoding.ids
-        mask[row, : len(encoding.ids)] = 1
-    return ids, mask
-
-
-def _tokenizer(base: str, max_length: int = 128):
-    """The fast tokenizer of a base model folder, truncating, unpadded (batches pad in :func:`_batch_arrays`)."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length)
-    tokenizer.no_padding()
-    return tokenizer
 
 
 class OnnxEncoderClassifier(Classifier):
@@ -96,7 +52,7 @@ class OnnxEncoderClassifier(Classifier):
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = _tokenizer(base or self.base_path(), max_length)
+        self.tokenizer = fast_tokenizer(base or self.base_path(), max_length)
         self.onnx_path = onnx_path
 
     @classmethod
@@ -114,13 +70,16 @@ class OnnxEncoderClassifier(Classifier):
         tag = {"fp32": "fp32", "int8-dynamic": "int8", "int8-per-token": "int8t"}.get(quantization, "")
         if quantization == "int8-static":
             tag = f"int8s-{card['files'][CALIBRATION_FILE]['sha256'][:8]}"
-        path = cache_dir() / "onnx" / f"{cls.name}-{digest}-g{graph_version()}-{tag}.onnx"
-        if not path.exists():
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.onnx")
-            from emotion.exporters.onnx import export_encoder  # torch, only when the cache lacks this graph
 
-            export_encoder(cls.torch_class.load(folder), tmp, quantization, folder / CALIBRATION_FILE)
-            tmp.replace(path)
+        def build(tmp: Path) -> None:  # torch, only when the cache lacks this graph
+            from emotion.graphs.onnx import export_graph
+
+            model = cls.torch_class.load(folder)
+            export_graph(
+                model.model, model.tokenizer, tmp, quantization=quantization, calibration=folder / CALIBRATION_FILE
+            )
+
+        path = cached_graph(f"{cls.name}-{digest}-g{graph_version()}-{tag}", build)
         max_length = card.get("params", {}).get("max_length", 128)
         return cls(path, max_length=max_length)
 
@@ -141,14 +100,8 @@ class OnnxEncoderClassifier(Classifier):
 
     adaptable = True
 
-    def export(self, output: Path) -> Path:
-        """A transformers checkpoint with its model card and the served ONNX graph (:mod:`emotion.exporters.hub`)."""
-        from emotion.exporters.hub import export_checkpoint  # torch, only when exporting
-
-        return export_checkpoint(self.name, output)
-
     def _batch(self, encodings: list, features: bool) -> tuple[np.ndarray, ...]:
-        ids, mask = _batch_arrays(encodings)
+        ids, mask = batch_arrays(encodings)
         wanted = ["logits", "features"] if features else ["logits"]
         out = self.session.run(wanted, {"input_ids": ids, "attention_mask": mask})
         return (*split_outputs(out[0]), *out[1:])

@@ -50,6 +50,16 @@ class TorchClassifier(Classifier):
                     progress(min(start + batch_size, len(texts)), len(texts))
         return Predictions(proba, no_emotion=no_emotion if self.outputs > len(LABELS) else None)
 
+    @classmethod
+    def with_adapter(cls, folder: Path) -> TorchClassifier:
+        """The committed model with a second adapter (a ``custom:NAME`` model's, in ``folder``) merged into its
+        weights, in eval mode: what a custom model serves and exports."""
+        from peft import PeftModel
+
+        model = cls.load()
+        model.model = PeftModel.from_pretrained(model.model, str(folder)).merge_and_unload().eval()
+        return model
+
     def warm_start(self, folder: Path) -> TorchClassifier:
         """Start training from another adapter of the same architecture (``self`` is a trainable, peft-wrapped
         model): its LoRA weights and fully trained modules are loaded; where its head has fewer outputs (seven

@@ -171,8 +171,7 @@ def _base_class(base: str):
     """The torch class of a registered encoder (its spec's ``torch`` runtime)."""
     from emotion import registry
 
-    module, attribute = registry.SPEC[base].path("torch").split(":")
-    return getattr(__import__(module, fromlist=[attribute]), attribute)
+    return registry.SPEC[base].torch_class()
 
 
 def fine_tune(base: str, texts: list[str], labels: list[str], args: AdaptArgs, progress=None, folder=None):

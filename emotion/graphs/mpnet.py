@@ -1,4 +1,4 @@
-"""An export-only forward pass of an MPNet sequence classifier, the twin of :mod:`emotion.exporters.bert_graph`.
+"""An export-only forward pass of an MPNet sequence classifier, the twin of :mod:`emotion.graphs.bert`.
 
 Same weights, same logits as ``MPNetForSequenceClassification`` (checked in ``tests/test_mpnet_graph.py``),
 and a graph ONNX Runtime runs exactly:
@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from emotion.exporters.bert_graph import fused_qkv, split_heads
+from emotion.graphs.bert import fused_qkv, split_heads
 
 
 class Attention(torch.autograd.Function):
