@@ -13,7 +13,8 @@ from emotion.insights.table import NO_EMOTION_LABEL
 from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
-from emotion.labelling.jobs import BulkJob, JobStatus
+from emotion.jobs import JobState
+from emotion.labelling.jobs import BulkJob
 from emotion.labelling.review import queue_features, review_order
 from emotion.labelling.run_store import RunStore
 from emotion.labelling.table import label_column
@@ -41,9 +42,9 @@ def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
                 )
         finally:
             job.finish()
-        if job.status == JobStatus.FAILED:
+        if job.status == JobState.FAILED:
             status.update(label=f"Stopped by an error: {job.error}", state="error")
-        elif job.status == JobStatus.DONE:
+        elif job.status == JobState.DONE:
             status.update(label=f"Labelled {len(job.frame):,} rows in {time.time() - began:,.1f} s", state="complete")
 
 
@@ -217,9 +218,9 @@ def set_up_run(uploaded: common.Uploaded, store: RunStore, my_runs: list[str]) -
 
 def offer_resume(job: BulkJob, store: RunStore) -> None:
     """A stopped or failed run: its error, and Resume with the run's own models and settings."""
-    if job.status == JobStatus.RUNNING:  # a rerun interrupted the loop: keep what is done
+    if job.status == JobState.RUNNING:  # a rerun interrupted the loop: keep what is done
         job.finish()
-    if job.status in (JobStatus.STOPPED, JobStatus.FAILED):
+    if job.status in (JobState.STOPPED, JobState.FAILED):
         if job.error:
             st.error(f"Stopped by an error: {job.error}")
         if st.button(f"Resume ({len(job.frame) - job.rows_done:,} rows left)", key="bulk_resume"):
@@ -227,7 +228,7 @@ def offer_resume(job: BulkJob, store: RunStore) -> None:
             if ready == job.names:  # the run's own models and settings, not the ones picked above
                 share, mode = job.settings.get("fallback_share"), job.settings.get("prompt_mode")
                 run_job(job, {name: common.get_model(name, share, mode) for name in job.names}, store)
-    if not job.parts and job.status == JobStatus.STOPPED:
+    if not job.parts and job.status == JobState.STOPPED:
         st.warning("Stopped before the first chunk of rows was finished: nothing is kept yet. Resume starts over.")
 
 
@@ -300,7 +301,7 @@ def results(job: BulkJob, store: RunStore) -> None:
     corrections, downloads."""
     st.divider()
     st.subheader(f"Results: {job.file_name}")
-    if job.status != JobStatus.DONE:
+    if job.status != JobState.DONE:
         st.warning(
             f"Stopped after {job.rows_done:,} of {len(job.frame):,} rows; "
             "the other rows are kept with status 'not run (stopped)'."

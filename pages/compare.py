@@ -21,7 +21,7 @@ from emotion.evaluation.imported import align_predictions
 from emotion.io import formats
 from emotion.io.datasets import guess_label_column, labelled_data
 from emotion.io.tables import DataError, guess_text_column, read_table
-from emotion.labelling.jobs import JobStatus
+from emotion.jobs import JobState
 from emotion.labelling.table import label_column
 from emotion.labels import LABELS
 from pages import common, views
@@ -44,9 +44,9 @@ def run_evaluation(job: EvaluationJob) -> None:
                 bar.progress(min(run.rows_done / total, 1.0), text=f"{run.rows_done:,.0f} of {total:,} rows")
         finally:
             job.labelling.finish()
-        if job.labelling.status == JobStatus.FAILED:
+        if job.labelling.status == JobState.FAILED:
             status.update(label=f"Stopped by an error: {job.labelling.error}", state="error")
-        elif job.labelling.status == JobStatus.DONE:
+        elif job.labelling.status == JobState.DONE:
             status.update(label=f"Evaluated {total:,} rows in {time.time() - began:,.1f} s", state="complete")
 
 
@@ -111,9 +111,9 @@ def own_file() -> tuple[dict, pd.DataFrame, dict[str, str]] | None:
     job: EvaluationJob | None = state.get("compare_job")
     if job is None:
         return None
-    if job.labelling.status == JobStatus.RUNNING:  # a rerun (Stop) interrupted the loop
+    if job.labelling.status == JobState.RUNNING:  # a rerun (Stop) interrupted the loop
         job.labelling.finish()
-    if job.labelling.status in (JobStatus.STOPPED, JobStatus.FAILED) and job.models:
+    if job.labelling.status in (JobState.STOPPED, JobState.FAILED) and job.models:
         left = len(job.scored.rows) - job.rows_done
         if st.button(f"Resume ({left:,} rows left)", key="compare_resume"):
             run_evaluation(job)

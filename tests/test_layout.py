@@ -18,7 +18,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "emotion"
 FLOORS = [
     {"config", "labels"},
     {"io"},
-    {"pretrained", "confidence", "classifier", "artifacts", "explanations"},
+    {"pretrained", "confidence", "classifier", "artifacts", "explanations", "jobs"},
     {"graphs"},
     {"models"},
     {"llm"},

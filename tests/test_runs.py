@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotion.labelling.jobs import BulkJob, JobStatus
+from emotion.jobs import JobState
+from emotion.labelling.jobs import BulkJob
 from emotion.labelling.run_store import RunStore
 from emotion.labelling.table import label_column
 from emotion.labels import LABELS
@@ -36,7 +37,7 @@ def test_a_run_is_restored_with_its_chunks_and_corrections(tmp_path, sample):
     job.start(models, store, chunk_rows=64)
     job.run.wait(60)
     job.finish()
-    assert job.status == JobStatus.DONE
+    assert job.status == JobState.DONE
     job.correct(3, "joy", store)
     job.correct(7, "anger", store)
     job.correct(7, None, store)  # cleared again
@@ -44,7 +45,7 @@ def test_a_run_is_restored_with_its_chunks_and_corrections(tmp_path, sample):
     store.close()
     again = RunStore(tmp_path / "runs.sqlite")  # a new process opening the same file
     restored = BulkJob.from_stored(again.load(token))
-    assert restored.status == JobStatus.DONE and restored.names == ["tfidf"] and restored.file_name == "survey.csv"
+    assert restored.status == JobState.DONE and restored.names == ["tfidf"] and restored.file_name == "survey.csv"
     pd.testing.assert_frame_equal(restored.result(), job.result(), check_dtype=False)
     assert restored.corrections == {3: "joy", 7: None}
     assert restored.result()["corrected_label"].iloc[3] == "joy"
@@ -109,7 +110,7 @@ def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_
     assert max(stored.corrections) < done
 
     job = BulkJob.from_stored(stored)
-    assert job.status == JobStatus.STOPPED
+    assert job.status == JobState.STOPPED
     job.start({"tfidf": TfidfClassifier.load()}, store, chunk_rows=4096)  # resume from the last finished chunk
     job.run.wait(120)
     job.finish()

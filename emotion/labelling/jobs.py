@@ -1,18 +1,18 @@
-"""Labelling jobs: a table labelled chunk by chunk in the background (:class:`LabellingRun`), and the Bulk
-page's job state (:class:`BulkJob`), shared by the CLI and the pages."""
+"""Labelling jobs: a table labelled chunk by chunk in the background (:class:`LabellingRun`, a
+:class:`~emotion.jobs.BackgroundJob`), and the Bulk page's job state (:class:`BulkJob`), shared by the CLI and the
+pages."""
 
 from __future__ import annotations
 
 import queue
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 from emotion.classifier import Classifier, TokenUsage
+from emotion.jobs import BackgroundJob, JobState
 from emotion.labelling.table import (
     add_consensus,
     answered_by_column,
@@ -23,11 +23,7 @@ from emotion.labelling.table import (
 )
 
 
-class _Stopped(Exception):
-    """Raised inside a model's progress callback to abandon the current chunk."""
-
-
-class LabellingRun:
+class LabellingRun(BackgroundJob):
     """Label a table chunk by chunk in a background thread: the one labelling job of the CLI and the Bulk page.
 
     The caller (a page redrawing progress, the CLI's progress bar) reads :attr:`rows_done` whenever it likes
@@ -60,15 +56,18 @@ class LabellingRun:
         keep: bool = True,
         probabilities: bool = False,
     ) -> None:
+        super().__init__()
         self.chunks, self.text_column, self.models = chunks, text_column, dict(models)
         self.on_chunk, self.batch_size, self.keep = on_chunk, batch_size, keep
         self.probabilities = probabilities
         self.start_row = start
         self.rows_done: float = start
-        self.error: BaseException | None = None
+        self.total_rows: int | None = None
+        """Rows of the whole table when known (:meth:`over_frame`): :attr:`progress` is then ``rows_done / total``."""
+        self._complete = False
         self._parts: queue.SimpleQueue[pd.DataFrame] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="emotion-labelling", daemon=True)
+
+    thread_name = "emotion-labelling"
 
     @classmethod
     def over_frame(
@@ -85,43 +84,43 @@ class LabellingRun:
         """A run over a table in memory from row ``start``, ``chunk_rows`` rows per chunk (index kept)."""
         step = max(1, chunk_rows)
         chunks = (frame.iloc[begin : begin + step] for begin in range(start, len(frame), step))
-        return cls(chunks, text_column, models, start, on_chunk, batch_size, probabilities=probabilities)
+        run = cls(chunks, text_column, models, start, on_chunk, batch_size, probabilities=probabilities)
+        run.total_rows = len(frame)
+        return run
 
-    def start(self) -> LabellingRun:
-        """Start the background thread; returns ``self``."""
-        self._thread.start()
-        return self
+    def _advance(self, rows: float) -> None:
+        self.rows_done = rows
+        if self.total_rows:
+            self.report(rows / self.total_rows)
+        else:
+            self.check_stop()
 
-    def _run(self) -> None:
+    def finished(self) -> bool:
+        return self._complete
+
+    def work(self) -> None:
         begin = self.start_row
-        try:
-            for chunk in self.chunks:
-                if self._stop.is_set():
-                    break
+        for chunk in self.chunks:
+            self.check_stop()
 
-                def progress(done: int, total: int, begin: int = begin, rows: int = len(chunk)) -> None:
-                    if self._stop.is_set():
-                        raise _Stopped
-                    self.rows_done = begin + rows * done / max(total, 1)
+            def progress(done: int, total: int, begin: int = begin, rows: int = len(chunk)) -> None:
+                self._advance(begin + rows * min(done, total) / max(total, 1))
 
-                part = label_table(
-                    chunk,
-                    self.text_column,
-                    self.models,
-                    progress=progress,
-                    batch_size=self.batch_size,
-                    probabilities=self.probabilities,
-                )
-                if self.on_chunk is not None:
-                    self.on_chunk(begin, part)
-                begin += len(part)
-                if self.keep:
-                    self._parts.put(part)
-                self.rows_done = begin
-        except _Stopped:
-            pass
-        except Exception as error:  # the run ends; the caller reads `error`
-            self.error = error
+            part = label_table(
+                chunk,
+                self.text_column,
+                self.models,
+                progress=progress,
+                batch_size=self.batch_size,
+                probabilities=self.probabilities,
+            )
+            if self.on_chunk is not None:
+                self.on_chunk(begin, part)
+            begin += len(part)
+            if self.keep:
+                self._parts.put(part)
+            self.rows_done = begin
+        self._complete = True
 
     def take(self) -> list[pd.DataFrame]:
         """The chunks finished since the last call, in row order."""
@@ -129,15 +128,6 @@ class LabellingRun:
         while not self._parts.empty():
             parts.append(self._parts.get())
         return parts
-
-    def wait(self, seconds: float) -> bool:
-        """Wait up to ``seconds`` for the run to end; returns True while it is still running."""
-        self._thread.join(seconds)
-        return self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Ask the run to stop at its next batch (does not wait; see :meth:`wait`)."""
-        self._stop.set()
 
 
 def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], threshold: float = 0.5) -> pd.DataFrame:
@@ -163,16 +153,6 @@ def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 4.0
     return int(max(4, min(8192, target_seconds / seconds_per_row)))
 
 
-class JobStatus(StrEnum):
-    """Where a bulk job stands."""
-
-    NEW = "new"
-    RUNNING = "running"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    DONE = "done"
-
-
 @dataclass
 class BulkJob:
     """A bulk labelling job's state: the table, the models chosen, the finished chunks and the corrections.
@@ -192,7 +172,7 @@ class BulkJob:
     """How the run was started (prompt mode, cascade share, sheet...): a resumed run uses these, not today's."""
     parts: list[pd.DataFrame] = field(default_factory=list)
     corrections: dict[int, str | None] = field(default_factory=dict)
-    status: JobStatus = JobStatus.NEW
+    status: JobState = JobState.NEW
     error: str | None = None
     tokens: dict[str, TokenUsage] = field(default_factory=dict)
     cost_usd: dict[str, float | None] = field(default_factory=dict)
@@ -212,7 +192,7 @@ class BulkJob:
             parts=list(stored.parts),
             corrections=dict(stored.corrections),
         )
-        job.status = JobStatus.DONE if job.rows_done >= len(job.frame) else JobStatus.STOPPED
+        job.status = JobState.DONE if job.rows_done >= len(job.frame) else JobState.STOPPED
         return job
 
     @property
@@ -253,7 +233,7 @@ class BulkJob:
             on_chunk=keep,
             probabilities=probabilities,
         ).start()
-        self.status, self.error = JobStatus.RUNNING, None
+        self.status, self.error = JobState.RUNNING, None
         return self.run
 
     def collect(self) -> None:
@@ -269,11 +249,11 @@ class BulkJob:
         self.collect()
         self._count_usage()
         if self.run.error is not None:
-            self.status, self.error = JobStatus.FAILED, f"{type(self.run.error).__name__}: {self.run.error}"
+            self.status, self.error = JobState.FAILED, f"{type(self.run.error).__name__}: {self.run.error}"
         elif self.rows_done >= len(self.frame):
-            self.status = JobStatus.DONE
+            self.status = JobState.DONE
         else:
-            self.status = JobStatus.STOPPED
+            self.status = JobState.STOPPED
 
     def _count_usage(self) -> None:
         """Add what each model's endpoint reported since :meth:`start` to :attr:`tokens` and :attr:`cost_usd`."""

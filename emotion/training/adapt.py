@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +19,7 @@ import pandas as pd
 
 from emotion.evaluation.metrics import paired_difference
 from emotion.io.text import check_text, prepare_text
+from emotion.jobs import BackgroundJob, JobState
 from emotion.labels import LABELS, NO_EMOTION, to_label
 from emotion.models.custom import ADAPTER_FILES, NAME_PATTERN, PREFIX, folder_of
 
@@ -309,11 +309,7 @@ class AdaptStage(StrEnum):
     FAILED = "failed"
 
 
-class _Stopped(Exception):
-    pass
-
-
-class AdaptJob:
+class AdaptJob(BackgroundJob):
     """Train ``custom:NAME`` on labelled rows in a background thread: encode, compare, fit, save.
 
     The caller reads :attr:`stage`, :attr:`progress` (0 to 1), :attr:`comparison` once compared, :attr:`card` once
@@ -339,6 +335,7 @@ class AdaptJob:
         overwrite: bool = False,
         save: bool = True,
     ) -> None:
+        super().__init__()
         self.name = check_name(name)
         if (folder_of(self.name) / "card.json").exists() and not overwrite:
             raise AdaptDataError(f"a custom model {self.name!r} exists already: choose another name or overwrite it")
@@ -348,53 +345,23 @@ class AdaptJob:
         self._model = None
         self._started = time.perf_counter()
         self.stage = AdaptStage.PENDING
-        self.progress = 0.0
         self.comparison: Comparison | None = None
         self.card: dict | None = None
-        self.error: BaseException | None = None
-        self.seconds = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._guarded, name="emotion-adapt", daemon=True)
+
+    thread_name = "emotion-adapt"
 
     @property
     def model_name(self) -> str:
         return PREFIX + self.name
 
-    def start(self) -> AdaptJob:
-        self._thread.start()
-        return self
-
-    def run(self) -> AdaptJob:
-        """Run in the calling thread (the CLI, tests)."""
-        self._guarded()
-        if self.error is not None:
-            raise self.error
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def wait(self, seconds: float) -> bool:
-        """Wait up to ``seconds``; returns True while the job still runs."""
-        self._thread.join(seconds)
-        return self._thread.is_alive()
-
-    def _check(self) -> None:
-        if self._stop.is_set():
-            raise _Stopped
-
     def _guarded(self) -> None:
-        started = self._started = time.perf_counter()
-        try:
-            self._run()
-            self.stage = AdaptStage.DONE
-        except _Stopped:
-            self.stage = AdaptStage.STOPPED
-        except Exception as error:  # the caller reads `error`
-            self.error, self.stage = error, AdaptStage.FAILED
-        self.seconds = time.perf_counter() - started
+        self._started = time.perf_counter()
+        super()._guarded()
+        self.stage = {JobState.DONE: AdaptStage.DONE, JobState.STOPPED: AdaptStage.STOPPED}.get(
+            self.state, AdaptStage.FAILED
+        )
 
-    def _run(self) -> None:
+    def work(self) -> None:
         from emotion import registry
 
         base = registry.load(self.args.base)
@@ -404,7 +371,7 @@ class AdaptJob:
         texts, labels = self.data.texts, self.data.labels
         answers = {}
         for name in (self.args.base, *self.compare_with):
-            self._check()
+            self.check_stop()
             answers[name] = registry.load(name).predict(texts)
         self.stage = AdaptStage.COMPARING
         self.comparison = compare(texts, labels, self.args, answers, self._progress(0.05, 0.75))
@@ -417,7 +384,7 @@ class AdaptJob:
         """A progress callback mapping a stage's share (0 to 1) onto ``start``-``end``; it stops the job when asked."""
 
         def report(share: float) -> None:
-            self._check()
+            self.check_stop()
             self.progress = start + (end - start) * share
 
         return report
