@@ -3,11 +3,11 @@
 import streamlit as st
 
 from emotion import config
-from pages import common
+from ui import common, frame
 
 config.offline_process()
 
-st.set_page_config(page_title="Emotion analytics", page_icon=":material/mood:", layout="wide")
+st.set_page_config(page_title="Emotion analytics", page_icon=frame.page_icon(), layout="wide")
 
 navigation = st.navigation(
     [
@@ -18,4 +18,5 @@ navigation = st.navigation(
     ]
 )
 common.sidebar()
+frame.drawn()
 navigation.run()

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from emotion.insights import drivers, examples, periods, segments
-from emotion.insights.analysis import Prepared
+from emotion.insights.contract import Choices
 from emotion.insights.demo import demo_frame
+from emotion.insights.prepared import Prepared
 from emotion.insights.report import write_report
 from emotion.insights.table import recognise
 
@@ -82,7 +83,9 @@ def main() -> None:
     print(f"{'slowest warm interaction':<44} {worst * 1000:9.0f} ms")
     with tempfile.TemporaryDirectory() as folder:
         seconds = _once(
-            lambda: write_report(prepared, Path(folder), by=["product", "channel"], time="date", pngs=not args.no_png)
+            lambda: write_report(
+                prepared, Path(folder), Choices(by=("product", "channel"), time="date"), pngs=not args.no_png
+            )
         )
     print(f"{'report (HTML, JSON' + ('' if args.no_png else ', PNGs') + ')':<44} {seconds * 1000:9.0f} ms")
     print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")

@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--estimator", choices=["count", "probabilistic", "adjusted"], help="how shares are estimated")
     report.add_argument("--include-no-emotion", action="store_true", help="count rows marked no clear emotion")
+    report.add_argument(
+        "--min-difference",
+        type=float,
+        default=5.0,
+        help="the smallest difference reported as a finding, in percentage points (default 5)",
+    )
+    report.add_argument("--emotion", action="append", default=[], help="only these emotions in the report")
     report.add_argument("--no-png", action="store_true", help="skip the PNG charts (they need Chromium)")
     report.add_argument("--output", type=Path, required=True, help="the report folder")
 
@@ -237,8 +244,19 @@ def _adapt(args: argparse.Namespace) -> None:
     print(f"saved {job.model_name} ({len(data.texts)} rows, {job.seconds:.1f} s); use it as --model {job.model_name}")
 
 
+def to_label_or_fail(name: str) -> str:
+    from emotion.labels import LABELS, to_label
+
+    label = to_label(name)
+    if label is None:
+        raise ValueError(f"{name!r} is not one of the emotions ({', '.join(LABELS)})")
+    return label
+
+
 def _report(args: argparse.Namespace) -> None:
-    from emotion.insights.analysis import Prepared
+    from emotion.insights import analyses
+    from emotion.insights.contract import Choices
+    from emotion.insights.prepared import Prepared
     from emotion.insights.report import write_report
     from emotion.insights.table import recognise
     from emotion.io.tables import read_parts, read_table
@@ -252,22 +270,24 @@ def _report(args: argparse.Namespace) -> None:
     for column in [*args.by, *([args.time] if args.time else [])]:
         if column not in table.frame:
             raise ValueError(f"no column {column!r} in {args.input.name} (columns: {', '.join(table.frame.columns)})")
-    report = write_report(
-        Prepared.of(table),
-        args.output,
-        by=args.by,
+    choices = Choices(
+        by=tuple(args.by),
         time=args.time,
         frequency=args.frequency,
         estimator=args.estimator,
-        pngs=not args.no_png,
+        emotions=tuple(to_label_or_fail(e) for e in args.emotion),
+        min_difference=args.min_difference / 100,
     )
+    report = write_report(Prepared.of(table), args.output, choices, pngs=not args.no_png)
     insights = report.insights
     print(
         f"{insights['rows']['counted']:,} rows counted of {insights['rows']['total']:,}; left out: "
         f"{insights['excluded'] or 'none'}"
     )
-    for finding in insights["findings"]:
-        print(f"- {finding['sentence']}")
+    for analysis in analyses.ANALYSES:
+        if analysis.name in insights and analysis.name not in ("overall", "examples"):
+            for said in analysis.sentences(insights[analysis.name]):
+                print(f"- {said}")
     if report.png_problem:
         print(f"note: {report.png_problem}")
     print(f"wrote {args.output / 'report.html'}, {args.output / 'insights.json'} and {len(report.pngs)} charts")

@@ -7,7 +7,9 @@ from emotion.dashboard.answers import agreement_line, best_model, classify_text,
 from emotion.dashboard.charts import probability_bars, word_bars
 from emotion.explanations import explain, texts_to_classify
 from emotion.io.language import ENGLISH, detect_language
-from pages import common
+from ui import common, frame
+
+frame.ensure()
 
 LOW_CONFIDENCE = 0.5
 

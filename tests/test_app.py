@@ -48,7 +48,7 @@ def test_classify_page_explains_unready_models():
 
 
 def labelled_upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
-    at.file_uploader(key="bulk_upload").set_value((name, content, mime)).run()
+    at.file_uploader(key="bulk_upload_0").set_value((name, content, mime)).run()
     assert not at.exception, at.exception
     at.multiselect(key="bulk_models").set_value(["tfidf"]).run()
     at.button(key="bulk_run").click().run()
@@ -82,7 +82,7 @@ def test_bulk_page_xlsx_with_sheet_choice(table):
         pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="cover", index=False)
         table.to_excel(writer, sheet_name="answers", index=False)
     at = app("pages/bulk.py")
-    at.file_uploader(key="bulk_upload").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
+    at.file_uploader(key="bulk_upload_0").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
     at.selectbox(key="bulk_sheet").set_value("answers").run()
     at.multiselect(key="bulk_models").set_value(["tfidf"]).run()
     at.button(key="bulk_run").click().run()
@@ -96,7 +96,7 @@ def test_bulk_page_skips_an_empty_cover_sheet_and_says_so(table):
         pd.DataFrame().to_excel(writer, sheet_name="cover", index=False)
         table.to_excel(writer, sheet_name="answers", index=False)
     at = app("pages/bulk.py")
-    at.file_uploader(key="bulk_upload").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
+    at.file_uploader(key="bulk_upload_0").set_value(("book.xlsx", buffer.getvalue(), "application/vnd.ms-excel")).run()
     assert not at.exception and not at.error, (at.exception, at.error)
     assert at.selectbox(key="bulk_sheet").value == "answers"
     assert any("first sheet with data" in c.value for c in at.caption)
@@ -124,7 +124,7 @@ def test_bulk_page_keeps_rows_with_extra_fields_and_compare_lists_only_models(ta
 )
 def test_bulk_page_clear_errors(name, content, message):
     at = app("pages/bulk.py")
-    at.file_uploader(key="bulk_upload").set_value((name, content, "text/csv")).run()
+    at.file_uploader(key="bulk_upload_0").set_value((name, content, "text/csv")).run()
     assert not at.exception, at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
 
@@ -145,7 +145,7 @@ def test_compare_page_builds_charts_from_committed_evaluation():
 
 def test_disagreement_views_on_the_latest_bulk_result(table):
     at = app("pages/bulk.py")
-    at.file_uploader(key="bulk_upload").set_value(("notes.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    at.file_uploader(key="bulk_upload_0").set_value(("notes.csv", table.to_csv(index=False).encode(), "text/csv")).run()
     at.multiselect(key="bulk_models").set_value(["tfidf", "encoder"]).run()
     at.button(key="bulk_run").click().run()
     assert not at.exception, at.exception
@@ -282,7 +282,7 @@ def test_a_resumed_run_uses_its_own_stored_settings(table, monkeypatch):
     """Resume after a refresh takes the run's prompt mode and cascade share, not the sidebar's or a default."""
     from emotion.labelling.jobs import BulkJob
     from emotion.labelling.run_store import RunStore
-    from pages import common
+    from ui import common
 
     store = RunStore(Path(__import__("os").environ["EMOTION_RUNS_DB"]))
     settings = {"prompt_mode": "few_shot", "fallback_share": 0.3}
@@ -367,7 +367,7 @@ def test_bulk_filters_say_how_many_rows_they_leave_and_the_chart_follows_them(ta
 def test_a_chart_downloads_as_svg_at_slide_size():
     from emotion.dashboard.charts import probability_bars
     from emotion.insights.report import browser_path
-    from pages import common
+    from ui import common
 
     if not browser_path():
         pytest.skip("Kaleido needs a Chromium-family browser (scripts/setup.sh dev installs Debian chromium)")
@@ -377,7 +377,7 @@ def test_a_chart_downloads_as_svg_at_slide_size():
 
 def test_every_term_on_compare_has_a_glossary_entry_and_every_metric_a_help_line():
     from emotion.evaluation.comparison import calibration_table, load_evaluation, metrics_table
-    from pages.views import CALIBRATION_HELP, COLUMN_HELP, COLUMN_NAMES, GLOSSARY
+    from ui.evaluation import CALIBRATION_HELP, COLUMN_HELP, COLUMN_NAMES, GLOSSARY
 
     terms = [
         "Macro-F1",

@@ -11,7 +11,9 @@ import pytest
 
 from emotion import registry
 from emotion.insights import demo, drivers, examples, periods, segments, shares
-from emotion.insights.analysis import Prepared, analyse
+from emotion.insights.analyses import analyse
+from emotion.insights.contract import Choices
+from emotion.insights.prepared import Prepared
 from emotion.insights.report import browser_path, write_report
 from emotion.insights.table import NO_EMOTION, UNKNOWN_LABEL, recognise
 from emotion.io.tables import DataError
@@ -28,24 +30,29 @@ def demo_with(labels: str = "intended") -> pd.DataFrame:
     return label_table(frame, "comment", {registry.DEFAULT_MODEL: registry.load(registry.DEFAULT_MODEL)})
 
 
+ASKED = Choices(by=("product", "channel", "random"), time="date")
+
+
 def found_everything(insights: dict) -> None:
     key = demo.ANSWER_KEY
-    findings = {(f["column"], f["segment"], f["emotion"]) for f in insights["findings"] if f["difference"] > 0}
+    found = insights["segments"]["findings"]
+    findings = {(f["column"], f["segment"], f["emotion"]) for f in found if f["difference"] > 0}
     for planted in key["segments"]:
-        assert (planted["column"], planted["segment"], planted["emotion"]) in findings, insights["findings"]
+        assert (planted["column"], planted["segment"], planted["emotion"]) in findings, found
     for planted in key["periods"]:
-        entry = next(p for p in insights["periods"] if p["period"] == planted["period"])
+        entry = next(p for p in insights["time"]["periods"] if p["period"] == planted["period"])
         assert entry[planted["emotion"]]["moved"] and entry[planted["emotion"]]["change"] > 0
+        assert any(m["period"] == planted["period"] and m["sentence"] for m in insights["time"]["moves"])
     for emotion, terms in key["drivers"].items():
         top = [t["term"] for t in insights["drivers"][emotion][:5]]
         assert set(terms) <= set(top), (emotion, top)
-    silent = {f["column"] for f in insights["findings"]} & {*key["silent_columns"], "random"}
-    assert not silent, [f for f in insights["findings"] if f["column"] in silent]
+    silent = {f["column"] for f in found} & {*key["silent_columns"], "random"}
+    assert not silent, [f for f in found if f["column"] in silent]
 
 
 def test_the_demo_patterns_are_found_on_the_intended_labels():
     prepared = Prepared.of(recognise(demo_with("intended")))
-    found_everything(analyse(prepared, by=["product", "channel", "random"], time="date"))
+    found_everything(analyse(prepared, ASKED))
 
 
 def test_the_demo_patterns_are_found_on_the_default_models_labels():
@@ -53,7 +60,7 @@ def test_the_demo_patterns_are_found_on_the_default_models_labels():
     labelled = demo_with("model")
     table = recognise(labelled)
     assert table.model == registry.DEFAULT_MODEL and table.confidence_column == f"{registry.DEFAULT_MODEL}_confidence"
-    found_everything(analyse(Prepared.of(table), by=["product", "channel", "random"], time="date"))
+    found_everything(analyse(Prepared.of(table), ASKED))
 
 
 def test_the_demo_workbook_keeps_its_types(tmp_path):
@@ -247,9 +254,10 @@ def test_a_table_with_no_label_column_says_so():
 
 def test_the_report_holds_every_figure_and_opens_offline(tmp_path):
     prepared = Prepared.of(recognise(demo_with("intended")))
-    report = write_report(prepared, tmp_path, by=["product"], time="date", pngs=browser_path() is not None)
+    choices = Choices(by=("product",), time="date")
+    report = write_report(prepared, tmp_path, choices, pngs=browser_path() is not None)
     insights = json.loads((tmp_path / "insights.json").read_text())
-    assert {"overall", "findings", "periods", "drivers", "estimator", "model", "excluded"} <= set(insights)
+    assert {"overall", "segments", "time", "drivers", "examples", "estimator", "model", "excluded"} <= set(insights)
     assert set(insights["overall"]) == set(LABELS)
     assert {
         "column",
@@ -261,9 +269,12 @@ def test_the_report_holds_every_figure_and_opens_offline(tmp_path):
         "low",
         "high",
         "p_adjusted",
-        "significant",
-    } <= set(insights["findings"][0])
+        "sentence",
+    } <= set(insights["segments"]["findings"][0])
     page = (tmp_path / "report.html").read_text()
+    # Every finding is in words: segments and the periods that moved.
+    for move in insights["time"]["moves"]:
+        assert move["sentence"] in page
     # Nothing is fetched: plotly.js is inlined, no tag loads anything from elsewhere.
     assert not re.search(r"""<(script|link|img|iframe)[^>]*(src|href)=["']?https?:""", page, re.IGNORECASE)
     assert "StreamBox TV: anger" in page

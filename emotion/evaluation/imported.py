@@ -133,3 +133,27 @@ def default_predictions(data_path: Path) -> list[Path]:
     """Prediction files joined when none are given: ``llm_zero_shot.csv`` beside an ISEAR split."""
     candidate = data_path.parent / "llm_zero_shot.csv"
     return [candidate] if data_path.parent.resolve() == data_dir().resolve() and candidate.exists() else []
+
+
+def align_prediction_files(
+    files: list[tuple[bytes, str]], scored
+) -> tuple[list[ImportedSets], list[str]]:
+    """Read and align other systems' prediction files to labelled data (the Compare page's uploads).
+
+    Args:
+        files: ``(bytes, file name)`` of each file.
+        scored: The :class:`~emotion.io.datasets.LabelledData` they predict.
+
+    Returns:
+        The aligned sets, and one message per file that could not be read or aligned.
+    """
+    from emotion.io.tables import read_table
+
+    aligned, problems = [], []
+    ids = scored.rows["id"] if scored.has_ids else None
+    for raw, name in files:
+        try:
+            aligned.append(align_predictions(read_table(raw, name=name), ids, len(scored.rows), name, scored.id_column))
+        except DataError as error:
+            problems.append(str(error))
+    return aligned, problems

@@ -26,6 +26,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 MIN_COUNT = 3
 """A term must appear in at least this many comments of the group to be listed."""
 TOP_TERMS = 10
+NOISE_Z = 1.96
+"""A term whose z-score is below this is within noise (two-sided 5%): listed, and marked as such."""
 
 
 @dataclass
@@ -71,13 +73,17 @@ class TermIndex:
 def log_odds(index: TermIndex, group: np.ndarray, rest: np.ndarray | None = None, top: int = TOP_TERMS) -> pd.DataFrame:
     """The terms most distinctive of ``group`` against ``rest`` (default: every other row).
 
+    A phrase and the words it holds are one entry: the higher-scoring form is listed and the others are named in
+    its ``also`` column ("cancelled", "cancelled flight" and "flight cancelled" take one place).
+
     Returns:
-        ``term, score, count, rest_count, comments``: the ``top`` terms by z-score (each in at least
-        :data:`MIN_COUNT` of the group's comments), highest first.
+        ``term, score, count, rest_count, comments, beyond_noise, also``: the ``top`` terms by z-score (each in at
+        least :data:`MIN_COUNT` of the group's comments), highest first; ``beyond_noise`` is ``score >=``
+        :data:`NOISE_Z`.
     """
     group = np.asarray(group, dtype=bool)
     rest = ~group if rest is None else np.asarray(rest, dtype=bool)
-    columns = ["term", "score", "count", "rest_count", "comments"]
+    columns = ["term", "score", "count", "rest_count", "comments", "beyond_noise", "also"]
     if not len(index.terms) or not group.any() or not rest.any():
         return pd.DataFrame(columns=columns)
     y_i, y_j = index.counts(group).astype(float), index.counts(rest).astype(float)
@@ -88,7 +94,7 @@ def log_odds(index: TermIndex, group: np.ndarray, rest: np.ndarray | None = None
         z = delta / np.sqrt(1 / (y_i + prior) + 1 / (y_j + prior))
     comments = index.documents(group)
     keep = np.flatnonzero((comments >= MIN_COUNT) & np.isfinite(z) & (z > 0))
-    best = keep[np.argsort(-z[keep], kind="stable")[:top]]
+    best, also = _fold_phrases(index.terms, keep[np.argsort(-z[keep], kind="stable")], top)
     return pd.DataFrame(
         {
             "term": index.terms[best],
@@ -96,9 +102,31 @@ def log_odds(index: TermIndex, group: np.ndarray, rest: np.ndarray | None = None
             "count": y_i[best].astype(int),
             "rest_count": y_j[best].astype(int),
             "comments": comments[best].astype(int),
+            "beyond_noise": z[best] >= NOISE_Z,
+            "also": [", ".join(a) for a in also],
         },
         columns=columns,
     )
+
+
+def _fold_phrases(terms: np.ndarray, ranked: np.ndarray, top: int) -> tuple[np.ndarray, list[list[str]]]:
+    """The first ``top`` of ``ranked`` term indices, a term folded into an earlier one when either's words hold the
+    other's; returns the kept indices and, per kept term, the terms folded into it."""
+    kept: list[int] = []
+    words: list[set[str]] = []
+    also: list[list[str]] = []
+    for position in ranked:
+        own = set(str(terms[position]).split())
+        into = next((i for i, other in enumerate(words) if own <= other or other <= own), None)
+        if into is not None:
+            also[into].append(str(terms[position]))
+            continue
+        if len(kept) == top:
+            continue  # still folding lower-ranked forms of the kept terms
+        kept.append(int(position))
+        words.append(own)
+        also.append([])
+    return np.asarray(kept, dtype=int), also
 
 
 def drivers_by_group(index: TermIndex, groups: pd.Series, within: np.ndarray | None = None) -> dict[str, pd.DataFrame]:

@@ -4,7 +4,8 @@ Dates come as ISO text, day-first or month-first text (resolved from the cells t
 12 means day-first), Excel serial numbers, Unix times in seconds or milliseconds, or typed dates from a
 spreadsheet. Cells that cannot be read are counted and listed, never guessed. A period whose share of an
 emotion differs from the period before beyond noise (two-proportion test, Benjamini–Hochberg over all periods
-and emotions) is marked.
+and emotions) and by at least :data:`~emotion.insights.segments.MIN_DIFFERENCE` is marked as moved and told in
+words; periods with fewer than :data:`~emotion.insights.segments.MIN_ROWS` rows are marked small and not tested.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import test_proportions_2indep
 
+from emotion.insights.segments import MIN_DIFFERENCE, MIN_ROWS
 from emotion.insights.shares import wilson
 from emotion.labels import LABELS
 
@@ -151,10 +153,19 @@ def choose_frequency(dates: pd.Series) -> str:
     return "day" if span <= 14 else "week" if span <= 120 else "month"
 
 
-def period_shares(dates: pd.Series, emotions: pd.Series, frequency: str, alpha: float = 0.05) -> pd.DataFrame:
-    """Per period and emotion: ``period, start, emotion, rows, count, share, low, high, change, p_adjusted, moved``.
+def period_shares(
+    dates: pd.Series,
+    emotions: pd.Series,
+    frequency: str,
+    alpha: float = 0.05,
+    *,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Per period and emotion: ``period, start, emotion, rows, count, share, low, high, change, p_adjusted, small,
+    moved, sentence``.
 
-    ``moved`` marks a share that differs from the period before beyond noise (``change`` is the difference).
+    ``moved`` marks a share that differs from the period before beyond noise and by at least ``min_difference``
+    (``change`` is the difference); ``small`` marks periods under :data:`MIN_ROWS` rows (never tested).
 
     Args:
         dates: Each counted row's timestamp (``NaT`` rows are left out by the caller).
@@ -181,7 +192,7 @@ def period_shares(dates: pd.Series, emotions: pd.Series, frequency: str, alpha: 
             if previous is not None and n and n_prev:
                 y = int(previous[emotion])
                 record["change"] = record["share"] - y / n_prev
-                if 0 < x + y < n + n_prev:
+                if 0 < x + y < n + n_prev and min(n, n_prev) >= MIN_ROWS:
                     record["p_value"] = float(test_proportions_2indep(x, n, y, n_prev, method="score").pvalue)
             records.append(record)
     out = pd.DataFrame(records)
@@ -190,5 +201,16 @@ def period_shares(dates: pd.Series, emotions: pd.Series, frequency: str, alpha: 
     tested = out["p_value"].notna()
     if tested.any():
         out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], method="fdr_bh")[1]
-    out["moved"] = out["p_adjusted"].lt(alpha)
+    out["small"] = out["rows"].lt(MIN_ROWS)
+    out["moved"] = out["p_adjusted"].lt(alpha) & out["change"].abs().ge(min_difference - 1e-12)
+    out["sentence"] = [period_sentence(r) if r.moved else "" for r in out.itertuples()]
     return out
+
+
+def period_sentence(row) -> str:
+    """A period that moved, in words: ``2026-08: fear 31%, up 18 points from the period before (95% band 24-39%)``."""
+    direction = "up" if row.change > 0 else "down"
+    return (
+        f"{row.period}: {row.emotion} {row.share:.0%}, {direction} {abs(row.change) * 100:.0f} points from the period "
+        f"before ({row.rows:,} rows; 95% band {row.low:.0%} to {row.high:.0%})"
+    )

@@ -19,9 +19,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from emotion.insights import charts, drivers, periods, segments
-from emotion.insights.analysis import Prepared, analyse
-from emotion.labels import LABELS
+from emotion.insights import analyses, charts
+from emotion.insights.contract import Choices
+from emotion.insights.prepared import Prepared
 
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -43,36 +43,13 @@ class Report:
     png_problem: str | None
 
 
-def report_figures(prepared: Prepared, insights: dict) -> dict[str, go.Figure]:
-    """The report's charts by file stem, drawn from the same answers as ``insights.json``."""
-    figures = {
-        "overall": charts.overall_bars(
-            prepared.overall(insights["estimator"]["name"]), insights["estimator"]["name"], insights["rows"]["counted"]
-        )
-    }
-    rows = prepared.rows
-    for column in (
-        {f["column"] for f in insights["findings"]} | set(insights["segment_notes"]) | set(insights.get("by", []))
-    ):
-        values, _ = prepared.segment_column(column)
-        figures[f"segments_{_slug(column)}"] = charts.segment_bars(
-            segments.segment_shares(values, rows["emotion"]), column
-        )
-    if "time" in insights:
-        time = insights["time"]
-        parsed = prepared.dates(time["column"], time.get("order", "auto"))
-        valid = parsed.values.notna().to_numpy()
-        table = periods.period_shares(parsed.values[valid], rows["emotion"][valid], time["frequency"])
-        figures["time"] = charts.period_lines(table, LABELS, time["frequency"])
-    for emotion, terms in insights["drivers"].items():
-        figures[f"drivers_{emotion}"] = charts.driver_bars(
-            pd.DataFrame(terms, columns=["term", "score", "comments"]), emotion
-        )
+def report_figures(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, go.Figure]:
+    """The report's charts by file stem, each analysis drawing its own section of ``insights.json``."""
+    figures: dict[str, go.Figure] = {}
+    for analysis in analyses.ANALYSES:
+        if analysis.name in insights:
+            figures.update(analysis.figures(prepared, insights[analysis.name], choices))
     return figures
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in str(name).lower()).strip("_") or "column"
 
 
 def browser_path() -> str | None:
@@ -119,7 +96,8 @@ def _percent(value: float | None) -> str:
 
 
 def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str | None) -> str:
-    """``report.html``: plotly.js inlined once, every chart interactive, no request leaves the page."""
+    """``report.html``: plotly.js inlined once, every chart interactive, no request leaves the page. Each analysis
+    adds its section: its findings in sentences, then its charts. Every text from the table is escaped."""
     quality = insights.get("model_quality")
     quality_line = (
         f"{quality['model']}: macro-F1 {quality['macro_f1']:.3f} (95% interval {quality['low']:.3f} to "
@@ -143,51 +121,78 @@ def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str 
         f"<p><b>Model:</b> {html.escape(str(insights['model']))}. "
         f"<b>Measured quality:</b> {html.escape(quality_line)}.</p>",
         f"<p><b>Shares:</b> {html.escape(insights['estimator']['description'])}.</p>",
-        "<h2>Findings</h2>",
     ]
-    if insights["findings"]:
-        parts.append("<ol>" + "".join(f"<li>{html.escape(f['sentence'])}</li>" for f in insights["findings"]) + "</ol>")
-    else:
-        parts.append("<p>No segment differs from the rest beyond noise.</p>")
-    parts.append("<h2>Overall</h2><table><tr><th>Emotion</th><th>Share</th><th>95% interval</th></tr>")
-    for emotion, entry in insights["overall"].items():
-        parts.append(
-            f"<tr><td>{emotion}</td><td>{_percent(entry['share'])}</td>"
-            f"<td>{_percent(entry['low'])} to {_percent(entry['high'])}</td></tr>"
-        )
-    parts.append("</table>")
     if png_problem:
         parts.append(f"<p class='note'>{html.escape(png_problem)}</p>")
-    for stem, fig in figures.items():
-        parts.append(f"<section id='{stem}'>")
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
-        parts.append("</section>")
-    if insights.get("examples"):
-        parts.append("<h2>Examples</h2>")
-        for emotion, texts in insights["examples"].items():
-            terms = [t["term"] for t in insights["drivers"].get(emotion, [])]
-            items = "".join(f"<li>{drivers.highlight(t, terms)}</li>" for t in texts)
-            parts.append(f"<h3>{emotion}</h3><ul>{items}</ul>")
+    marked = {emotion: [t["term"] for t in terms] for emotion, terms in insights.get("drivers", {}).items()}
+    for analysis in analyses.ANALYSES:
+        if analysis.name not in insights:
+            continue
+        section = insights[analysis.name]
+        parts.append(f"<h2 id='{analysis.name}'>{html.escape(analysis.title)}</h2>")
+        if analysis.name == "examples":
+            parts.append(analysis.report_html(section, marked))
+        else:
+            parts.append(analysis.report_html(section))
+        for stem, fig in figures.items():
+            if (
+                stem == analysis.name
+                or stem.startswith(f"{analysis.name}_")
+                or (analysis.name == "overall" and stem == "overall")
+            ):
+                parts.append(f"<section id='{stem}'>")
+                parts.append(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+                parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write_report(
-    prepared: Prepared,
-    folder: Path,
-    by: list[str] | None = None,
-    time: str | None = None,
-    frequency: str | None = None,
-    estimator: str | None = None,
-    pngs: bool = True,
-) -> Report:
-    """Analyse ``prepared`` and write the report folder (see the module's docstring)."""
-    insights = analyse(prepared, by=by, time=time, frequency=frequency, estimator=estimator)
-    insights["by"] = list(by or [])
-    figures = report_figures(prepared, insights)
+def write_report(prepared: Prepared, folder: Path, choices: Choices | None = None, *, pngs: bool = True) -> Report:
+    """Analyse ``prepared`` with ``choices`` and write the report folder (see the module's docstring). Every file is
+    written to a temporary name and renamed, so a failure never leaves a half-written report."""
+    choices = choices or Choices()
+    insights = analyses.analyse(prepared, choices)
+    figures = report_figures(prepared, insights, choices)
     folder.mkdir(parents=True, exist_ok=True)
     written, problem = write_pngs(figures, folder / "charts") if pngs else ([], "PNG charts not asked for")
     insights["charts"] = [str(p.relative_to(folder)) for p in written]
-    (folder / "insights.json").write_text(json.dumps(insights, indent=2, default=_json_default))
-    (folder / "report.html").write_text(render_html(insights, figures, problem), encoding="utf-8")
+    write_atomically(folder / "insights.json", to_json(insights))
+    write_atomically(folder / "report.html", render_html(insights, figures, problem))
     return Report(folder, insights, written, problem)
+
+
+def to_json(value) -> str:
+    """Strict JSON: numpy numbers as numbers, timestamps as ISO text, and a missing number (NaN) as ``null``."""
+
+    def finite(item):
+        if isinstance(item, dict):
+            return {str(k): finite(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [finite(v) for v in item]
+        if isinstance(item, np.generic):
+            item = item.item()
+        if isinstance(item, float) and not np.isfinite(item):
+            return None
+        return item
+
+    return json.dumps(finite(value), indent=2, default=_json_default, allow_nan=False)
+
+
+def zip_folder(folder: Path) -> bytes:
+    """Every file under ``folder`` in one zip archive (the page's download of a report)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder))
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

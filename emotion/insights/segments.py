@@ -1,9 +1,11 @@
 """Segments: the emotions of each value of a categorical column, and which differ from the rest beyond noise.
 
-Each segment × emotion is compared with all other rows by a two-proportion z-test; the p-values of every
-comparison shown together are adjusted by Benjamini–Hochberg (``statsmodels``), so about 5% of the findings
-listed at most are expected to be noise. The difference's 95% interval is Newcombe's hybrid score interval.
-Segments are compared on hard labels (counts of rows), which these tests need.
+Each segment × emotion is compared with all other rows by a two-proportion z-test; the p-values are adjusted by
+Benjamini–Hochberg (``statsmodels``) within each question (one column, or one crossed pair of columns), so a column
+that carries nothing never hides a finding in another, and about 5% of one question's findings at most are expected
+to be noise. A finding also needs a difference worth reporting: at least :data:`MIN_DIFFERENCE` (adjustable), so a
+very large file does not turn every one-point difference into a finding. The difference's 95% interval is
+Newcombe's hybrid score interval. Segments are compared on hard labels (counts of rows), which these tests need.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ TOP_SEGMENTS = 12
 MIN_ROWS = 20
 """Segments with fewer rows are flagged as small and left out of the findings."""
 ALPHA = 0.05
+MIN_DIFFERENCE = 0.05
+"""A finding differs from the rest by at least this much (5 percentage points) as well as beyond noise; smaller
+significant differences stay in the table, marked as too small to report."""
 
 
 def segment_values(values: pd.Series, top: int = TOP_SEGMENTS) -> tuple[pd.Series, str | None]:
@@ -62,6 +67,22 @@ def segment_shares(segments: pd.Series, emotions: pd.Series) -> pd.DataFrame:
     )
 
 
+def share_cells(shares: pd.DataFrame) -> pd.DataFrame:
+    """:func:`segment_shares` as a table to read: one row per segment (largest first) with its row count, one column
+    per emotion holding ``share (low–high)``."""
+    wide = (
+        shares.assign(
+            cell=lambda f: [
+                f"{s:.0%} ({lo:.0%}–{hi:.0%})" for s, lo, hi in zip(f["share"], f["low"], f["high"], strict=True)
+            ]
+        )
+        .pivot(index="segment", columns="emotion", values="cell")
+        .reindex(columns=LABELS)
+    )
+    wide.insert(0, "rows", shares.drop_duplicates("segment").set_index("segment")["rows"])
+    return wide.loc[list(dict.fromkeys(shares["segment"]))]
+
+
 def _points(value: float) -> str:
     return f"{value * 100:+.0f}"
 
@@ -77,17 +98,25 @@ def sentence(row: pd.Series) -> str:
     )
 
 
-def compare_segments(columns: dict[str, pd.Series], emotions: pd.Series, alpha: float = ALPHA) -> pd.DataFrame:
-    """Every segment × emotion of every column against the rest, adjusted together for multiple testing.
+def compare_segments(
+    columns: dict[str, pd.Series],
+    emotions: pd.Series,
+    alpha: float = ALPHA,
+    *,
+    min_difference: float = MIN_DIFFERENCE,
+) -> pd.DataFrame:
+    """Every segment × emotion of every column against the rest, adjusted for multiple testing within each column.
 
     Args:
-        columns: ``{column name: each counted row's segment}``.
+        columns: ``{column name: each counted row's segment}``; each is one question with its own
+            Benjamini–Hochberg family.
         emotions: Each counted row's emotion.
-        alpha: False discovery rate of the findings marked significant.
+        alpha: False discovery rate of each question's comparisons marked significant.
+        min_difference: A significant comparison is a finding only when its difference is at least this large.
 
     Returns:
-        One row per comparison, largest significant differences first: ``column, segment, emotion, rows, share,
-        rest_share, difference, low, high, p_value, p_adjusted, significant, small, sentence``.
+        One row per comparison, findings first, largest first: ``column, segment, emotion, rows, share,
+        rest_share, difference, low, high, p_value, p_adjusted, significant, finding, small, sentence``.
     """
     records = []
     total = emotions.value_counts().reindex(LABELS, fill_value=0)
@@ -112,15 +141,17 @@ def compare_segments(columns: dict[str, pd.Series], emotions: pd.Series, alpha: 
     out = pd.DataFrame(records)
     if out.empty:
         return out
-    tested = out["p_value"].notna()
     out["p_adjusted"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], alpha=alpha, method="fdr_bh")[1]
+    for _, family in out.groupby("column", sort=False):
+        tested = family.index[family["p_value"].notna()]
+        if len(tested):
+            out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], alpha=alpha, method="fdr_bh")[1]
     out["significant"] = out["p_adjusted"].lt(alpha) & out["segment"].ne(OTHER)
+    out["finding"] = out["significant"] & out["difference"].abs().ge(min_difference - 1e-12)
     out["sentence"] = [sentence(row) if row["significant"] else "" for _, row in out.iterrows()]
     out["magnitude"] = out["difference"].abs()
-    out = out.sort_values(["significant", "magnitude"], ascending=[False, False]).drop(columns="magnitude")
-    return out.reset_index(drop=True)
+    out = out.sort_values(["finding", "significant", "magnitude"], ascending=[False, False, False])
+    return out.drop(columns="magnitude").reset_index(drop=True)
 
 
 def cross_column(first: pd.Series, second: pd.Series, name: str | None = None) -> pd.Series:

@@ -76,11 +76,13 @@ class LabelledTable:
         return {str(reason): int(n) for reason, n in counts.items()}
 
     def excluded_rows(self, limit: int = 1000) -> pd.DataFrame:
-        """The rows left out (their row number, reason and label cell), at most ``limit`` of them."""
+        """The rows left out (their row number, text when known, reason and label cell), at most ``limit``."""
         mask = self.excluded.ne("")
         out = pd.DataFrame(
             {"row": np.flatnonzero(mask.to_numpy()) + 1, "reason": self.excluded[mask].to_numpy()},
         )
+        if self.text_column:
+            out.insert(1, self.text_column, self.frame.loc[mask, self.text_column].astype(str).to_numpy())
         out["label cell"] = self.frame.loc[mask, self.label_column].astype(str).to_numpy()
         return out.head(limit)
 

@@ -168,6 +168,8 @@ class BulkJob:
     text_column: str
     names: list[str]
     token: str | None = None
+    file_sha256: str | None = None
+    """The uploaded bytes' sha256: what the page compares with a new upload (a different file is not this run's)."""
     settings: dict = field(default_factory=dict)
     """How the run was started (prompt mode, cascade share, sheet...): a resumed run uses these, not today's."""
     parts: list[pd.DataFrame] = field(default_factory=list)
@@ -188,6 +190,7 @@ class BulkJob:
             text_column=stored.text_column,
             names=list(stored.models),
             token=stored.token,
+            file_sha256=stored.file_sha256,
             settings=dict(stored.settings),
             parts=list(stored.parts),
             corrections=dict(stored.corrections),

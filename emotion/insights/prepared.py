@@ -1,10 +1,6 @@
-"""Every answer Insights gives about one labelled table, computed once and shared by the page, the report and
-``insights.json``.
-
-:func:`analyse` runs the whole analysis (what ``python -m emotion report`` writes); the page calls the same
-functions one view at a time, on a :class:`Prepared` table that holds what is costly to build (the term index,
-the parsed dates), so each interaction reuses it.
-"""
+"""A labelled table prepared once for every Insights analysis: counted rows, the model's measured quality and
+confusion, and a cache of what is costly to build (the term index, parsed dates, segment columns), so each
+interaction of the page and each analysis of the report reuses it."""
 
 from __future__ import annotations
 
@@ -15,11 +11,16 @@ import numpy as np
 import pandas as pd
 
 from emotion.evaluation.comparison import EVALUATION_DIR, load_evaluation
-from emotion.insights import drivers, examples, periods, segments, shares
+from emotion.insights import drivers, periods, segments, shares
 from emotion.insights.table import MODEL_SUFFIXES, RESULT_COLUMNS, LabelledTable
 from emotion.labels import LABELS
 
 MODEL_LABEL = {"consensus_label": "the consensus of the models chosen"}
+
+
+def _models_in(frame: pd.DataFrame) -> list[str]:
+    """Models whose outputs the table holds (``<model>_label`` columns)."""
+    return [str(c)[: -len("_label")] for c in frame.columns if str(c).endswith("_label")]
 
 
 def model_quality(model: str | None) -> dict | None:
@@ -87,18 +88,42 @@ class Prepared:
 
     @cached_property
     def segment_candidates(self) -> list[str]:
-        """Columns worth comparing segments on: not the text, label, result or date columns, with 2+ values."""
+        """Columns worth comparing segments on, most informative first.
+
+        Never the text, label, result, model-output or date columns, nor an id-like column (more than half of its
+        values unique) nor a measurement (decimal numbers with many values). Among the rest, columns with
+        :data:`~emotion.insights.segments.TOP_SEGMENTS` values or fewer come first, ordered by how much they tell
+        about the emotions (mutual information, corrected for chance).
+        """
         table = self.table
         dates = periods.detect_date_column(table.frame, exclude=(table.text_column,))
         skip = RESULT_COLUMNS | {table.label_column, table.text_column, table.confidence_column, dates}
-        return [
-            column
-            for column in table.frame.columns
-            if column not in skip
-            and not str(column).endswith(MODEL_SUFFIXES)
-            and not pd.api.types.is_datetime64_any_dtype(table.frame[column])
-            and table.frame[column].nunique(dropna=True) >= 2
-        ]
+        model_outputs = {f"{model}_" for model in _models_in(table.frame)}
+        kept = []
+        rows = self.rows
+        for column in table.frame.columns:
+            values = table.frame[column]
+            distinct = values.nunique(dropna=True)
+            if (
+                column in skip
+                or str(column).endswith(MODEL_SUFFIXES)
+                or any(str(column).startswith(prefix) for prefix in model_outputs)
+                or pd.api.types.is_datetime64_any_dtype(values)
+                or distinct < 2
+                or (distinct > segments.TOP_SEGMENTS and distinct > 0.5 * values.notna().sum())  # an id
+                or (pd.api.types.is_float_dtype(values) and distinct > segments.TOP_SEGMENTS)  # a measurement
+            ):
+                continue
+            kept.append(column)
+
+        def informative(column) -> tuple[bool, float]:
+            from sklearn.metrics import adjusted_mutual_info_score
+
+            values = rows[column].astype("string").fillna("")
+            few = values.nunique() <= segments.TOP_SEGMENTS
+            return (not few, -adjusted_mutual_info_score(rows["emotion"], values) if len(rows) else 0.0)
+
+        return sorted(kept, key=informative)
 
     def estimators(self) -> list[str]:
         """The estimators this table allows (the adjusted count needs a measured confusion)."""
@@ -149,104 +174,3 @@ class Prepared:
             labels = stamps.dt.to_period(periods.FREQUENCIES[frequency]).astype("string")
             self._periods[key] = labels.fillna("")
         return self._periods[key]
-
-
-def analyse(
-    prepared: Prepared,
-    by: list[str] | None = None,
-    time: str | None = None,
-    frequency: str | None = None,
-    estimator: str | None = None,
-    date_order: str = "auto",
-) -> dict:
-    """The whole analysis as ``insights.json`` holds it.
-
-    Args:
-        prepared: The table.
-        by: Categorical columns to compare segments on.
-        time: A date column (``None``: no time view).
-        frequency: ``day``, ``week`` or ``month`` (default: chosen from the span).
-        estimator: The shares' estimator (default: :data:`emotion.insights.shares.DEFAULT_ESTIMATOR` when allowed).
-        date_order: ``auto``, ``day-first`` or ``month-first`` for slashed dates.
-    """
-    table = prepared.table
-    estimator = estimator or prepared.default_estimator()
-    rows = prepared.rows
-    overall = prepared.overall(estimator)
-    out: dict = {
-        "model": table.model or MODEL_LABEL.get(table.label_column, f"labels from column {table.label_column!r}"),
-        "label_column": table.label_column,
-        "model_quality": model_quality(table.model),
-        "estimator": {"name": estimator, "description": shares.ESTIMATORS[estimator]},
-        "rows": {"total": len(table.frame), "counted": len(rows)},
-        "excluded": table.excluded_counts(),
-        "overall": {
-            r.emotion: {
-                "share": round(r.share, 4),
-                "low": round(r.low, 4),
-                "high": round(r.high, 4),
-                "rows": int(r.rows),
-            }
-            for r in overall.itertuples()
-        },
-        "findings": [],
-        "segment_notes": {},
-        "periods": [],
-        "drivers": {},
-    }
-    if prepared.confusion is not None:
-        out["estimator"]["confusion_measured_on"] = prepared.confusion.source
-    columns = {}
-    for column in by or []:
-        values, note = prepared.segment_column(column)
-        columns[column] = values
-        if note:
-            out["segment_notes"][column] = note
-    if columns:
-        found = segments.compare_segments(columns, rows["emotion"])
-        keep = ["column", "segment", "emotion", "rows", "share", "rest_share", "difference", "low", "high"]
-        for record in found.loc[found["significant"]].to_dict("records"):
-            entry = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items() if k in keep}
-            entry.update(p_adjusted=float(record["p_adjusted"]), significant=True, sentence=record["sentence"])
-            out["findings"].append(entry)
-        small = found.loc[found["small"], ["column", "segment", "rows"]].drop_duplicates()
-        out["small_segments"] = small.to_dict("records")
-    if time:
-        parsed = prepared.dates(time, date_order)
-        frequency = frequency or periods.choose_frequency(parsed.values)
-        valid = parsed.values.notna().to_numpy()
-        table_periods = periods.period_shares(parsed.values[valid], rows["emotion"][valid], frequency)
-        out["time"] = {
-            "column": time,
-            "read_as": parsed.kind,
-            "frequency": frequency,
-            "unreadable": len(parsed.unreadable),
-            "unreadable_rows": parsed.unreadable.head(100).to_dict("records"),
-            "empty": parsed.empty,
-        }
-        for period, group in table_periods.groupby("period", sort=False):
-            entry = {"period": period, "rows": int(group["rows"].iloc[0])}
-            for r in group.itertuples():
-                entry[r.emotion] = {
-                    "share": None if np.isnan(r.share) else round(r.share, 4),
-                    "low": round(r.low, 4),
-                    "high": round(r.high, 4),
-                    "moved": bool(r.moved),
-                    "change": None if np.isnan(r.change) else round(r.change, 4),
-                }
-            out["periods"].append(entry)
-    if prepared.terms is not None:
-        by_emotion = drivers.drivers_by_group(prepared.terms, rows["emotion"].reset_index(drop=True))
-        out["drivers"] = {
-            emotion: by_emotion[emotion].to_dict("records") for emotion in LABELS if emotion in by_emotion
-        }
-        out["examples"] = {}
-        for emotion in LABELS:
-            picked = examples.representative(
-                rows.loc[rows["emotion"].eq(emotion)],
-                table.text_column,
-                k=3,
-                score_column="confidence" if "confidence" in rows else None,
-            )
-            out["examples"][emotion] = picked[table.text_column].tolist()
-    return out

@@ -25,7 +25,7 @@ from emotion.evaluation.comparison import (
     read_benchmarks,
     reliability_frame,
 )
-from pages import common
+from ui import common
 
 GLOSSARY = {
     "Macro-F1": "the F1 score (the balance of precision and recall) of each emotion, averaged over the seven with "

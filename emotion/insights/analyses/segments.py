@@ -1,0 +1,81 @@
+"""Segments: which values of a column differ from the rest in an emotion's share, beyond noise and by a difference
+worth reporting, each column (or crossed pair) adjusted for multiple testing on its own."""
+
+from __future__ import annotations
+
+from emotion.insights import charts, segments
+from emotion.insights.contract import Analysis, Choices
+from emotion.insights.prepared import Prepared
+
+KEPT = ["column", "segment", "emotion", "rows", "share", "rest_share", "difference", "low", "high"]
+
+
+def questions(prepared: Prepared, choices: Choices) -> dict[str, tuple]:
+    """``{question name: (column, second column or None)}`` for the columns chosen."""
+    by = [c for c in choices.by if c in prepared.rows]
+    if choices.cross and len(by) >= 2:
+        return {f"{by[0]} × {by[1]}": (by[0], by[1])}
+    return {column: (column, None) for column in by}
+
+
+class Segments(Analysis):
+    name = "segments"
+    title = "Segments"
+
+    def compute(self, prepared: Prepared, choices: Choices) -> dict | None:
+        asked = questions(prepared, choices)
+        if not asked:
+            return None
+        emotions = prepared.rows["emotion"]
+        section: dict = {
+            "columns": list(asked),
+            "min_difference": choices.min_difference,
+            "adjustment": "Benjamini–Hochberg at 5% within each column (or crossed pair)",
+            "findings": [],
+            "too_small_to_report": [],
+            "notes": {},
+            "small_segments": [],
+        }
+        for name, (column, second) in asked.items():
+            values, note = prepared.segment_column(column, second)
+            if note:
+                section["notes"][name] = note
+            found = segments.compare_segments({name: values}, emotions, min_difference=choices.min_difference)
+            if found.empty:
+                continue
+            for record in found.loc[found["significant"]].to_dict("records"):
+                entry = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items() if k in KEPT}
+                entry.update(p_adjusted=float(record["p_adjusted"]), sentence=record["sentence"])
+                section["findings" if record["finding"] else "too_small_to_report"].append(entry)
+            small = found.loc[found["small"], ["column", "segment", "rows"]].drop_duplicates()
+            section["small_segments"] += small.to_dict("records")
+        section["findings"].sort(key=lambda f: -abs(f["difference"]))
+        return section
+
+    def figures(self, prepared: Prepared, section: dict, choices: Choices) -> dict:
+        rows = prepared.rows
+        out = {}
+        for name, (column, second) in questions(prepared, choices).items():
+            values, _ = prepared.segment_column(column, second)
+            out[f"segments_{slug(name)}"] = charts.segment_bars(segments.segment_shares(values, rows["emotion"]), name)
+        return out
+
+    def sentences(self, section: dict) -> list[str]:
+        said = [f["sentence"] for f in section["findings"]]
+        for column in section["columns"]:
+            if not any(f["column"] == column for f in section["findings"]):
+                said.append(
+                    f"No segment of {column} differs from the rest by {section['min_difference']:.0%} points or "
+                    "more beyond noise (too small to tell is not the same as no difference: see the intervals)."
+                )
+        if section["too_small_to_report"]:
+            said.append(
+                f"{len(section['too_small_to_report'])} more differences are beyond noise but under "
+                f"{section['min_difference'] * 100:.0f} points; they stay in insights.json."
+            )
+        return said
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a column name."""
+    return "".join(ch if ch.isalnum() else "_" for ch in str(name).lower()).strip("_") or "column"

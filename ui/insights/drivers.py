@@ -1,0 +1,70 @@
+"""Drivers: the words that mark an emotion or a segment, noise-level words marked as such."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from emotion.insights import charts, drivers
+from emotion.insights.prepared import Prepared
+from emotion.labels import COLORS, LABELS
+from ui import common
+
+
+def select_term(chart_key: str) -> None:
+    points = st.session_state[chart_key].selection.points
+    if points:
+        st.session_state["term"] = str(points[0]["y"])
+
+
+def draw(prepared: Prepared) -> None:
+    if prepared.terms is None:
+        st.info("No text column: drivers need the comments.")
+        return
+    rows = prepared.rows
+    emotions = rows["emotion"].to_numpy()
+    kind = st.radio("Words that mark", ["an emotion", "a segment"], horizontal=True, key="drivers_of")
+    if kind == "an emotion":
+        present = [e for e in LABELS if e in set(pd.unique(emotions))]
+        group = st.selectbox("Emotion", present, key="drivers_emotion")
+        mask = emotions == group
+        color = COLORS[group]
+    else:
+        candidates = prepared.segment_candidates
+        if not candidates:
+            st.info("No column to form segments.")
+            return
+        column = st.selectbox("Column", candidates, key="drivers_column")
+        values, _ = prepared.segment_column(column)
+        group = st.selectbox("Segment", list(values.value_counts().index), key="drivers_segment")
+        mask = values.eq(group).to_numpy()
+        color = "#555555"
+    terms = drivers.log_odds(prepared.terms, mask)
+    common.chart(
+        charts.driver_bars(terms, group, color), "drivers_chart", on_select=lambda: select_term("drivers_chart")
+    )
+    weak = terms.loc[~terms["beyond_noise"].astype(bool), "term"].tolist() if not terms.empty else []
+    if not terms.empty and len(weak) == len(terms):
+        st.warning(f"No word marks {group} beyond noise: the words listed could be chance.")
+    elif weak:
+        st.caption(f"Within noise (could be chance): {', '.join(weak)}.")
+    st.caption(
+        "Click a term to see its comments below. Scores: weighted log-odds z-scores (Monroe et al. 2008) "
+        f"against the rest, in at least {drivers.MIN_COUNT} comments, stop words left out; under "
+        f"{drivers.NOISE_Z} is within noise. A phrase and the words it holds are one entry."
+    )
+    if not terms.empty:
+        st.dataframe(
+            terms.rename(
+                columns={
+                    "term": "Term",
+                    "score": "z-score",
+                    "count": "Uses",
+                    "rest_count": "Uses elsewhere",
+                    "comments": "Comments",
+                    "beyond_noise": "Beyond noise",
+                    "also": "Also as",
+                }
+            ),
+            hide_index=True,
+        )
