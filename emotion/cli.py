@@ -1,4 +1,5 @@
-"""Command line: ``python -m emotion train|calibrate|classify|label|evaluate|report|demo|serve-llm|export|bench``."""
+"""Command line: ``python -m emotion train|calibrate|classify|label|evaluate|report|themes|demo|serve-llm|export|
+bench``."""
 
 from __future__ import annotations
 
@@ -75,7 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--emotion", action="append", default=[], help="only these emotions in the report")
     report.add_argument("--no-png", action="store_true", help="skip the PNG charts (they need Chromium)")
+    report.add_argument(
+        "--themes",
+        nargs="?",
+        const="discover",
+        type=str,
+        help="add themes: discovered (no value) or your taxonomy.json",
+    )
     report.add_argument("--output", type=Path, required=True, help="the report folder")
+
+    themes = sub.add_parser("themes", help="what the comments are about: a theme per row, and themes.json")
+    themes.add_argument("input", type=Path, help="a labelled (or any) file or folder with a text column")
+    themes.add_argument("--text-column", help="default: the column with the longest texts")
+    themes.add_argument("--themes", type=Path, help="apply this taxonomy.json instead of discovering themes")
+    themes.add_argument("--k", type=int, help="themes to look for (default: chosen from the rows)")
+    themes.add_argument("--seed", type=int, default=0)
+    themes.add_argument("--output", type=Path, required=True, help="folder: the table with a theme column, themes.json")
 
     demo = sub.add_parser("demo", help="write the demo customer-feedback workbook")
     demo.add_argument("--output", type=Path, default=Path("."), help="folder (default: here)")
@@ -278,7 +294,11 @@ def _report(args: argparse.Namespace) -> None:
         emotions=tuple(to_label_or_fail(e) for e in args.emotion),
         min_difference=args.min_difference / 100,
     )
-    report = write_report(Prepared.of(table), args.output, choices, pngs=not args.no_png)
+    prepared = Prepared.of(table)
+    if args.themes:
+        found = _themes_of(table.frame, table.text_column, args.themes)
+        prepared.with_themes(found.labels, found.method)
+    report = write_report(prepared, args.output, choices, pngs=not args.no_png)
     insights = report.insights
     print(
         f"{insights['rows']['counted']:,} rows counted of {insights['rows']['total']:,}; left out: "
@@ -291,6 +311,53 @@ def _report(args: argparse.Namespace) -> None:
     if report.png_problem:
         print(f"note: {report.png_problem}")
     print(f"wrote {args.output / 'report.html'}, {args.output / 'insights.json'} and {len(report.pngs)} charts")
+
+
+def _themes_of(frame, text_column: str | None, taxonomy_path, k=None, seed: int = 0, quiet: bool = False):
+    """Run a :class:`~emotion.themes.job.ThemesJob` over a table's text column, printing progress on stderr."""
+    from emotion.io.tables import guess_text_column
+    from emotion.themes.job import ThemesJob
+    from emotion.themes.taxonomy import Taxonomy
+
+    column = text_column or guess_text_column(frame)
+    if column not in frame:
+        raise ValueError(f"no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    taxonomy = Taxonomy.load(taxonomy_path) if taxonomy_path and str(taxonomy_path) != "discover" else None
+    job = ThemesJob(frame[column], taxonomy=taxonomy, k=k, seed=seed).start()
+    while job.wait(1.0):
+        if not quiet:
+            print(f"\rthemes: {job.stage} {job.progress:.0%}", end="", file=sys.stderr, flush=True)
+    if not quiet:
+        print(file=sys.stderr)
+    if job.error is not None:
+        raise job.error
+    return job.result
+
+
+def _themes(args: argparse.Namespace) -> None:
+    from emotion.insights.report import to_json, write_atomically
+    from emotion.io import formats
+    from emotion.io.tables import read_parts, read_table
+
+    frame = read_parts(args.input) if args.input.is_dir() else read_table(args.input)
+    result = _themes_of(frame, args.text_column, args.themes, args.k, args.seed)
+    if "theme" in frame:
+        raise ValueError("the input has a 'theme' column already: rename it first")
+    out = frame.assign(theme=result.labels)
+    args.output.mkdir(parents=True, exist_ok=True)
+    suffix = ".csv" if args.input.is_dir() else args.input.suffix.lower()
+    file_format = formats.format_for(f"x{suffix}")
+    table = args.output / f"{args.input.stem}_themes{file_format.suffixes[0]}"
+    tmp = table.with_name(f".{table.name}.tmp")
+    tmp.write_bytes(formats.to_bytes(out, file_format))
+    tmp.replace(table)
+    sizes = out["theme"].value_counts()
+    summary = {**result.method, "sizes": {str(k): int(v) for k, v in sizes.items()}}
+    write_atomically(args.output / "themes.json", to_json(summary))
+    result.taxonomy.save(args.output / "taxonomy.json")
+    for name, rows in sizes.items():
+        print(f"- {name}: {rows:,} rows")
+    print(f"wrote {table}, {args.output / 'themes.json'} and {args.output / 'taxonomy.json'} (reuse: --themes)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -338,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             _report(args)
         elif args.command == "adapt":
             _adapt(args)
+        elif args.command == "themes":
+            _themes(args)
         elif args.command == "demo":
             from emotion.insights.demo import write_demo
 

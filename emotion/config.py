@@ -88,3 +88,10 @@ def models_dir() -> Path:
     ``~/.local/share/emotion/models``."""
     default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "models"
     return Path(os.environ.get("EMOTION_MODELS_DIR", default))
+
+
+def taxonomies_dir() -> Path:
+    """The user's saved theme taxonomies (``<name>.json``): ``$EMOTION_TAXONOMIES_DIR``, else
+    ``~/.local/share/emotion/taxonomies``."""
+    default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "taxonomies"
+    return Path(os.environ.get("EMOTION_TAXONOMIES_DIR", default))

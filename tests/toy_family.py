@@ -39,3 +39,15 @@ class ToyClassifier(Classifier):
 def train(seed: int = 0) -> dict:
     """Nothing to learn: the card a real family's training function would return."""
     return {"model": "toy", "seed": seed}
+
+
+class BrokenToyClassifier(ToyClassifier):
+    """The toy, broken on purpose for the contract check's own test: the first text of each batch answers
+    otherwise, so a text's answer depends on its neighbours."""
+
+    name = "toy-broken"
+
+    def _classify(self, texts, batch_size, progress) -> Predictions:
+        found = super()._classify(texts, batch_size, progress)
+        found.proba[0] = found.proba[0][::-1]
+        return found

@@ -13,7 +13,6 @@ import functools
 
 import streamlit as st
 
-
 DRAWN = "_frame_drawn"
 
 

@@ -135,9 +135,7 @@ def default_predictions(data_path: Path) -> list[Path]:
     return [candidate] if data_path.parent.resolve() == data_dir().resolve() and candidate.exists() else []
 
 
-def align_prediction_files(
-    files: list[tuple[bytes, str]], scored
-) -> tuple[list[ImportedSets], list[str]]:
+def align_prediction_files(files: list[tuple[bytes, str]], scored) -> tuple[list[ImportedSets], list[str]]:
     """Read and align other systems' prediction files to labelled data (the Compare page's uploads).
 
     Args:

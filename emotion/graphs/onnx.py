@@ -166,6 +166,27 @@ def export_graph(module, tokenizer, path: Path, *, quantization: str = "fp32", c
         quantization: One of :data:`QUANTIZATIONS`.
         calibration: Activation ranges for ``int8-static`` (``calibration.json`` of the artifact).
     """
+    return export_module(
+        _export_graph(module),
+        tokenizer,
+        path,
+        outputs=("logits", "features"),
+        quantization=quantization,
+        calibration=calibration,
+    )
+
+
+def export_module(
+    module,
+    tokenizer,
+    path: Path,
+    *,
+    outputs: tuple[str, ...],
+    quantization: str = "fp32",
+    calibration: Path | None = None,
+) -> Path:
+    """Write any torch module taking ``(input_ids, attention_mask)`` as ONNX with dynamic batch and sequence axes,
+    then quantise it (:data:`QUANTIZATIONS`); each output's first axis is the batch."""
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"quantization must be one of {', '.join(QUANTIZATIONS)}")
     quantize = quantization != "fp32"
@@ -176,18 +197,17 @@ def export_graph(module, tokenizer, path: Path, *, quantization: str = "fp32", c
     batch = tokenizer(["a short text", "a somewhat longer text to trace"], padding=True, return_tensors="pt")
     with torch.no_grad():
         torch.onnx.export(
-            _export_graph(module),
+            module,
             (batch["input_ids"], batch["attention_mask"]),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits", "features"],
+            output_names=list(outputs),
             opset_version=17,
             dynamo=False,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
-                "logits": {0: "batch"},
-                "features": {0: "batch"},
+                **{name: {0: "batch"} for name in outputs},
             },
         )
     if quantization == "int8-dynamic":

@@ -160,9 +160,10 @@ def period_shares(
     alpha: float = 0.05,
     *,
     min_difference: float = MIN_DIFFERENCE,
+    categories: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Per period and emotion: ``period, start, emotion, rows, count, share, low, high, change, p_adjusted, small,
-    moved, sentence``.
+    """Per period and emotion (or theme: ``categories``): ``period, start, emotion, rows, count, share, low, high,
+    change, p_adjusted, small, moved, sentence``.
 
     ``moved`` marks a share that differs from the period before beyond noise and by at least ``min_difference``
     (``change`` is the difference); ``small`` marks periods under :data:`MIN_ROWS` rows (never tested).
@@ -175,7 +176,8 @@ def period_shares(
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
     periods = dates.dt.to_period(FREQUENCIES[frequency])
-    table = pd.crosstab(periods, emotions).reindex(columns=LABELS, fill_value=0)
+    categories = list(categories or LABELS)
+    table = pd.crosstab(periods, emotions).reindex(columns=categories, fill_value=0)
     full = pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq) if len(table) else table.index
     table = table.reindex(full, fill_value=0)
     rows = table.sum(axis=1)
@@ -184,7 +186,7 @@ def period_shares(
         n = int(rows.iloc[i])
         previous = table.iloc[i - 1] if i else None
         n_prev = int(rows.iloc[i - 1]) if i else 0
-        for emotion in LABELS:
+        for emotion in categories:
             x = int(counts[emotion])
             record = {"period": str(period), "start": period.start_time, "emotion": emotion, "rows": n, "count": x}
             record["share"] = x / n if n else np.nan

@@ -68,6 +68,11 @@ class Prepared:
 
     table: LabelledTable
     confusion: shares.Confusion | None = None
+    themes: pd.Series | None = None
+    """Each row's theme (every row of the table, in order), once themes were discovered or applied
+    (:meth:`with_themes`)."""
+    themes_method: dict = field(default_factory=dict)
+    """How the themes were found, and each theme's words and examples (``{"themes": [...], ...}``)."""
     _dates: dict = field(default_factory=dict, repr=False)
     _segments: dict = field(default_factory=dict, repr=False)
     _periods: dict = field(default_factory=dict, repr=False)
@@ -79,6 +84,18 @@ class Prepared:
     @cached_property
     def rows(self) -> pd.DataFrame:
         return self.table.rows
+
+    def with_themes(self, labels, method: dict) -> Prepared:
+        """Set every row's theme (``labels``: one per row of the table, in order); returns ``self``."""
+        labels = pd.Series(list(labels), index=self.table.frame.index, dtype=object)
+        if len(labels) != len(self.table.frame):
+            raise ValueError(f"{len(labels)} themes for {len(self.table.frame)} rows")
+        self.themes, self.themes_method = labels, dict(method)
+        return self
+
+    def row_themes(self) -> pd.Series | None:
+        """The counted rows' themes (same index as :attr:`rows`)."""
+        return None if self.themes is None else self.themes.loc[self.rows.index]
 
     @cached_property
     def terms(self) -> drivers.TermIndex | None:

@@ -45,14 +45,15 @@ def segment_values(values: pd.Series, top: int = TOP_SEGMENTS) -> tuple[pd.Serie
     return text.where(text.isin(kept), OTHER).astype(object), note
 
 
-def segment_shares(segments: pd.Series, emotions: pd.Series) -> pd.DataFrame:
+def segment_shares(segments: pd.Series, emotions: pd.Series, categories: list[str] | None = None) -> pd.DataFrame:
     """Per segment and emotion: ``segment, emotion, rows, count, share, low, high, small``.
 
     Args:
         segments: Each counted row's segment.
         emotions: Each counted row's emotion (same index).
+        categories: The values counted (default the seven emotions).
     """
-    table = pd.crosstab(segments, emotions).reindex(columns=LABELS, fill_value=0)
+    table = pd.crosstab(segments, emotions).reindex(columns=list(categories or LABELS), fill_value=0)
     rows = table.sum(axis=1)
     long = table.stack().rename("count").reset_index()
     long.columns = ["segment", "emotion", "count"]
@@ -104,6 +105,7 @@ def compare_segments(
     alpha: float = ALPHA,
     *,
     min_difference: float = MIN_DIFFERENCE,
+    categories: list[str] | None = None,
 ) -> pd.DataFrame:
     """Every segment × emotion of every column against the rest, adjusted for multiple testing within each column.
 
@@ -113,20 +115,23 @@ def compare_segments(
         emotions: Each counted row's emotion.
         alpha: False discovery rate of each question's comparisons marked significant.
         min_difference: A significant comparison is a finding only when its difference is at least this large.
+        categories: The values compared (default the seven emotions; themes pass theirs). The result's ``emotion``
+            column holds them.
 
     Returns:
         One row per comparison, findings first, largest first: ``column, segment, emotion, rows, share,
         rest_share, difference, low, high, p_value, p_adjusted, significant, finding, small, sentence``.
     """
     records = []
-    total = emotions.value_counts().reindex(LABELS, fill_value=0)
+    categories = list(categories or LABELS)
+    total = emotions.value_counts().reindex(categories, fill_value=0)
     n_all = len(emotions)
     for column, segments in columns.items():
-        table = pd.crosstab(segments, emotions).reindex(columns=LABELS, fill_value=0)
+        table = pd.crosstab(segments, emotions).reindex(columns=categories, fill_value=0)
         for segment, counts in table.iterrows():
             n = int(counts.sum())
             rest = n_all - n
-            for emotion in LABELS:
+            for emotion in categories:
                 x, y = int(counts[emotion]), int(total[emotion] - counts[emotion])
                 record = {"column": column, "segment": segment, "emotion": emotion, "rows": n}
                 record.update(share=x / n if n else np.nan, rest_share=y / rest if rest else np.nan, small=n < MIN_ROWS)

@@ -11,11 +11,12 @@ from emotion.insights.analyses.drivers import Drivers
 from emotion.insights.analyses.examples import Examples
 from emotion.insights.analyses.overview import Overview
 from emotion.insights.analyses.segments import Segments
+from emotion.insights.analyses.themes import Themes
 from emotion.insights.analyses.time import Time
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import MODEL_LABEL, Prepared, model_quality
 
-ANALYSES: tuple[Analysis, ...] = (Overview(), Segments(), Time(), Drivers(), Examples())
+ANALYSES: tuple[Analysis, ...] = (Overview(), Segments(), Time(), Themes(), Drivers(), Examples())
 
 
 def register(analysis: Analysis) -> None:

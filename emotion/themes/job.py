@@ -1,0 +1,77 @@
+"""Themes as one background job (the page's Discover button, ``python -m emotion themes``): discover themes in a
+column, or apply an analyst's taxonomy, and describe each theme for Insights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emotion.jobs import BackgroundJob
+from emotion.themes.discover import OTHER, discover
+from emotion.themes.taxonomy import Taxonomy
+
+
+@dataclass
+class ThemesResult:
+    """One theme per row (``OTHER`` for none), the taxonomy that gives them, and how they were found."""
+
+    labels: np.ndarray
+    taxonomy: Taxonomy
+    method: dict
+    vectors: np.ndarray | None = None
+    """Every row's embedding when every row was embedded (edits reassign rows without the model)."""
+
+    def reassigned(self, taxonomy: Taxonomy, texts: pd.Series) -> ThemesResult:
+        """The rows under an edited taxonomy (their embeddings reused when kept)."""
+        labels = taxonomy.apply(texts, self.vectors)
+        method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
+        method["other_rows"] = int(np.sum(labels == OTHER))
+        return ThemesResult(labels, taxonomy, method, self.vectors)
+
+
+def describe(labels: np.ndarray, taxonomy: Taxonomy, texts: pd.Series) -> list[dict]:
+    """Each theme's name, words and representative comments (rows of the theme when the taxonomy has none)."""
+    out = []
+    texts = texts.reset_index(drop=True)
+    for theme in taxonomy.themes:
+        examples = list(theme.examples) or [str(t) for t in texts[np.asarray(labels) == theme.name].head(3)]
+        out.append(
+            {"name": theme.name, "terms": theme.terms[:10], "examples": examples[:3], "keywords": theme.keywords}
+        )
+    return out
+
+
+class ThemesJob(BackgroundJob):
+    """Themes of ``texts`` in a background thread; :attr:`result` once done.
+
+    Args:
+        texts: The comments (one per row of the table).
+        taxonomy: Apply these themes instead of discovering new ones.
+        k: Themes to look for when discovering (default: chosen from the rows).
+        seed: Sampling and clustering seed.
+    """
+
+    thread_name = "emotion-themes"
+
+    def __init__(self, texts: pd.Series, *, taxonomy: Taxonomy | None = None, k: int | None = None, seed: int = 0):
+        super().__init__()
+        self.texts, self.taxonomy, self.k, self.seed = texts, taxonomy, k, seed
+        self.result: ThemesResult | None = None
+
+    def work(self) -> None:
+        if self.taxonomy is not None:
+            self.report(0.05, "assigning rows to your themes")
+            labels = self.taxonomy.apply(self.texts)
+            taxonomy, vectors = self.taxonomy, None
+            method = {"source": "the analyst's taxonomy", "rows": len(self.texts)}
+        else:
+            self.report(0.0, "embedding and grouping the comments")
+            found = discover(self.texts, k=self.k, seed=self.seed, progress=lambda share: self.report(0.95 * share))
+            labels, taxonomy, vectors = found.labels, Taxonomy.from_discovered(found), found.vectors
+            method = {"source": "discovered", **found.method}
+        method["themes"] = describe(labels, taxonomy, self.texts)
+        method["other_rows"] = int(np.sum(np.asarray(labels) == OTHER))
+        self.result = ThemesResult(np.asarray(labels, dtype=object), taxonomy, method, vectors)
+        self.report(1.0, "done")

@@ -1,0 +1,248 @@
+"""The analyst's themes: rename, merge, split, delete, define by keywords or by example comments; saved as a small
+JSON file (``--themes taxonomy.json``) and applied to the next file.
+
+A taxonomy is a list of named themes. A theme may hold keywords (a comment holding one is in the theme, whatever its
+embedding) and a centre (the mean embedding of its example comments or of the rows it was discovered from). Applying
+a taxonomy: keywords first (the first theme listed wins), then the nearest centre at least
+:data:`~emotion.themes.discover.MIN_SIMILARITY` close, else :data:`~emotion.themes.discover.OTHER`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emotion.themes.discover import OTHER, Discovered, Theme, assign, usable
+
+VERSION = 1
+MAX_THEMES = 200
+MAX_NAME = 80
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file or an edit that cannot be used, in one sentence."""
+
+
+def clean_name(name: object) -> str:
+    """A theme name as stored: one line, trimmed, at most :data:`MAX_NAME` characters, never empty or "other"."""
+    text = " ".join(str(name).split())[:MAX_NAME]
+    if not text:
+        raise TaxonomyError("a theme needs a name")
+    if text.lower() == OTHER:
+        raise TaxonomyError(f"'{OTHER}' is kept for rows that fit no theme: choose another name")
+    return text
+
+
+@dataclass
+class Taxonomy:
+    """Named themes, in order (keywords of an earlier theme win)."""
+
+    themes: list[Theme] = field(default_factory=list)
+
+    @classmethod
+    def from_discovered(cls, found: Discovered) -> Taxonomy:
+        return cls([Theme(t.name, list(t.terms), t.centroid.copy(), list(t.examples)) for t in found.themes])
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.themes]
+
+    def _get(self, name: str) -> Theme:
+        for theme in self.themes:
+            if theme.name == name:
+                return theme
+        raise TaxonomyError(f"no theme named {name!r}")
+
+    def rename(self, old: str, new: str) -> Taxonomy:
+        new = clean_name(new)
+        if new != old and new in self.names:
+            raise TaxonomyError(f"a theme named {new!r} exists already: merge them instead")
+        self._get(old).name = new
+        return self
+
+    def delete(self, name: str) -> Taxonomy:
+        """Its rows go to the nearest other theme, or to "other"."""
+        self.themes.remove(self._get(name))
+        return self
+
+    def merge(self, names: list[str], into: str | None = None) -> Taxonomy:
+        """One theme from several: centres averaged, keywords and examples kept, named ``into`` (default the first)."""
+        if len(names) < 2:
+            raise TaxonomyError("pick two or more themes to merge")
+        parts = [self._get(n) for n in names]
+        centre = np.mean([p.centroid for p in parts], axis=0)
+        merged = Theme(
+            clean_name(into or parts[0].name),
+            [t for p in parts for t in p.terms][:10],
+            (centre / max(np.linalg.norm(centre), 1e-9)).astype(np.float32),
+            [e for p in parts for e in p.examples][:5],
+            sorted({k for p in parts for k in p.keywords}),
+        )
+        position = self.themes.index(parts[0])
+        self.themes = [t for t in self.themes if t not in parts]
+        if merged.name in self.names:
+            raise TaxonomyError(f"a theme named {merged.name!r} exists already")
+        self.themes.insert(position, merged)
+        return self
+
+    def split(self, name: str, texts: pd.Series, vectors: np.ndarray, labels: np.ndarray, seed: int = 0) -> Taxonomy:
+        """Two themes from one: its rows clustered in two (their own embeddings), each named by its words."""
+        from emotion.themes.discover import class_tfidf_terms, spherical_kmeans
+
+        rows = np.flatnonzero(np.asarray(labels) == name)
+        if len(rows) < 4:
+            raise TaxonomyError(f"{name!r} has too few rows to split ({len(rows)})")
+        groups, centres = spherical_kmeans(vectors[rows], 2, seed)
+        words = class_tfidf_terms([str(texts.iloc[r]) for r in rows], groups)
+        position = self.themes.index(self._get(name))
+        self.themes.pop(position)
+        for g in (1, 0):
+            label = clean_name(f"{name}: {', '.join(words.get(g, [])[:2]) or g + 1}")
+            members = rows[groups == g]
+            examples = [str(texts.iloc[r]) for r in members[:3]]
+            self.themes.insert(position, Theme(label, words.get(g, []), centres[g], examples))
+        return self
+
+    def define(
+        self,
+        name: str,
+        *,
+        keywords: list[str] | None = None,
+        examples: list[str] | None = None,
+        encoder=None,
+    ) -> Taxonomy:
+        """A theme of the analyst's own: by keywords (a comment holding one is in it) and/or by a few example
+        comments (their mean embedding is its centre)."""
+        name = clean_name(name)
+        if name in self.names:
+            raise TaxonomyError(f"a theme named {name!r} exists already")
+        keywords = [k.strip().lower() for k in keywords or [] if k.strip()]
+        examples = [e for e in examples or [] if str(e).strip()]
+        if not keywords and not examples:
+            raise TaxonomyError("define a theme by keywords, by example comments, or both")
+        centre = np.zeros(0, dtype=np.float32)
+        if examples:
+            if encoder is None:
+                from emotion.graphs.sentence import shared
+
+                encoder = shared()
+            mean = encoder.embed(examples).mean(axis=0)
+            centre = (mean / max(np.linalg.norm(mean), 1e-9)).astype(np.float32)
+        self.themes.append(Theme(name, list(keywords), centre, examples[:5], keywords))
+        return self
+
+    def apply(self, texts: pd.Series, vectors: np.ndarray | None = None, encoder=None) -> np.ndarray:
+        """Each row's theme (keywords first, then the nearest centre, else "other")."""
+        texts = texts.reset_index(drop=True)
+        out = np.full(len(texts), OTHER, dtype=object)
+        ok = usable(texts)
+        lowered = texts.fillna("").astype(str).str.lower()
+        for theme in reversed(self.themes):  # earlier themes overwrite later ones: the first listed wins
+            if theme.keywords:
+                pattern = r"\b(?:" + "|".join(re.escape(k) for k in theme.keywords) + r")\b"
+                out[lowered.str.contains(pattern, regex=True).to_numpy() & ok & (out == OTHER)] = theme.name
+        with_centre = [t for t in self.themes if t.centroid.size]
+        pending = np.flatnonzero(ok & (out == OTHER))
+        if with_centre and len(pending):
+            if vectors is None:
+                if encoder is None:
+                    from emotion.graphs.sentence import shared
+
+                    encoder = shared()
+                vectors_pending = encoder.embed([str(texts.iloc[i]) for i in pending])
+            else:
+                vectors_pending = vectors[pending]
+            best = assign(vectors_pending, np.stack([t.centroid for t in with_centre]))
+            names = np.array([t.name for t in with_centre] + [OTHER], dtype=object)
+            out[pending] = names[best]
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "version": VERSION,
+            "embeddings": "all-MiniLM-L6-v2 sentence embeddings (mean pooling)",
+            "themes": [
+                {
+                    "name": t.name,
+                    "keywords": t.keywords,
+                    "terms": t.terms,
+                    "examples": t.examples[:3],
+                    "centroid": [round(float(x), 5) for x in t.centroid],
+                }
+                for t in self.themes
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Taxonomy:
+        if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
+            raise TaxonomyError("not a taxonomy file: it needs a list of themes")
+        if len(data["themes"]) > MAX_THEMES:
+            raise TaxonomyError(f"a taxonomy holds at most {MAX_THEMES} themes")
+        themes = []
+        for entry in data["themes"]:
+            if not isinstance(entry, dict):
+                raise TaxonomyError("each theme must be an object with a name")
+            centre = np.asarray(entry.get("centroid") or [], dtype=np.float32)
+            if centre.size and (centre.ndim != 1 or not np.isfinite(centre).all()):
+                raise TaxonomyError(f"theme {entry.get('name')!r}: its centre is not a list of numbers")
+            keywords = [str(k).strip().lower() for k in entry.get("keywords") or [] if str(k).strip()]
+            if not centre.size and not keywords:
+                raise TaxonomyError(f"theme {entry.get('name')!r} has neither keywords nor a centre")
+            themes.append(
+                Theme(
+                    clean_name(entry.get("name", "")),
+                    [str(t) for t in entry.get("terms") or []][:20],
+                    centre,
+                    [str(e) for e in entry.get("examples") or []][:5],
+                    keywords[:100],
+                )
+            )
+        if len({t.name for t in themes}) != len(themes):
+            raise TaxonomyError("two themes share a name")
+        sizes = {t.centroid.size for t in themes if t.centroid.size}
+        if len(sizes) > 1:
+            raise TaxonomyError("the themes' centres differ in length")
+        return cls(themes)
+
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Taxonomy:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise TaxonomyError(f"{Path(path).name}: not a readable JSON file ({error})") from None
+        return cls.from_json(data)
+
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def saved_path(name: str) -> Path:
+    """Where the taxonomy ``name`` is saved in the user's folder (:func:`emotion.config.taxonomies_dir`); the name
+    must be letters, digits, ``-``, ``_`` or ``.``, matched in full."""
+    from emotion.config import taxonomies_dir
+
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise TaxonomyError("a taxonomy name is 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")
+    return taxonomies_dir() / f"{name}.json"
+
+
+def saved_names() -> list[str]:
+    """The taxonomies saved in the user's folder."""
+    from emotion.config import taxonomies_dir
+
+    folder = taxonomies_dir()
+    return sorted(p.stem for p in folder.glob("*.json") if NAME.fullmatch(p.stem)) if folder.exists() else []

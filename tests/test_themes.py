@@ -1,0 +1,153 @@
+"""Themes (emotion/themes, the themes analysis, the CLI): planted topics are found, bad input never crashes, the
+analyst's edits and taxonomies hold, and themes reach insights.json and the report in words."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_mutual_info_score
+
+from emotion.cli import main
+from emotion.insights.analyses import analyse
+from emotion.insights.contract import Choices
+from emotion.insights.prepared import Prepared
+from emotion.insights.table import recognise
+from emotion.themes.discover import OTHER, discover
+from emotion.themes.job import ThemesJob
+from emotion.themes.taxonomy import Taxonomy, TaxonomyError, saved_path
+
+TOPICS = {
+    "delivery": [
+        "My parcel is {n} days late and the tracking has not moved.",
+        "The courier never delivered the package, still waiting after {n} days.",
+        "Delivery was delayed again, the box arrived {n} days after the promised date.",
+        "Where is my order? The shipment has been stuck at the depot for {n} days.",
+    ],
+    "refund": [
+        "I returned the item {n} days ago and still have no refund.",
+        "Please refund the {n} dollars you charged me twice.",
+        "The refund was promised {n} weeks ago and my money is still missing.",
+        "I want my money back, the return was accepted {n} days ago.",
+    ],
+    "password": [
+        "I cannot log in, the password reset link expired after {n} minutes.",
+        "My account was locked after {n} wrong password attempts.",
+        "The login page rejects my password and the reset email never comes.",
+        "Someone changed my account password, I got {n} security alerts.",
+    ],
+    "app": [
+        "The app crashes every time I open the settings screen.",
+        "After the update the app freezes for {n} seconds and then closes.",
+        "The mobile app keeps crashing when I upload a photo.",
+        "Version {n} of the app is so slow, the screen goes blank.",
+    ],
+}
+EMOTION_OF = {"delivery": "anger", "refund": "anger", "password": "fear", "app": "sadness"}
+
+
+def planted(rows_per_topic: int = 30, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    records = []
+    for topic, templates in TOPICS.items():
+        for i in range(rows_per_topic):
+            text = templates[i % len(templates)].format(n=int(rng.integers(2, 60)))
+            records.append({"comment": text, "topic": topic, "label": EMOTION_OF[topic], "shop": f"s{i % 3}"})
+    return pd.DataFrame(records).sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def found():
+    frame = planted()
+    return frame, discover(frame["comment"], k=4)
+
+
+def test_planted_topics_are_found_and_named_by_their_words(found):
+    frame, themes = found
+    assert adjusted_mutual_info_score(frame["topic"], themes.labels) > 0.8
+    names = " ".join(t.name for t in themes.themes)
+    assert {"refund", "password", "app"} <= set(names.replace(",", " ").split()), names
+    assert all(len(t.examples) == 3 for t in themes.themes)
+    assert themes.vectors is not None and themes.vectors.shape == (len(frame), 384)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["ok"] * 20,  # one-word rows, all duplicates
+        ["", "  ", None, "fine", "bad"] * 4,  # empty and very short
+        ["Das Paket kam zu spät an und niemand antwortet.", "El pedido llegó roto."] * 3,  # other languages, few
+        [f"comment number {i} about nothing" for i in range(20)],  # 20 rows in all
+    ],
+)
+def test_bad_input_gets_other_or_a_note_never_a_crash(texts):
+    themes = discover(pd.Series(texts, dtype=object))
+    assert len(themes.labels) == len(texts)
+    short = [not isinstance(t, str) or len(t.split()) < 2 for t in texts]
+    assert all(label == OTHER for label, s in zip(themes.labels, short, strict=True) if s)
+    if not themes.themes:
+        assert "note" in themes.method
+
+
+def test_the_analyst_shapes_the_taxonomy_and_reuses_it(found, tmp_path, monkeypatch):
+    frame, themes = found
+    taxonomy = Taxonomy.from_discovered(themes)
+    first, second = taxonomy.names[:2]
+    taxonomy.rename(first, "Renamed theme")
+    with pytest.raises(TaxonomyError, match="other"):
+        taxonomy.rename("Renamed theme", "Other")
+    taxonomy.merge(["Renamed theme", second], "Merged")
+    assert "Merged" in taxonomy.names and len(taxonomy.names) == len(themes.themes) - 1
+    taxonomy.define("Crashes", keywords=["crash", "crashes", "crashing"])
+    labels = taxonomy.apply(frame["comment"], themes.vectors)
+    assert set(labels[frame["comment"].str.contains("crash")]) == {"Crashes"}
+    monkeypatch.setenv("EMOTION_TAXONOMIES_DIR", str(tmp_path / "mine"))
+    with pytest.raises(TaxonomyError):
+        saved_path("evil\n")  # names matched in full
+    path = taxonomy.save(saved_path("shop-themes"))
+    again = Taxonomy.load(path)
+    assert again.names == taxonomy.names
+    assert list(again.apply(frame["comment"], themes.vectors)) == list(labels)
+    (tmp_path / "broken.json").write_text('{"themes": [{"name": "x"}]}')
+    with pytest.raises(TaxonomyError, match="neither keywords nor a centre"):
+        Taxonomy.load(tmp_path / "broken.json")
+
+
+def test_themes_are_crossed_with_emotions_and_segments_in_words(found):
+    frame, _ = found
+    prepared = Prepared.of(recognise(frame, "label", "comment"))
+    job = ThemesJob(frame["comment"], k=4).run()
+    prepared.with_themes(job.result.labels, job.result.method)
+    insights = analyse(prepared, Choices(by=("shop",)))
+    section = insights["themes"]
+    assert sum(t["rows"] for t in section["themes"]) == len(frame)
+    password = next(t for t in section["themes"] if "password" in t["name"])
+    assert password["emotions"]["fear"]["share"] == 1.0 and password["emotions"]["fear"]["low"] > 0.8
+    assert section["by_emotion"]["fear"][0]["theme"] == password["name"]
+    assert section["by_emotion"]["fear"][0]["holds"] == 1.0
+    assert any(f["theme"] == password["name"] and f["emotion"] == "fear" for f in section["findings"])
+    assert not section["by_segment"]  # shops carry no theme pattern
+
+
+def test_the_cli_writes_themes_and_the_report_tells_them(tmp_path, capsys):
+    frame = planted()
+    source = tmp_path / "feedback.xlsx"
+    frame.to_excel(source, index=False)
+    assert main(["themes", str(source), "--text-column", "comment", "--k", "4", "--output", str(tmp_path / "t")]) == 0
+    table = pd.read_excel(tmp_path / "t" / "feedback_themes.xlsx")
+    assert list(table.columns) == [*frame.columns, "theme"] and len(table) == len(frame)
+    summary = json.loads((tmp_path / "t" / "themes.json").read_text())
+    assert sum(summary["sizes"].values()) == len(frame) and summary["themes"]
+    taxonomy = tmp_path / "t" / "taxonomy.json"
+    assert main(["themes", str(source), "--themes", str(taxonomy), "--output", str(tmp_path / "again")]) == 0
+    again = pd.read_excel(tmp_path / "again" / "feedback_themes.xlsx")
+    assert (again["theme"] == table["theme"]).mean() > 0.95
+    capsys.readouterr()
+    args = ["report", str(source), "--label-column", "label", "--text-column", "comment", "--no-png"]
+    assert main([*args, "--themes", str(taxonomy), "--output", str(tmp_path / "report")]) == 0
+    insights = json.loads((tmp_path / "report" / "insights.json").read_text())
+    assert {"name", "rows", "share", "emotions"} <= set(insights["themes"]["themes"][0])
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "<h2 id='themes'>Themes</h2>" in page and "What fear is about" in page

@@ -1,0 +1,209 @@
+"""Themes: discover (a background job with progress), or apply a saved taxonomy; the themes with their words,
+sizes and comments; theme × emotion; what each emotion is about; and the analyst's edits."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import streamlit as st
+
+from emotion.insights import charts, segments
+from emotion.insights.analyses.themes import Themes
+from emotion.insights.contract import Choices
+from emotion.insights.prepared import Prepared
+from emotion.labels import LABELS
+from emotion.themes.discover import OTHER
+from emotion.themes.job import ThemesJob, ThemesResult
+from emotion.themes.taxonomy import Taxonomy, TaxonomyError, saved_names, saved_path
+from ui import common
+from ui.insights.choices import min_difference
+from ui.insights.text import quote
+
+DISCOVER = "Discover themes"
+
+
+def result_key(prepared: Prepared) -> tuple:
+    return (st.session_state.get("insights_table"), prepared.table.text_column, len(prepared.table.frame))
+
+
+def current(prepared: Prepared) -> ThemesResult | None:
+    """The themes of this table in this session (``None`` until discovered or applied)."""
+    kept = st.session_state.get("themes_state")
+    return kept[1] if kept and kept[0] == result_key(prepared) else None
+
+
+def keep(prepared: Prepared, result: ThemesResult) -> None:
+    st.session_state["themes_state"] = (result_key(prepared), result)
+    prepared.with_themes(result.labels, result.method)
+
+
+def run(prepared: Prepared, taxonomy: Taxonomy | None) -> None:
+    """The themes job with a progress bar; the page waits for it (a Stop reruns the page and stops it)."""
+    texts = prepared.table.frame[prepared.table.text_column]
+    job = ThemesJob(texts, taxonomy=taxonomy, k=st.session_state.get("themes_k") or None).start()
+    with st.status("Finding themes…", expanded=True) as status:
+        bar, began = st.progress(0.0), time.time()
+        try:
+            while job.wait(0.25):
+                bar.progress(job.progress, text=f"{job.stage} · {time.time() - began:,.0f} s")
+        finally:
+            job.stop()
+        if job.error is not None:
+            status.update(label=f"Themes failed: {job.error}", state="error")
+            return
+        status.update(label=f"Themes found in {time.time() - began:,.1f} s", state="complete")
+    keep(prepared, job.result)
+
+
+def source_controls(prepared: Prepared) -> None:
+    saved = saved_names()
+    c1, c2, c3 = st.columns([2, 1, 1])
+    choice = c1.selectbox(
+        "Themes from",
+        [DISCOVER, *saved],
+        key="themes_source",
+        bind="query-params",
+        help="Discover them in these comments, or apply a taxonomy you saved (kept in your folder).",
+    )
+    c2.number_input("How many (0: chosen from the rows)", 0, 60, 0, key="themes_k", bind="query-params")
+    if c3.button("Find themes", type="primary", key="themes_run"):
+        taxonomy = None
+        if choice != DISCOVER:
+            try:
+                taxonomy = Taxonomy.load(saved_path(choice))
+            except TaxonomyError as error:
+                st.error(str(error))
+                return
+        run(prepared, taxonomy)
+    upload = st.file_uploader("Or import a taxonomy (JSON)", type=["json"], key="themes_import")
+    if upload is not None and st.button("Apply the imported taxonomy", key="themes_apply_import"):
+        try:
+            taxonomy = Taxonomy.from_json(json.loads(upload.getvalue()))
+        except (TaxonomyError, ValueError) as error:
+            st.error(f"{upload.name}: {error}")
+            return
+        run(prepared, taxonomy)
+
+
+def edit(prepared: Prepared, result: ThemesResult) -> None:
+    """Rename, merge, split, delete, define by keywords or examples; save and export the taxonomy."""
+    texts = prepared.table.frame[prepared.table.text_column]
+    taxonomy = Taxonomy([*result.taxonomy.themes])
+    names = taxonomy.names
+    with st.expander("Shape the themes: rename, merge, split, delete, define your own; save or export"):
+        action = st.radio(
+            "Change", ["Rename", "Merge", "Split", "Delete", "Define"], horizontal=True, key="themes_action"
+        )
+        try:
+            changed = None
+            if action == "Rename":
+                old = st.selectbox("Theme", names, key="themes_rename_old")
+                new = st.text_input("New name", key="themes_rename_new")
+                if st.button("Rename", key="themes_rename") and old:
+                    changed = taxonomy.rename(old, new)
+            elif action == "Merge":
+                picked = st.multiselect("Themes to merge", names, key="themes_merge_pick")
+                into = st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
+                if st.button("Merge", key="themes_merge"):
+                    changed = taxonomy.merge(picked, into or None)
+            elif action == "Split":
+                name = st.selectbox("Theme", names, key="themes_split_pick")
+                if st.button("Split in two", key="themes_split"):
+                    if result.vectors is None:
+                        raise TaxonomyError("splitting needs every row's embedding: rediscover on fewer rows")
+                    changed = taxonomy.split(name, texts.reset_index(drop=True), result.vectors, result.labels)
+            elif action == "Delete":
+                name = st.selectbox("Theme", names, key="themes_delete_pick")
+                if st.button("Delete (its rows go to the nearest other theme)", key="themes_delete"):
+                    changed = taxonomy.delete(name)
+            else:
+                name = st.text_input("Name", key="themes_define_name")
+                keywords = st.text_input("Keywords (comma-separated)", key="themes_define_keywords")
+                examples = st.text_area("Or example comments (one a line)", key="themes_define_examples")
+                if st.button("Add the theme", key="themes_define"):
+                    changed = taxonomy.define(
+                        name,
+                        keywords=[k for k in keywords.split(",") if k.strip()],
+                        examples=[e for e in examples.splitlines() if e.strip()],
+                    )
+            if changed is not None:
+                keep(prepared, result.reassigned(changed, texts))
+                st.rerun()
+        except TaxonomyError as error:
+            st.error(str(error))
+        c1, c2 = st.columns(2)
+        save_as = c1.text_input(
+            "Save as (in your folder, applied to the next file from 'Themes from')", key="themes_save"
+        )
+        if c1.button("Save the taxonomy", key="themes_save_button") and save_as:
+            try:
+                path = result.taxonomy.save(saved_path(save_as))
+                st.success(f"Saved as {path.stem}.")
+            except TaxonomyError as error:
+                st.error(str(error))
+        c2.download_button(
+            "Export the taxonomy (JSON)",
+            json.dumps(result.taxonomy.to_json(), indent=1),
+            "taxonomy.json",
+            "application/json",
+            key="themes_export",
+            on_click="ignore",
+        )
+
+
+def draw(prepared: Prepared) -> None:
+    if not prepared.table.text_column:
+        st.info("No text column: themes need the comments.")
+        return
+    source_controls(prepared)
+    result = current(prepared)
+    if result is None:
+        st.caption("Themes group the comments by what they are about, then cross them with the emotions.")
+        return
+    prepared.with_themes(result.labels, result.method)
+    analysis = Themes()
+    choices = Choices(by=tuple(c for c in (st.session_state.get("by"),) if c), min_difference=min_difference())
+    section = analysis.compute(prepared, choices)
+    table = pd.DataFrame(
+        [
+            {
+                "theme": t["name"],
+                "rows": t["rows"],
+                "share": f"{t['share']:.0%}",
+                "words": ", ".join(t["terms"][:6]),
+                **{e: f"{t['emotions'].get(e, {}).get('share', 0):.0%}" for e in LABELS},
+            }
+            for t in section["themes"]
+        ]
+    )
+    st.dataframe(table, hide_index=True, column_config={"words": st.column_config.TextColumn(width="large")})
+    if result.method.get("note"):
+        st.warning(result.method["note"])
+    shares = segments.segment_shares(prepared.row_themes(), prepared.rows["emotion"])
+    common.chart(charts.segment_bars(shares, "theme"), "themes_chart")
+    st.markdown("**In words**:")
+    for sentence in analysis.sentences(section):
+        st.text(f"• {sentence}")
+    emotion = st.selectbox("What is this emotion about?", LABELS, key="themes_emotion")
+    ranked = section["by_emotion"].get(emotion, [])
+    if ranked:
+        st.dataframe(
+            pd.DataFrame(ranked).rename(
+                columns={"holds": f"share of all {emotion}", "share_within": f"{emotion} within the theme"}
+            ),
+            hide_index=True,
+        )
+        top = next((r["theme"] for r in ranked if r["theme"] != OTHER), None)
+        if top:
+            st.caption(f"Comments of '{top}' labelled {emotion}:")
+            rows = prepared.rows
+            picked = rows.loc[(prepared.row_themes() == top) & rows["emotion"].eq(emotion)].head(3)
+            for comment in picked[prepared.table.text_column]:
+                quote(comment, [])
+    edit(prepared, result)
+    st.caption(
+        f"How: {result.method.get('clustering', result.method.get('source', ''))}; rows assigned by "
+        f"{result.method.get('assigned_by', 'the taxonomy')}."
+    )
