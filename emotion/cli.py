@@ -171,6 +171,22 @@ def _train(args) -> dict:
     return train(seed=args.seed, **options)
 
 
+def _strict_json(value) -> str:
+    """JSON that any parser reads: a missing number (NaN) is ``null``, never a bare ``NaN``."""
+    import math
+
+    def finite(item):
+        if isinstance(item, dict):
+            return {k: finite(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [finite(v) for v in item]
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        return item
+
+    return json.dumps(finite(value), indent=2, allow_nan=False)
+
+
 def _classify(args) -> list[dict]:
     import numpy as np
 
@@ -379,14 +395,14 @@ def main(argv: list[str] | None = None) -> int:
 
             calibrate(args.models or None)
         elif args.command == "classify":
-            print(json.dumps(_classify(args), indent=2))
+            print(_strict_json(_classify(args)))
         elif args.command == "label":
             _label(args)
         elif args.command == "evaluate":
             from emotion import registry
             from emotion.evaluation.evaluate import evaluate
 
-            evaluate(
+            metrics = evaluate(
                 args.model or registry.local_ready(),
                 args.output,
                 args.data,
@@ -400,6 +416,12 @@ def main(argv: list[str] | None = None) -> int:
                 prompt_mode=args.prompt_mode,
                 concurrency=args.concurrency,
             )
+            unanswered = [n for n, m in metrics["models"].items() if not m.get("answered")]
+            if unanswered:
+                raise ValueError(
+                    f"no row was answered by {', '.join(unanswered)} (see the status column of "
+                    f"{args.output / 'predictions.csv'}): their scores would be meaningless"
+                )
             print(f"wrote {args.output / 'metrics.json'} and {args.output / 'predictions.csv'}")
         elif args.command == "report":
             _report(args)

@@ -86,12 +86,19 @@ if "classify_results" in st.session_state:
     left, right = st.columns([1, 2])
     with left:
         note = " (single answer, no probabilities)" if lead.one_hot else ""
-        st.metric(primary, lead.label, f"{lead.confidence:.0%} confidence{note}", delta_color="off", border=True)
+        st.metric(
+            primary,
+            lead.label,
+            f"{lead.confidence:.0%} confidence{note}",
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+        )
         if lead.confidence < LOW_CONFIDENCE:
             st.warning(
                 f"Low confidence: {primary} is not sure; read the other models' answers below.", icon=":material/help:"
             )
-        st.caption(agreement_line(results, models))
+        st.caption(agreement_line(results, models, headline=lead.label))
         if lead.no_emotion == lead.no_emotion:  # not NaN
             st.caption(f"Probability that the text shows no clear emotion: {lead.no_emotion:.0%}")
         st.caption(f"Text: {shown_text[:160]}")

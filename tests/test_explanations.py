@@ -46,3 +46,16 @@ def test_an_ensemble_and_its_members_count_once():
     line = agreement_line(results, models)
     assert "independent models" in line and "ensemble counts once with" in line
     assert line.startswith(("All 2", "1 of 2"))
+
+
+def test_the_agreement_line_speaks_of_the_answer_on_the_card():
+    """The card says sadness: the line never reads "All 3 say joy" above it."""
+    from emotion.dashboard.answers import ModelResult
+
+    def result(name, label):
+        return ModelResult(name=name, label=label, confidence=0.9, proba={}, latency_ms=1.0)
+
+    results = [result("a", "joy"), result("b", "joy"), result("c", "sadness")]
+    assert agreement_line(results, headline="sadness") == "1 of 3 models say sadness; 2 say joy."
+    assert agreement_line(results[:2], headline="sadness") == "None of the 2 models says sadness; 2 say joy."
+    assert agreement_line(results[:2], headline="joy") == "All 2 models say joy."

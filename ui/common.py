@@ -31,8 +31,9 @@ def local_model(name: str) -> Classifier:
 
 @st.cache_resource(show_spinner=False)
 def run_store() -> RunStore:
-    """The store of bulk runs (one per server process); runs older than the retention setting go at start-up."""
-    store = RunStore(config.runs_db())
+    """The store of bulk runs (one per server process); runs untouched for longer than the retention setting go at
+    start-up and on every access while the server stays up."""
+    store = RunStore(config.runs_db(), retention_days=config.runs_retention_days())
     store.purge(config.runs_retention_days())
     return store
 

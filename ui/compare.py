@@ -16,6 +16,7 @@ from emotion.evaluation.comparison import (
     disagreement_rows,
     domain_table,
     pairwise,
+    recommendation,
     stored_domains,
 )
 from emotion.evaluation.evaluate import EvaluationJob
@@ -147,8 +148,12 @@ def stored() -> tuple[dict, pd.DataFrame, dict[str, str] | None]:
     """A stored evaluation: the domain picked, every model in every domain, the data it was measured on."""
     domains = stored_domains()
     domain = st.segmented_control("Domain", domains, default=domains[0], key="compare_domain") or domains[0]
+    st.markdown("**Which model to use**")
+    for name in domains:
+        st.text(f"• {recommendation(name)}")
     with st.expander("Every model in every domain (macro-F1, 95% interval)"):
-        st.dataframe(domain_table(domains))
+        table = domain_table(domains)
+        st.dataframe(table, column_config={c: st.column_config.TextColumn(width="medium") for c in table.columns})
         st.caption(
             "ISEAR: people describing a situation that made them feel an emotion. GoEmotions: Reddit comments "
             "whose raters gave exactly one label mapping to the seven emotions. 'trained on': the domains each "

@@ -199,12 +199,16 @@ def cost(metrics: dict, texts: list[str]) -> None:
         "compare_pareto_speed",
         left,
     )
-    if table["usd_per_1k"].fillna(0).gt(0).any():
+    paid = table["usd_per_1k"].fillna(0).gt(0)
+    if paid.any():
         common.chart(
-            pareto_chart(table, "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
+            pareto_chart(table[paid], "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
             "compare_pareto_cost",
             right,
         )
+        free = table.loc[~paid & table["usd_per_1k"].notna(), "model"].tolist()
+        if free:
+            right.caption(f"Free to run, so not drawn on the cost axis: {', '.join(free)}.")
     else:
         right.info("No cost axis: every model here is free to run (local models, or LLM answers imported).")
     unknown = table[table["usd_per_1k"].isna()]["model"].tolist()

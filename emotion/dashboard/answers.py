@@ -96,23 +96,36 @@ def independent(results: list[ModelResult], models: dict[str, Classifier]) -> tu
     return kept, notes
 
 
-def agreement_line(results: list[ModelResult], models: dict[str, Classifier] | None = None) -> str:
-    """E.g. ``"3 of 4 independent models say sadness"``: models without an answer are not counted, and an ensemble
-    or cascade shown with its members counts once."""
+def agreement_line(
+    results: list[ModelResult], models: dict[str, Classifier] | None = None, headline: str | None = None
+) -> str:
+    """How far the models agree with the answer shown, e.g. ``"2 of 3 independent models say sadness; 1 says joy"``.
+
+    Models without an answer are not counted, and an ensemble or cascade shown with its members counts once. The
+    line speaks of ``headline`` (the label on the card above it) when given, so it never contradicts the card;
+    else of the most common answer.
+    """
     notes: list[str] = []
     if models is not None:
         results, notes = independent(results, models)
     labels = [r.label for r in results if r.label]
     if not labels:
         return "No model gave an answer."
-    label, votes = Counter(labels).most_common(1)[0]
+    counts = Counter(labels)
+    label = headline or counts.most_common(1)[0][0]
+    votes = counts.get(label, 0)
     kind = "independent models" if notes else "models"
+    rest = "; ".join(
+        f"{n} {'says' if n == 1 else 'say'} {other}" for other, n in counts.most_common() if other != label
+    )
     if len(labels) == 1:
-        line = f"1 model says {label}"
+        line = f"1 model answered: {labels[0]}"
     elif votes == len(labels):
         line = f"All {votes} {kind} say {label}"
+    elif votes == 0:
+        line = f"None of the {len(labels)} {kind} says {label}; {rest}"
     else:
-        line = f"{votes} of {len(labels)} {kind} say {label}"
+        line = f"{votes} of {len(labels)} {kind} say {label}; {rest}"
     return line + (f" ({'; '.join(notes)})." if notes else ".")
 
 

@@ -82,6 +82,8 @@ def metrics_bars(table: pd.DataFrame) -> go.Figure:
         error_y="plus",
         error_y_minus="minus",
     )
+    # Values inside the bars from their base, so the error bars at their tops never cross them.
+    figure.update_traces(textposition="inside", insidetextanchor="start", textangle=-90, cliponaxis=False)
     figure.update_layout(
         title={"text": "Scores per model (95% intervals)"},
         xaxis={"title": {"text": "Model"}, "tickangle": -90, "automargin": True},
@@ -215,6 +217,16 @@ def cascade_chart(curve: pd.DataFrame, first: str, fallback: str, share: float, 
 AXIS_TITLES = {"texts_per_s": "Texts per second, 2 CPU cores (log scale)", "usd_per_1k": "US$ per 1,000 texts"}
 
 
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "hexagon", "cross", "pentagon", "triangle-down"]
+MARKER_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def model_markers(models) -> dict[str, tuple[str, str]]:
+    """One colour and symbol per model, the same in every chart (keyed by the sorted model names)."""
+    names = sorted(set(map(str, models)))
+    return {n: (MARKER_COLORS[i % len(MARKER_COLORS)], SYMBOLS[i % len(SYMBOLS)]) for i, n in enumerate(names)}
+
+
 def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: bool = False) -> go.Figure:
     """Macro-F1 (with its interval) against speed or cost; the Pareto front drawn as a line.
 
@@ -223,8 +235,8 @@ def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: boo
     """
     shown = table.dropna(subset=[x]).sort_values(x)
     figure = go.Figure()
-    symbols = ["circle", "square", "diamond", "triangle-up", "x", "star", "hexagon", "cross", "pentagon"]
-    for i, row in enumerate(shown.itertuples(index=False)):
+    marker_of = model_markers(table["model"])
+    for row in shown.itertuples(index=False):
         on_front = bool(getattr(row, front))
         figure.add_trace(
             go.Scatter(
@@ -234,8 +246,9 @@ def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: boo
                 name=f"{row.model}" + (" (on the front)" if on_front else ""),
                 marker={
                     "size": 13 if on_front else 10,
-                    "color": "#D55E00" if on_front else "#7f7f7f",
-                    "symbol": symbols[i % len(symbols)],
+                    "color": marker_of[row.model][0],
+                    "symbol": marker_of[row.model][1],
+                    "line": {"width": 2 if on_front else 0, "color": "#D55E00"},
                 },
                 error_y={
                     "type": "data",

@@ -68,6 +68,42 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("macro_f1", ascending=False, ignore_index=True)
 
 
+DOMAIN_READERS = {
+    "ISEAR dev": "for people describing what happened to them (diaries, survey answers about an experience)",
+    "GoEmotions dev (Reddit)": "for short online comments (the nearest stored domain to customer comments)",
+}
+
+
+def recommendation(domain: str, benchmarks: dict[str, float] | None = None) -> str:
+    """One line per stored domain: the most accurate local model, and the fastest one within noise of it (paired
+    bootstrap of macro-F1 on the stored rows), with their speeds."""
+    from emotion import registry
+
+    metrics, _ = load_evaluation(STORED_EVALUATIONS[domain])
+    speeds = read_benchmarks() if benchmarks is None else benchmarks
+    local = {n: e["macro_f1"] for n, e in metrics["models"].items() if n in registry.LOCAL_MODELS}
+    if not local:
+        return ""
+    best = max(local, key=local.get)
+    close = [n for n in local if n == best or _within_noise(metrics, n, best)]
+    fastest = max(close, key=lambda n: speeds.get(n, 0.0))
+    reader = DOMAIN_READERS.get(domain, f"for text like {domain}")
+    line = f"{reader[0].upper()}{reader[1:]}: {best} (macro-F1 {local[best]:.3f}"
+    line += f", {speeds[best]:,.0f} texts/s)" if best in speeds else ")"
+    if fastest != best:
+        line += (
+            f"; {fastest} is within noise of it ({local[fastest]:.3f}) at {speeds.get(fastest, 0):,.0f} texts/s, "
+            "the better choice for large files"
+        )
+    return line + "."
+
+
+def _within_noise(metrics: dict, a: str, b: str) -> bool:
+    differences = metrics.get("differences", {})
+    entry = differences.get(f"{a} - {b}") or differences.get(f"{b} - {a}")
+    return bool(entry and entry["within_noise"])
+
+
 def noise_verdict(metrics: dict, a: str, b: str) -> str | None:
     """One line on whether ``a`` and ``b`` differ beyond noise (paired bootstrap of macro-F1), or ``None``."""
     differences = metrics.get("differences", {})

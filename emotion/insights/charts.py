@@ -3,6 +3,9 @@ colour per emotion (:data:`emotion.labels.COLORS`)."""
 
 from __future__ import annotations
 
+import copy
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -11,6 +14,33 @@ from emotion.labels import COLORS, LABELS
 
 SLIDE = {"width": 1600, "height": 900}
 """PNG size of a chart for a slide."""
+SLIDE_FONT = 20
+"""Axis and legend text on a slide, in pixels at :data:`SLIDE` size (titles larger)."""
+SMALL_OPACITY = 0.35
+"""Periods with too few rows to test, and words within noise, are drawn this faint."""
+
+
+def shown(value: object) -> str:
+    """A value from the table as chart text: HTML-escaped, so a cell holding ``<a href=…>`` draws as text."""
+    return html.escape(str(value))
+
+
+def for_slide(fig: go.Figure, subtitle: str | None = None) -> go.Figure:
+    """A copy of ``fig`` for a 1600×900 slide: text at :data:`SLIDE_FONT` px (titles larger, dark), the finding's
+    sentence as subtitle."""
+    slide = copy.deepcopy(fig)
+    title = slide.layout.title.text or ""
+    slide.update_layout(
+        font={"size": SLIDE_FONT, "color": "#1d2330"},
+        title={"text": title, "font": {"size": SLIDE_FONT + 8}, "subtitle": {"text": shown(subtitle or "")}},
+        margin={"l": 20, "r": 20, "t": 120 if subtitle else 80, "b": 20},
+        height=SLIDE["height"],
+        width=SLIDE["width"],
+    )
+    slide.update_xaxes(tickfont={"size": SLIDE_FONT, "color": "#1d2330"}, title_font={"size": SLIDE_FONT})
+    slide.update_yaxes(tickfont={"size": SLIDE_FONT, "color": "#1d2330"}, title_font={"size": SLIDE_FONT})
+    slide.update_traces(textfont={"size": SLIDE_FONT}, selector={"type": "bar"})
+    return slide
 
 
 def _frame(fig: go.Figure, title: str, x: str, y: str, height: int = 420) -> go.Figure:
@@ -42,6 +72,9 @@ def overall_bars(overall: pd.DataFrame, estimator: str, rows: int) -> go.Figure:
         go.Bar(
             x=data.index,
             y=data["share"],
+            text=[f"{v:.0%}" if v == v else "" for v in data["share"]],
+            textposition="inside",
+            insidetextanchor="start",
             marker_color=[COLORS[e] for e in data.index],
             error_y={
                 "type": "data",
@@ -59,24 +92,34 @@ def overall_bars(overall: pd.DataFrame, estimator: str, rows: int) -> go.Figure:
     )
 
 
+_PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d"]
+"""Colours of categories that are not emotions (themes)."""
+
+
 def segment_bars(shares: pd.DataFrame, column: str) -> go.Figure:
-    """Stacked shares per segment (one bar per segment, largest segment on top)."""
+    """Stacked shares per segment (one bar per segment, largest segment on top), values on the bars; segment names
+    drawn as text (escaped)."""
     if shares.empty:
         return empty_figure(f"Emotions by {column}", "No segment to show")
     order = list(dict.fromkeys(shares["segment"]))
     fig = go.Figure()
-    for emotion in LABELS:
+    categories = list(dict.fromkeys(shares["emotion"]))
+    palette = [COLORS.get(c) or _PALETTE[i % len(_PALETTE)] for i, c in enumerate(categories)]
+    for emotion, color in zip(categories, palette, strict=True):
         part = shares.loc[shares["emotion"].eq(emotion)].set_index("segment").reindex(order)
         fig.add_bar(
-            y=order,
+            y=[shown(s) for s in order],
             x=part["share"],
-            name=emotion,
+            name=shown(emotion),
             orientation="h",
-            marker_color=COLORS[emotion],
+            marker_color=color,
+            text=[f"{v:.0%}" if v == v and v >= 0.06 else "" for v in part["share"]],
+            textposition="inside",
+            insidetextanchor="middle",
             customdata=part[["low", "high", "rows"]].assign(segment=part.index, emotion=emotion).to_numpy(),
             hovertemplate=(
-                "%{y}: " + emotion + " %{x:.1%} (95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}, "
-                "%{customdata[2]} rows)<extra></extra>"
+                "%{y}: " + shown(emotion) + " %{x:.1%} (95% interval %{customdata[0]:.1%} to "
+                "%{customdata[1]:.1%}, %{customdata[2]} rows)<extra></extra>"
             ),
         )
     fig.update_layout(barmode="stack")
@@ -107,12 +150,14 @@ def period_lines(table: pd.DataFrame, emotions: list[str], frequency: str) -> go
             row=1,
             col=1,
         )
+        small = part["small"] if "small" in part else pd.Series(False, index=part.index)
         fig.add_scatter(
             x=part["start"],
             y=part["share"],
             name=emotion,
             mode="lines+markers",
             line={"color": color},
+            marker={"opacity": [SMALL_OPACITY if s else 1.0 for s in small], "size": 8},
             customdata=part[["period", "low", "high", "rows", "emotion"]].to_numpy(),
             hovertemplate=(
                 "%{customdata[0]}: " + emotion + " %{y:.1%} (95% interval %{customdata[1]:.1%} to "
@@ -147,7 +192,7 @@ def period_lines(table: pd.DataFrame, emotions: list[str], frequency: str) -> go
     fig.update_yaxes(tickformat=".0%", row=1, col=1)
     _frame(
         fig,
-        f"Emotions by {frequency} (95% bands; circled: moved beyond noise from the {frequency} before)",
+        f"Emotions by {frequency} (95% bands; circled: moved beyond noise; faint: too few rows to test)",
         "",
         "",
         height=520,
@@ -162,12 +207,14 @@ def driver_bars(terms: pd.DataFrame, group: str, color: str | None = None) -> go
     """The most distinctive terms of a group, by z-score."""
     if terms.empty:
         return empty_figure(f"Words that mark {group}", "No term appears often enough to score")
+    noise = terms["beyond_noise"].astype(bool) if "beyond_noise" in terms else pd.Series(True, index=terms.index)
     fig = go.Figure(
         go.Bar(
-            y=terms["term"],
+            y=[shown(t) for t in terms["term"]],
             x=terms["score"],
             orientation="h",
             marker_color=color or COLORS.get(group, "#555555"),
+            marker_opacity=[1.0 if n else SMALL_OPACITY for n in noise],
             customdata=terms[["comments"]].to_numpy(),
             hovertemplate="%{y}: z %{x:.1f}, in %{customdata[0]} comments<extra></extra>",
         )
@@ -175,7 +222,7 @@ def driver_bars(terms: pd.DataFrame, group: str, color: str | None = None) -> go
     fig.update_yaxes(autorange="reversed")
     return _frame(
         fig,
-        f"Words that mark {group}",
+        f"Words that mark {shown(group)}" + ("" if noise.all() else " (faint: within noise)"),
         "Distinctiveness (weighted log-odds z-score)",
         "Term",
         height=max(300, 70 + 30 * len(terms)),

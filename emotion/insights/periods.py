@@ -65,6 +65,37 @@ def _numeric_dates(numbers: pd.Series) -> tuple[pd.Series, str] | None:
     return None
 
 
+PLAUSIBLE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01"))
+"""Dates outside these years are read as unreadable (``-5`` is no date of a comment, whatever pandas makes of it)."""
+
+
+def _naive_utc(stamps: pd.Series) -> pd.Series:
+    """Timestamps without a zone: aware ones converted to UTC first (so mixed offsets compare), as ``ns``; those
+    outside :data:`PLAUSIBLE` are ``NaT``."""
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    stamps = stamps.where((stamps >= PLAUSIBLE[0]) & (stamps < PLAUSIBLE[1]))
+    return stamps.astype("datetime64[ns]")
+
+
+def _to_datetime(text: pd.Series, **options) -> pd.Series:
+    """``pd.to_datetime`` that never raises: a cell pandas cannot place (out of range, an odd form) is ``NaT``.
+
+    pandas raises on some cells even with ``errors="coerce"`` (an out-of-bounds year, mixed offsets): then the
+    cells are read one by one.
+    """
+    try:
+        return pd.to_datetime(text, errors="coerce", **options)
+    except (ValueError, OverflowError, TypeError):
+        out = []
+        for cell in text:
+            try:
+                out.append(pd.to_datetime(cell, errors="coerce", **options))
+            except (ValueError, OverflowError, TypeError):
+                out.append(pd.NaT)
+        return pd.Series(pd.to_datetime(out, utc=True), index=text.index)
+
+
 def day_first(cells: pd.Series) -> bool | None:
     """Whether slashed dates are day-first: ``True``/``False`` when a cell settles it, ``None`` when none does."""
     parts = cells.astype(str).str.extract(_SLASHED).dropna()
@@ -90,7 +121,7 @@ def parse_dates(values: pd.Series, order: str = "auto") -> ParsedDates:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}")
     empty_mask = values.isna() | values.astype(str).str.strip().isin(["", "nan", "NaT", "None"])
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed, kind = pd.to_datetime(values, errors="coerce"), "dates"
+        parsed, kind = _naive_utc(pd.to_datetime(values, errors="coerce")), "dates"
     else:
         numbers = pd.to_numeric(values.where(~empty_mask), errors="coerce")
         numeric = _numeric_dates(numbers) if numbers.notna().sum() == (~empty_mask).sum() else None
@@ -100,13 +131,13 @@ def parse_dates(values: pd.Series, order: str = "auto") -> ParsedDates:
             text = values.where(~empty_mask).astype("string").str.strip()
             iso = text.str.match(_ISO).fillna(False).astype(bool)
             parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-            if iso.any():
-                parsed[iso] = pd.to_datetime(text[iso], format="ISO8601", errors="coerce").dt.tz_localize(None)
+            if iso.any():  # offsets may differ from cell to cell: every time converted to UTC
+                parsed[iso] = _naive_utc(_to_datetime(text[iso], format="ISO8601", utc=True))
             rest = ~iso & text.notna()
             settled = day_first(text[rest]) if rest.any() else None
             first = {"day-first": True, "month-first": False}.get(order, settled if settled is not None else False)
             if rest.any():
-                parsed[rest] = pd.to_datetime(text[rest], format="mixed", dayfirst=first, errors="coerce")
+                parsed[rest] = _naive_utc(_to_datetime(text[rest], format="mixed", dayfirst=first, utc=True))
             slashed = text[rest].str.match(_SLASHED).fillna(False).any() if rest.any() else False
             forms = []
             if iso.any():

@@ -45,11 +45,19 @@ class Report:
 
 def report_figures(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, go.Figure]:
     """The report's charts by file stem, each analysis drawing its own section of ``insights.json``."""
-    figures: dict[str, go.Figure] = {}
+    return {stem: fig for stem, (fig, _) in _figures_with_sentences(prepared, insights, choices).items()}
+
+
+def _figures_with_sentences(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, tuple]:
+    """Each chart with the sentence that says its finding (its analysis' first sentence)."""
+    out = {}
     for analysis in analyses.ANALYSES:
         if analysis.name in insights:
-            figures.update(analysis.figures(prepared, insights[analysis.name], choices))
-    return figures
+            section = insights[analysis.name]
+            said = analysis.sentences(section)
+            for stem, fig in analysis.figures(prepared, section, choices).items():
+                out[stem] = (fig, said[0] if said else None)
+    return out
 
 
 def browser_path() -> str | None:
@@ -58,8 +66,12 @@ def browser_path() -> str | None:
     return found or shutil.which("chromium")
 
 
-def write_pngs(figures: dict[str, go.Figure], folder: Path) -> tuple[list[Path], str | None]:
-    """Each figure as ``folder/<stem>.png`` at :data:`emotion.insights.charts.SLIDE` size."""
+def write_pngs(
+    figures: dict[str, go.Figure], folder: Path, subtitles: dict[str, str | None] | None = None
+) -> tuple[list[Path], str | None]:
+    """Each figure as ``folder/<stem>.png`` for a slide (:func:`emotion.insights.charts.for_slide`: 1600×900, text
+    of 20 px, the finding's sentence as subtitle)."""
+    figures = {stem: charts.for_slide(fig, (subtitles or {}).get(stem)) for stem, fig in figures.items()}
     browser = browser_path()
     if not browser:
         return [], "PNG charts need a Chromium-family browser (for example `apt-get install chromium`)"
@@ -152,9 +164,11 @@ def write_report(prepared: Prepared, folder: Path, choices: Choices | None = Non
     written to a temporary name and renamed, so a failure never leaves a half-written report."""
     choices = choices or Choices()
     insights = analyses.analyse(prepared, choices)
-    figures = report_figures(prepared, insights, choices)
+    drawn = _figures_with_sentences(prepared, insights, choices)
+    figures = {stem: fig for stem, (fig, _) in drawn.items()}
     folder.mkdir(parents=True, exist_ok=True)
-    written, problem = write_pngs(figures, folder / "charts") if pngs else ([], "PNG charts not asked for")
+    subtitles = {stem: sentence for stem, (_, sentence) in drawn.items()}
+    written, problem = write_pngs(figures, folder / "charts", subtitles) if pngs else ([], "PNG charts not asked for")
     insights["charts"] = [str(p.relative_to(folder)) for p in written]
     write_atomically(folder / "insights.json", to_json(insights))
     write_atomically(folder / "report.html", render_html(insights, figures, problem))

@@ -170,8 +170,103 @@ def _jsonl_append(frame: pd.DataFrame, handle: BinaryIO, _first: bool) -> None:
         handle.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
+MAX_TEXT_CHARS = 100_000_000
+"""Characters of text one upload may hold in all (a shared string used by many rows counts each time)."""
+MAX_CELLS = 20_000_000
+"""Cells one sheet may declare (rows × columns of its used range)."""
+MAX_XML_BYTES = 1_000_000_000
+"""Uncompressed bytes of one workbook's XML parts."""
+
+
+def _xlsx_budget(handle: BinaryIO) -> None:
+    """Refuse a workbook whose parts unpack past :data:`MAX_XML_BYTES`, before anything is parsed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise FormatError("not an XLSX workbook (not a zip archive)") from None
+    finally:
+        handle.seek(0)
+    if unpacked > MAX_XML_BYTES:
+        raise FormatError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_XML_BYTES:,}")
+
+
 def _xlsx_read(handle: BinaryIO, sheet: str | int | None = None) -> pd.DataFrame:
-    return pd.read_excel(handle, sheet_name=first_sheet_with_data(handle) if sheet is None else sheet, dtype=str)
+    """A sheet as strings, streamed row by row with bounded memory.
+
+    The sheet's declared size is checked before any row is read (rows against ``EMOTION_MAX_ROWS``, rows × columns
+    against :data:`MAX_CELLS`), then rows and characters are counted while reading, so a tiny file that declares a
+    far-off cell, or repeats one huge shared string on many rows, is refused with one line instead of filling
+    memory. Trailing empty columns and rows are dropped.
+    """
+    from openpyxl import load_workbook
+
+    from emotion.config import max_rows
+
+    _xlsx_budget(handle)
+    chosen = first_sheet_with_data(handle) if sheet is None else sheet
+    book = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet_ = book.worksheets[chosen] if isinstance(chosen, int) else book[chosen]
+        declared_rows, declared_columns = sheet_.max_row or 0, sheet_.max_column or 0
+        limit = max_rows()
+        if declared_rows > limit + 1:
+            raise FormatError(f"the sheet declares {declared_rows:,} rows; the limit is {limit:,} (EMOTION_MAX_ROWS)")
+        if declared_rows * declared_columns > MAX_CELLS:
+            raise FormatError(
+                f"the sheet declares {declared_rows:,} rows × {declared_columns:,} columns; the limit is "
+                f"{MAX_CELLS:,} cells (a far-off cell stretches the sheet: delete it and save again)"
+            )
+        rows: list[list] = []
+        chars = 0
+        width = 0
+        for values in sheet_.iter_rows(values_only=True):
+            if len(rows) > limit:
+                raise FormatError(f"the sheet has more than {limit:,} rows (EMOTION_MAX_ROWS)")
+            cells = [_cell_text(v) for v in values]
+            while cells and (cells[-1] is None or cells[-1] == ""):
+                cells.pop()
+            chars += sum(len(c) for c in cells if c)
+            if chars > MAX_TEXT_CHARS:
+                raise FormatError(f"the sheet holds more than {MAX_TEXT_CHARS:,} characters of text")
+            width = max(width, len(cells))
+            rows.append(cells)
+    finally:
+        book.close()
+    while rows and not any(c not in (None, "") for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        return pd.DataFrame()
+    header = [
+        c if c not in (None, "") else f"Unnamed: {i}" for i, c in enumerate(rows[0] + [None] * (width - len(rows[0])))
+    ]
+    body = [r + [None] * (width - len(r)) for r in rows[1:]]
+    return pd.DataFrame(body, columns=_unique(header), dtype=object)
+
+
+def _cell_text(value) -> str | None:
+    """A cell as pandas' ``read_excel(dtype=str)`` gives it: whole numbers without ``.0``."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique as pandas does (``a``, ``a.1``, ``a.2``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
 
 
 def _xlsx_write(frame: pd.DataFrame, handle: BinaryIO) -> None:
@@ -320,16 +415,22 @@ def restore_types(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _neutral(value):
+    return (
+        "'" + value
+        if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value)
+        else value
+    )
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix an apostrophe to text cells a spreadsheet would run as a formula (= + - @ tab CR); a plain number
-    such as ``-1`` is no formula and stays as it is."""
+    """Prefix an apostrophe to text cells, and column names, a spreadsheet would run as a formula (= + - @ tab CR);
+    a plain number such as ``-1`` is no formula and stays as it is."""
     out = frame.copy()
+    out.columns = [_neutral(str(c)) for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = [
-                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) and not _NUMBER.fullmatch(v) else v
-                for v in out[column]
-            ]
+            out[column] = [_neutral(v) for v in out[column]]
     return out
 
 

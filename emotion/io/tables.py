@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -132,13 +133,20 @@ def count_rows(path: Path) -> int | None:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` in the format of ``path``'s suffix (see :func:`emotion.io.formats.write_frame`)."""
+    """Write ``frame`` in the format of ``path``'s suffix (see :func:`emotion.io.formats.write_frame`), to a
+    temporary name renamed into place: a failure never leaves a half-written file nor wipes an existing one."""
     try:
         file_format = formats.format_for(path)
     except formats.FormatError as error:
         raise DataError(f"output: {error}") from None
-    with open(path, "wb") as handle:
-        formats.write_frame(frame, handle, file_format)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            formats.write_frame(frame, handle, file_format)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_parts(folder: Path) -> pd.DataFrame:

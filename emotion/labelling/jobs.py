@@ -17,6 +17,7 @@ from emotion.labelling.table import (
     add_consensus,
     answered_by_column,
     confidence_column,
+    keep_input_columns,
     label_column,
     label_table,
     no_emotion_column,
@@ -133,7 +134,8 @@ class LabellingRun(BackgroundJob):
 def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], threshold: float = 0.5) -> pd.DataFrame:
     """Join labelled chunks; rows not reached (a stopped run) stay, with status ``not run (stopped)``."""
     done = sum(len(p) for p in parts)
-    rest = frame.iloc[done:].copy()
+    rest, _ = keep_input_columns(frame.iloc[done:], names)
+    rest = rest.copy()
     for name in names:
         rest[label_column(name)] = None
         rest[confidence_column(name)] = np.nan

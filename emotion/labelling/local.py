@@ -117,8 +117,11 @@ class _Progress:
     def resume_into(self, partial: Path) -> int:
         """Rows already done by a killed run of the same arguments (the partial file cut to its last whole
         chunk), else 0 after :meth:`start_over`."""
-        state = json.loads(self.path.read_text()) if self.path.exists() else None
-        if not (state and state["fingerprint"] == self.fingerprint and partial.exists()):
+        try:
+            state = json.loads(self.path.read_text()) if self.path.exists() else None
+        except (ValueError, OSError):  # an empty or broken progress file: start over rather than refuse to run
+            state = None
+        if not (isinstance(state, dict) and state.get("fingerprint") == self.fingerprint and partial.exists()):
             return self.start_over(partial)
         with open(partial, "r+b") as handle:
             handle.truncate(state["bytes"])  # drop a chunk half-written when the run was killed
@@ -129,7 +132,10 @@ class _Progress:
         return 0
 
     def save(self, rows: int, size: int) -> None:
-        self.path.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": rows, "bytes": size}))
+        """Written to a temporary name and renamed: a kill mid-write never leaves an empty progress file."""
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"fingerprint": self.fingerprint, "rows": rows, "bytes": size}))
+        tmp.replace(self.path)
 
 
 def _follow(run: LabellingRun, total: int | None, initial: int = 0) -> int:
@@ -144,6 +150,9 @@ def _follow(run: LabellingRun, total: int | None, initial: int = 0) -> int:
         raise
     finally:
         bar.update(int(run.rows_done) - bar.n)
+        if bar.total is not None and run.finished() and bar.n != bar.total:
+            bar.total = bar.n  # the total was an estimate (quoted line breaks): show the rows of the file
+            bar.refresh()
         bar.close()
     if run.error is not None:
         raise run.error

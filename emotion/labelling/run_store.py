@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -84,13 +85,21 @@ class RunStore:
     """Runs in one SQLite file (WAL journal; safe to share between the threads of one server).
 
     Args:
-        path: The database file; its folder is created.
+        path: The database file; its folder is created (owner only: 0700, the file 0600, since runs hold uploads).
+        retention_days: Runs not touched for longer are removed on every access (at most once a minute), not only
+            at start-up; ``None`` keeps them.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    PURGE_EVERY = 60.0
+
+    def __init__(self, path: str | Path, retention_days: float | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.retention_days = retention_days
+        self._purged_at = 0.0
         self._lock = threading.Lock()
+        self.path.touch(mode=0o600, exist_ok=True)
+        os.chmod(self.path, 0o600)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -159,8 +168,15 @@ class RunStore:
             ]
         )
 
+    def _expire(self) -> None:
+        """Apply the retention (at most once a minute)."""
+        if self.retention_days is not None and time.time() - self._purged_at > self.PURGE_EVERY:
+            self._purged_at = time.time()
+            self.purge(self.retention_days)
+
     def load(self, token: str) -> StoredRun | None:
         """The run with this token, or ``None`` for a wrong or expired one."""
+        self._expire()
         with self._lock:
             row = self._db.execute(
                 "SELECT file_name, file_sha256, text_column, models, settings, created, input "
@@ -211,6 +227,7 @@ class RunStore:
 
     def summary(self, tokens: list[str]) -> list[dict]:
         """File name, models, rows done and dates of the given runs that still exist, newest first."""
+        self._expire()
         if not tokens:
             return []
         marks = ",".join("?" * len(tokens))

@@ -70,6 +70,8 @@ def label_frame(
     """
     if text_column not in frame.columns:
         raise KeyError(f"no column {text_column!r}")
+    frame, renamed = keep_input_columns(frame, list(models))
+    text_column = renamed.get(text_column, text_column)
     out = frame.copy()
     problems = [check_text(v) for v in frame[text_column]]
     valid = [i for i, p in enumerate(problems) if p is None]
@@ -123,8 +125,34 @@ def label_frame(
             out[column] = extra.get(column, np.full(len(frame), None, dtype=object))
     out["language"] = languages
     out["no_emotion"] = no_emotion_consensus(len(frame), list(calm.values()))
+    if renamed:
+        said = "; ".join(f"input column {old!r} kept as {new!r}" for old, new in renamed.items())
+        status = [f"{s}; {said}" for s in status]
     out["status"] = status
     return out
+
+
+INPUT_SUFFIX = " (input)"
+
+
+def keep_input_columns(frame: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The input's columns that labelling would overwrite (``status``, ``language``, ``<model>_label``…) renamed to
+    ``<name> (input)``, so their values are kept; returns the table and ``{old: new}``.
+
+    The generated columns keep their documented names (Insights, the run store and other tools read them by name);
+    the rename is said in every row's ``status``.
+    """
+    generated = set(result_columns(names)) | {"corrected_label"}
+    renamed = {}
+    taken = set(map(str, frame.columns))
+    for column in frame.columns:
+        if str(column) in generated:
+            new = f"{column}{INPUT_SUFFIX}"
+            while new in taken:
+                new += "'"
+            renamed[column] = new
+            taken.add(new)
+    return (frame.rename(columns=renamed) if renamed else frame), renamed
 
 
 class NoEmotionFallback:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,7 @@ from ui import common
 def select_term(chart_key: str) -> None:
     points = st.session_state[chart_key].selection.points
     if points:
-        st.session_state["term"] = str(points[0]["y"])
+        st.session_state["term"] = html.unescape(str(points[0]["y"]))  # the chart draws terms escaped
 
 
 def draw(prepared: Prepared) -> None:

@@ -24,7 +24,7 @@ class Drivers(Analysis):
     def figures(self, prepared: Prepared, section: dict, choices: Choices) -> dict:
         return {
             f"drivers_{emotion}": charts.driver_bars(
-                pd.DataFrame(terms, columns=["term", "score", "comments"]), emotion
+                pd.DataFrame(terms, columns=["term", "score", "comments", "beyond_noise"]), emotion
             )
             for emotion, terms in section.items()
         }
