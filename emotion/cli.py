@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -269,7 +270,17 @@ def _adapt(args: argparse.Namespace) -> None:
     for warning in data.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     recipe = AdaptArgs(base=args.base, epochs=args.epochs)
-    job = AdaptJob(args.name, data, recipe, tuple(args.compare), args.overwrite).run()
+    job = AdaptJob(args.name, data, recipe, tuple(args.compare), args.overwrite).start()
+    began = time.time()
+    while job.wait(2.0):
+        spent = time.time() - began
+        left = f", about {spent * (1 - job.progress) / job.progress:,.0f} s left" if job.progress > 0.05 else ""
+        print(
+            f"\radapt: {job.stage} · {job.progress:.0%} · {spent:,.0f} s{left}   ", end="", file=sys.stderr, flush=True
+        )
+    print(file=sys.stderr)
+    if job.error is not None:
+        raise job.error
     print(job.comparison.summary(args.base))
     for name, score in job.comparison.models.items():
         print(f"  {name}: {score:.3f} macro-F1 on your labels")

@@ -188,7 +188,7 @@ def check_name(name: str, fallbacks: Iterable[str] = ()) -> str:
                 f"{name}: unknown fallback {cascade.fallback!r}; choose from: {', '.join(model_names())}"
             )
         return name
-    if name.startswith(custom.PREFIX) and custom.NAME_PATTERN.match(name.removeprefix(custom.PREFIX)):
+    if name.startswith(custom.PREFIX) and custom.NAME_PATTERN.fullmatch(name.removeprefix(custom.PREFIX)):
         return name  # its folder is checked when it is loaded
     if name not in model_names():
         raise UnknownModelError(f"unknown model {name!r}; choose from: {', '.join(model_names())}")

@@ -15,7 +15,7 @@ from emotion.insights.analyses import analyse
 from emotion.insights.contract import Choices
 from emotion.insights.prepared import Prepared
 from emotion.insights.report import browser_path, write_report
-from emotion.insights.table import NO_EMOTION, UNKNOWN_LABEL, recognise
+from emotion.insights.table import NO_CLEAR_EMOTION, UNKNOWN_LABEL, recognise
 from emotion.io.tables import DataError
 from emotion.labelling.table import label_table
 from emotion.labels import LABELS
@@ -239,7 +239,7 @@ def test_labels_naming_no_emotion_are_counted_and_listed_never_dropped():
 
 def test_a_file_where_every_row_has_no_clear_emotion_says_so():
     frame = pd.DataFrame({"comment": ["ok"] * 4, "label": ["joy"] * 4, "no_emotion": [True] * 4})
-    with pytest.raises(DataError, match=f"no row can be counted: 4 {NO_EMOTION}"):
+    with pytest.raises(DataError, match=f"no row can be counted: 4 {NO_CLEAR_EMOTION}"):
         recognise(frame)
     assert len(recognise(frame, include_no_emotion=True).rows) == 4
 

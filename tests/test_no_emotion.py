@@ -7,7 +7,7 @@ import pytest
 
 from emotion import registry
 from emotion.artifacts import artifact_dir, read_card
-from emotion.insights.table import NO_EMOTION, recognise
+from emotion.insights.table import NO_CLEAR_EMOTION, recognise
 from emotion.labelling.table import label_table
 from emotion.models.no_emotion import NAME, NoEmotionDetector, shared
 
@@ -70,8 +70,8 @@ def test_insights_counts_no_emotion_rows_apart_and_a_correction_can_say_so():
         }
     )
     table = recognise(frame)
-    assert table.excluded_counts() == {NO_EMOTION: 2}
-    assert recognise(frame, include_no_emotion=True).excluded_counts() == {NO_EMOTION: 1}
+    assert table.excluded_counts() == {NO_CLEAR_EMOTION: 2}
+    assert recognise(frame, include_no_emotion=True).excluded_counts() == {NO_CLEAR_EMOTION: 1}
 
 
 def test_a_changed_detector_folder_is_refused(tmp_path):

@@ -12,7 +12,6 @@ from emotion import config, registry
 from emotion.dashboard.answers import cascade_notes, checks_seconds, estimate_seconds, usage_line
 from emotion.dashboard.charts import distribution_bars, heatmap
 from emotion.evaluation.comparison import pairwise
-from emotion.insights.table import NO_EMOTION_LABEL
 from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
@@ -20,8 +19,8 @@ from emotion.jobs import JobState
 from emotion.labelling.jobs import BulkJob
 from emotion.labelling.review import queue_features, review_order
 from emotion.labelling.run_store import RunStore
-from emotion.labelling.table import label_column
-from emotion.labels import LABELS
+from emotion.labelling.table import label_column, result_columns
+from emotion.labels import LABELS, NO_EMOTION
 from ui import common
 from ui.adapt import adapt_panel
 
@@ -124,18 +123,9 @@ def filtered_rows(result: pd.DataFrame, names: list[str], text_column: str) -> t
 
 
 def result_first_columns(names: list[str]) -> list[str]:
-    """The answer columns shown right after the text: consensus, correction, no clear emotion, each model's label and
-    confidence."""
-    per_model = [column for name in names for column in (label_column(name), f"{name}_confidence")]
-    return [
-        "consensus_label",
-        "corrected_label",
-        "no_emotion",
-        *per_model,
-        *[f"{name}_no_emotion" for name in names],
-        "language",
-        "status",
-    ]
+    """The answer columns shown right after the text: the consensus and the correction first, then every column
+    labelling adds (:func:`emotion.labelling.table.result_columns`)."""
+    return list(dict.fromkeys(["consensus_label", "corrected_label", "no_emotion", *result_columns(names)]))
 
 
 MAX_ROWS = config.max_rows()
@@ -292,7 +282,7 @@ def correction_editor(job: BulkJob, result: pd.DataFrame, view: pd.DataFrame, fi
             job.text_column: st.column_config.TextColumn(job.text_column, width="large"),
             "corrected_label": st.column_config.SelectboxColumn(
                 "Correct to",
-                options=[*LABELS, NO_EMOTION_LABEL],
+                options=[*LABELS, NO_EMOTION],
                 help="Pick the right emotion, or 'no emotion': saved at once, kept with the run",
             ),
             **{

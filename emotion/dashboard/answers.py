@@ -119,7 +119,7 @@ def agreement_line(
         f"{n} {'says' if n == 1 else 'say'} {other}" for other, n in counts.most_common() if other != label
     )
     if len(labels) == 1:
-        line = f"1 model answered: {labels[0]}"
+        line = f"1 model says {labels[0]}"
     elif votes == len(labels):
         line = f"All {votes} {kind} say {label}"
     elif votes == 0:

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from emotion.evaluation.comparison import EVALUATION_DIR, load_evaluation
+from emotion.evaluation.comparison import STORED_EVALUATIONS, load_evaluation
 from emotion.insights import drivers, periods, segments, shares
 from emotion.insights.table import MODEL_SUFFIXES, RESULT_COLUMNS, LabelledTable
 from emotion.labels import LABELS
@@ -24,37 +24,50 @@ def _models_in(frame: pd.DataFrame) -> list[str]:
 
 
 def model_quality(model: str | None) -> dict | None:
-    """The model's measured quality from the stored evaluation: ``model, data, rows, macro_f1, low, high``."""
-    if not model or not (EVALUATION_DIR / "metrics.json").exists():
+    """The model's measured quality from the stored evaluations: ``model, data, rows, macro_f1, low, high`` on ISEAR
+    dev, and ``domains``: the same per stored domain (ISEAR; Reddit comments, the nearest to customer comments)."""
+    if not model:
         return None
-    metrics, _ = load_evaluation()
-    entry = metrics["models"].get(model) or metrics.get("imported", {}).get(model)
-    if not entry:
+    domains = {}
+    for name, folder in STORED_EVALUATIONS.items():
+        if not (folder / "metrics.json").exists():
+            continue
+        metrics, _ = load_evaluation(folder)
+        entry = metrics["models"].get(model) or metrics.get("imported", {}).get(model)
+        if not entry:
+            continue
+        low, high = entry.get("intervals", {}).get("macro_f1", [None, None])
+        domains[name] = {
+            "rows": metrics["data"]["rows"],
+            "macro_f1": round(entry["macro_f1"], 4),
+            "low": None if low is None else round(low, 4),
+            "high": None if high is None else round(high, 4),
+        }
+    if not domains:
         return None
-    low, high = entry.get("intervals", {}).get("macro_f1", [None, None])
-    return {
-        "model": model,
-        "data": f"ISEAR {metrics['data']['file']}",
-        "rows": metrics["data"]["rows"],
-        "macro_f1": round(entry["macro_f1"], 4),
-        "low": None if low is None else round(low, 4),
-        "high": None if high is None else round(high, 4),
-    }
+    first_name, first = next(iter(domains.items()))
+    return {"model": model, "data": first_name, **first, "domains": domains}
 
 
 def stored_confusion(model: str | None) -> shares.Confusion | None:
-    """The model's confusion on the stored evaluation's labelled rows, when it was evaluated there."""
-    if not model or not (EVALUATION_DIR / "metrics.json").exists():
+    """The model's confusion on the labelled rows of every stored evaluation it was part of (both domains pooled:
+    self-reports and short comments), when it was evaluated there."""
+    if not model:
         return None
-    metrics, predictions = load_evaluation()
-    if model not in predictions:
+    gold, predicted, sources = [], [], []
+    for name, folder in STORED_EVALUATIONS.items():
+        if not (folder / "metrics.json").exists():
+            continue
+        _, predictions = load_evaluation(folder)
+        if model not in predictions:
+            continue
+        answered = predictions[model].notna()
+        gold += list(predictions.loc[answered, "gold"])
+        predicted += list(predictions.loc[answered, model])
+        sources.append(f"{name} ({int(answered.sum())} rows)")
+    if not gold:
         return None
-    answered = predictions[model].notna()
-    return shares.Confusion.measure(
-        list(predictions.loc[answered, "gold"]),
-        list(predictions.loc[answered, model]),
-        source=f"{model} on ISEAR {metrics['data']['file']} ({int(answered.sum())} labelled rows)",
-    )
+    return shares.Confusion.measure(gold, predicted, source=f"{model} on {' and '.join(sources)}")
 
 
 @dataclass
@@ -109,8 +122,9 @@ class Prepared:
 
         Never the text, label, result, model-output or date columns, nor an id-like column (more than half of its
         values unique) nor a measurement (decimal numbers with many values). Among the rest, columns with
-        :data:`~emotion.insights.segments.TOP_SEGMENTS` values or fewer come first, ordered by how much they tell
-        about the emotions (mutual information, corrected for chance).
+        :data:`~emotion.insights.segments.TOP_SEGMENTS` values or fewer come first, named groups (products,
+        channels) before numbers (a rating), each ordered by how much they tell about the emotions (mutual
+        information, corrected for chance).
         """
         table = self.table
         dates = periods.detect_date_column(table.frame, exclude=(table.text_column,))
@@ -133,12 +147,13 @@ class Prepared:
                 continue
             kept.append(column)
 
-        def informative(column) -> tuple[bool, float]:
+        def informative(column) -> tuple[bool, bool, float]:
             from sklearn.metrics import adjusted_mutual_info_score
 
             values = rows[column].astype("string").fillna("")
             few = values.nunique() <= segments.TOP_SEGMENTS
-            return (not few, -adjusted_mutual_info_score(rows["emotion"], values) if len(rows) else 0.0)
+            numbers = pd.to_numeric(table.frame[column], errors="coerce").notna().mean() > 0.9  # a score or rating
+            return (not few, numbers, -adjusted_mutual_info_score(rows["emotion"], values) if len(rows) else 0.0)
 
         return sorted(kept, key=informative)
 

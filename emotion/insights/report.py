@@ -112,8 +112,12 @@ def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str 
     adds its section: its findings in sentences, then its charts. Every text from the table is escaped."""
     quality = insights.get("model_quality")
     quality_line = (
-        f"{quality['model']}: macro-F1 {quality['macro_f1']:.3f} (95% interval {quality['low']:.3f} to "
-        f"{quality['high']:.3f}) on {quality['rows']} labelled rows of {quality['data']}"
+        f"{quality['model']}: macro-F1 "
+        + "; ".join(
+            f"{d['macro_f1']:.3f} (95% interval {d['low']:.3f} to {d['high']:.3f}) on {d['rows']} labelled rows of "
+            f"{name}"
+            for name, d in quality.get("domains", {quality["data"]: quality}).items()
+        )
         if quality
         else "not measured by this project (labels from the file)"
     )
@@ -134,6 +138,12 @@ def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str 
         f"<b>Measured quality:</b> {html.escape(quality_line)}.</p>",
         f"<p><b>Shares:</b> {html.escape(insights['estimator']['description'])}.</p>",
     ]
+    flagged = insights.get("no_emotion_flagged")
+    if flagged and flagged["share"] > 0.1:
+        parts.append(
+            f"<p><b>Note:</b> {flagged['rows']:,} rows ({flagged['share']:.0%}) are flagged <i>no clear emotion</i> "
+            "and left out of the shares: every share describes the other rows.</p>"
+        )
     if png_problem:
         parts.append(f"<p class='note'>{html.escape(png_problem)}</p>")
     marked = {emotion: [t["term"] for t in terms] for emotion, terms in insights.get("drivers", {}).items()}

@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from emotion.io.datasets import guess_label_column as guess_labels
+from emotion.io.datasets import model_label_columns
 from emotion.io.tables import DataError, guess_text_column
 from emotion.labelling.table import result_columns
-from emotion.labels import LABELS, to_label
+from emotion.labels import LABELS, NO_EMOTION, to_label
 
 LABEL_SUFFIX = "_label"
 CONFIDENCE_SUFFIX = "_confidence"
-NO_EMOTION = "no clear emotion"
-NO_EMOTION_LABEL = "no emotion"
-"""What a correction says when a row shows none of the seven (the Bulk editor offers it)."""
+NO_CLEAR_EMOTION = "no clear emotion"
+"""Why a row flagged by the "no emotion" check is left out of the shares (a reason, not a label)."""
 NOT_ENGLISH = "not English"
 NO_LABEL = "no label"
 UNKNOWN_LABEL = "label names no emotion"
-LABEL_NAMES = ("consensus_label", "label", "emotion", "predicted", "prediction")
 RESULT_COLUMNS = frozenset([*result_columns([]), "corrected_label"])
 """The columns labelling adds besides each model's own (``<model>_label``, ``_confidence``, ``_answered_by``)."""
 MODEL_SUFFIXES = (LABEL_SUFFIX, CONFIDENCE_SUFFIX, "_answered_by")
@@ -99,38 +99,10 @@ def with_corrections(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
     return out
 
 
-def model_label_columns(frame: pd.DataFrame) -> list[str]:
-    """The ``<model>_label`` columns this project's labelling wrote, in order."""
-    return [
-        c
-        for c in frame.columns
-        if str(c).endswith(LABEL_SUFFIX) and f"{str(c)[: -len(LABEL_SUFFIX)]}_confidence" in frame
-    ]
-
-
 def guess_label_column(frame: pd.DataFrame) -> str:
-    """The project's label column if present, else a column named like a label, else the one whose values most
-    often name an emotion."""
-    models = model_label_columns(frame)
-    if "consensus_label" in frame and len(models) != 1:
-        return "consensus_label"
-    if len(models) == 1:
-        return models[0]
-    lowered = {str(c).lower(): c for c in frame.columns}
-    for name in LABEL_NAMES:
-        if name in lowered:
-            return lowered[name]
-    best, best_share = None, 0.0
-    for column in frame.columns:
-        values = frame[column].dropna().astype(str).head(500)
-        if values.empty:
-            continue
-        share = values.map(to_label).notna().mean()
-        if share > best_share:
-            best, best_share = column, share
-    if best is None or best_share < 0.5:
-        raise DataError("no label column found: no column's values name one of the seven emotions")
-    return best
+    """Insights' label column: this project's output first, else :func:`emotion.io.datasets.guess_label_column`
+    with at least half of the cells naming an emotion."""
+    return guess_labels(frame, outputs=True, min_share=0.5)
 
 
 def _model_of(label_column: str, frame: pd.DataFrame) -> str | None:
@@ -204,11 +176,13 @@ def recognise(
     raw = frame[label_column]
     labels = raw.map(lambda v: to_label(v) if isinstance(v, str) else None)
     empty = raw.isna() | raw.astype(str).str.strip().eq("")
-    said_none = raw.astype(str).str.strip().str.lower().eq(NO_EMOTION_LABEL)
-    reasons = np.where(empty, NO_LABEL, np.where(said_none, NO_EMOTION, np.where(labels.isna(), UNKNOWN_LABEL, "")))
+    said_none = raw.astype(str).str.strip().str.lower().eq(NO_EMOTION)
+    unknown = np.where(labels.isna(), UNKNOWN_LABEL, "")
+    reasons = np.where(empty, NO_LABEL, np.where(said_none, NO_CLEAR_EMOTION, unknown))
     excluded = pd.Series(reasons, index=frame.index, dtype=object)
     if "no_emotion" in frame and not include_no_emotion:
-        excluded = excluded.mask(excluded.eq("") & _flag(frame["no_emotion"]).fillna(False).astype(bool), NO_EMOTION)
+        flagged = _flag(frame["no_emotion"]).fillna(False).astype(bool)
+        excluded = excluded.mask(excluded.eq("") & flagged, NO_CLEAR_EMOTION)
     if "language" in frame and not include_not_english:
         language = frame["language"].astype(str).str.lower()
         foreign = ~language.isin(["en", "", "nan", "none", "english"])

@@ -68,18 +68,52 @@ def _as_label(value: object) -> str | None:
     return text if text in LABELS else to_label(value)
 
 
-def guess_label_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str:
-    """The column whose cells most often name one of the seven emotions (``label`` when it exists)."""
-    if "label" in frame.columns and "label" not in exclude:
-        return "label"
-    shares = {
-        column: sum(_as_label(v) is not None for v in frame[column].head(500)) / max(1, min(len(frame), 500))
-        for column in frame.columns
-        if column not in exclude
-    }
+LABEL_NAMES = ("label", "consensus_label", "emotion", "predicted", "prediction")
+"""Column names read as a label column, in order of preference."""
+OUTPUT_SUFFIX = "_label"
+
+
+def model_label_columns(frame: pd.DataFrame) -> list[str]:
+    """The ``<model>_label`` columns this project's labelling wrote (each beside its ``_confidence``), in order."""
+    return [
+        c
+        for c in frame.columns
+        if str(c).endswith(OUTPUT_SUFFIX) and f"{str(c)[: -len(OUTPUT_SUFFIX)]}_confidence" in frame
+    ]
+
+
+def guess_label_column(
+    frame: pd.DataFrame, exclude: tuple[str, ...] = (), *, outputs: bool = False, min_share: float = 0.0
+) -> str:
+    """The label column of a table: the one home of this guess (gold labels for Compare and adapt, labels to analyse
+    for Insights).
+
+    In order: with ``outputs``, this project's own output (``consensus_label`` when several models labelled, the one
+    model's ``<model>_label`` otherwise); a column named like a label (:data:`LABEL_NAMES`); else the column whose
+    first 500 cells most often name one of the seven emotions, if more than ``min_share`` of them do.
+
+    Raises:
+        DataError: no column qualifies.
+    """
+    candidates = [c for c in frame.columns if c not in exclude]
+    if outputs:
+        models = [c for c in model_label_columns(frame) if c not in exclude]
+        if "consensus_label" in candidates and len(models) != 1:
+            return "consensus_label"
+        if len(models) == 1:
+            return models[0]
+    lowered = {str(c).lower(): c for c in candidates}
+    for name in LABEL_NAMES:
+        if name in lowered:
+            return lowered[name]
+    shares = {}
+    for column in candidates:
+        values = frame[column].dropna().head(500)
+        if len(values):
+            shares[column] = sum(_as_label(v) is not None for v in values) / len(values)
     best = max(shares, key=shares.get, default=None)
-    if best is None or shares[best] == 0:
-        raise DataError("no label column found: no column names one of the seven emotions")
+    if best is None or shares[best] <= min_share:
+        raise DataError("no label column found: no column's values name one of the seven emotions")
     return best
 
 

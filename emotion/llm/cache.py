@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -26,6 +27,8 @@ class AnswerCache:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path or cache_dir() / "llm_answers.sqlite")
         self._lock = threading.Lock()
+        self.path.touch(mode=0o600, exist_ok=True)  # answers may quote the texts sent: the owner's only
+        os.chmod(self.path, 0o600)
         with self._connect() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT, proba TEXT, "

@@ -260,6 +260,7 @@ class LLMClassifier(Classifier):
                             errors[i] = redact(f"request failed: {type(error).__name__}: {error}", self._api_key)
                         else:
                             one_hot = proba is None
+                            answer = redact(answer, self._api_key)  # an endpoint may echo the key: never stored
                             self._cache().put(keys[i], answer, proba, one_hot)
                             answers[keys[i]] = (answer, proba, one_hot)
                         done += 1
@@ -282,7 +283,7 @@ class LLMClassifier(Classifier):
             answer, distribution, _one_hot = answers[key]
             label = parse_answer(answer)
             if label is None:
-                messages[i] = f"answer maps to no label: {answer[:60]!r}"
+                messages[i] = redact(f"answer maps to no label: {answer[:60]!r}", self._api_key)
             elif distribution is not None:
                 proba[i] = distribution
             else:

@@ -17,7 +17,7 @@ from emotion.classifier import Classifier, Predictions, Progress, Status
 
 PREFIX = "custom:"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 """A custom model's name: lower-case letters, digits, ``-`` and ``_``, at most 40 characters."""
 
 
@@ -31,7 +31,9 @@ def saved_names() -> list[str]:
     root = config.models_dir()
     if not root.is_dir():
         return []
-    return sorted(PREFIX + p.name for p in root.iterdir() if (p / "card.json").exists() and NAME_PATTERN.match(p.name))
+    return sorted(
+        PREFIX + p.name for p in root.iterdir() if (p / "card.json").exists() and NAME_PATTERN.fullmatch(p.name)
+    )
 
 
 class CustomClassifier(Classifier):
@@ -77,6 +79,11 @@ class CustomClassifier(Classifier):
             ArtifactError: the folder is missing, or a file was changed or corrupted.
         """
         folder = folder_of(name)
+        if not (folder / "card.json").exists():
+            raise ArtifactError(
+                f"no custom model {PREFIX + folder.name!r} in {config.models_dir()}: make it with "
+                f"`python -m emotion adapt --data FILE --name {folder.name}` (or Train a model on the Bulk page)"
+            )
         card = read_card(folder)
         base = load_base(card["base"])
         return cls(PREFIX + folder.name, _served(folder, card), base, card)

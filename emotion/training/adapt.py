@@ -13,6 +13,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,30 @@ def check_adapt_data(texts: list, labels: list) -> AdaptData:
         raise AdaptDataError(
             f"every usable row is labelled {found.pop()!r}: a model needs at least two emotions to tell apart"
         )
+    if len(kept) > MAX_ROWS:
+        kept = _stratified_sample(kept, MAX_ROWS)
+        warnings.append(
+            f"{len(rows):,} usable rows: a stratified sample of {MAX_ROWS:,} is used (adapting on 2 cores takes about "
+            "a minute per 1,000 rows; the adaptation curve flattens well before)"
+        )
     return AdaptData([t for t, _ in kept], [label for _, label in kept], warnings)
+
+
+MAX_ROWS = 2_000
+"""Labelled rows adaptation uses at most (a stratified sample beyond): gains flatten long before (200 labels gave
++0.16 on Reddit comments) and cross-validated fine-tuning of more rows takes many minutes on 2 cores."""
+
+
+def _stratified_sample(rows: list[tuple[str, str]], size: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``size`` of ``rows`` keeping each label's share (at least one row of each), in their original order."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([label for _, label in rows])
+    picked: list[int] = []
+    for label in sorted(set(labels)):
+        where = np.flatnonzero(labels == label)
+        take = max(1, round(size * len(where) / len(rows)))
+        picked += list(rng.choice(where, min(take, len(where)), replace=False))
+    return [rows[i] for i in sorted(picked)[:size]]
 
 
 def read_adapt_file(path, text_column: str | None = None, label_column: str | None = None) -> AdaptData:
@@ -109,6 +133,8 @@ def read_adapt_file(path, text_column: str | None = None, label_column: str | No
 
     frame = read_table(path)
     text_column = text_column or guess_text_column(frame)
+    if text_column in frame.columns and not frame[text_column].map(lambda v: not check_text(v)).any():
+        raise AdaptDataError(f"column {text_column!r} of {Path(path).name} holds no text: name the text column")
     label_column = label_column or guess_label_column(frame, exclude=(text_column,))
     for column in (text_column, label_column):
         if column not in frame.columns:
@@ -121,7 +147,7 @@ def check_name(name: str) -> str:
     from emotion import registry
 
     bare = name.removeprefix(PREFIX)
-    if not NAME_PATTERN.match(bare):
+    if not NAME_PATTERN.fullmatch(bare):
         raise AdaptDataError(
             f"model name {bare!r}: use lower-case letters, digits, '-' and '_' (at most 40 characters)"
         )

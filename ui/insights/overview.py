@@ -7,7 +7,7 @@ import streamlit as st
 from emotion.insights import charts, shares
 from emotion.insights.analyses.overview import describe_estimator
 from emotion.insights.prepared import Prepared
-from emotion.insights.table import NO_EMOTION
+from emotion.insights.table import NO_CLEAR_EMOTION
 from ui import common
 
 FLAGGED_NOTE = 0.10
@@ -16,7 +16,7 @@ FLAGGED_NOTE = 0.10
 
 def draw(prepared: Prepared) -> None:
     table, rows = prepared.table, prepared.rows
-    flagged = table.excluded_counts().get(NO_EMOTION, 0)
+    flagged = table.excluded_counts().get(NO_CLEAR_EMOTION, 0)
     if len(table.frame) and flagged / len(table.frame) > FLAGGED_NOTE:
         st.warning(
             f"{flagged:,} rows ({flagged / len(table.frame):.0%}) are flagged *no clear emotion* and left out of "

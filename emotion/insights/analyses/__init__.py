@@ -15,6 +15,7 @@ from emotion.insights.analyses.themes import Themes
 from emotion.insights.analyses.time import Time
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import MODEL_LABEL, Prepared, model_quality
+from emotion.insights.table import NO_CLEAR_EMOTION
 
 ANALYSES: tuple[Analysis, ...] = (Overview(), Segments(), Time(), Themes(), Drivers(), Examples())
 
@@ -38,6 +39,7 @@ def header(prepared: Prepared, choices: Choices) -> dict:
         "estimator": {"name": estimator, "description": shares.ESTIMATORS[estimator]},
         "rows": {"total": len(table.frame), "counted": len(prepared.rows)},
         "excluded": table.excluded_counts(),
+        "no_emotion_flagged": _flagged(table),
         "choices": {
             "by": list(choices.by),
             "cross": choices.cross,
@@ -49,6 +51,11 @@ def header(prepared: Prepared, choices: Choices) -> dict:
     if prepared.confusion is not None:
         out["estimator"]["confusion_measured_on"] = prepared.confusion.source
     return out
+
+
+def _flagged(table) -> dict:
+    rows = table.excluded_counts().get(NO_CLEAR_EMOTION, 0)
+    return {"rows": rows, "share": round(rows / max(len(table.frame), 1), 4)}
 
 
 def analyse(prepared: Prepared, choices: Choices | None = None) -> dict:

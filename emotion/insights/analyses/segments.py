@@ -3,9 +3,12 @@ worth reporting, each column (or crossed pair) adjusted for multiple testing on 
 
 from __future__ import annotations
 
-from emotion.insights import charts, segments
+import numpy as np
+
+from emotion.insights import charts, segments, shares
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import Prepared
+from emotion.labels import LABEL_INDEX
 
 KEPT = ["column", "segment", "emotion", "rows", "share", "rest_share", "difference", "low", "high"]
 
@@ -46,6 +49,9 @@ class Segments(Analysis):
             for record in found.loc[found["significant"]].to_dict("records"):
                 entry = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items() if k in KEPT}
                 entry.update(p_adjusted=float(record["p_adjusted"]), sentence=record["sentence"])
+                if record["finding"] and prepared.confusion is not None:
+                    entry["corrected"] = corrected(prepared, values, emotions, record["segment"], record["emotion"])
+                    entry["sentence"] += corrected_words(entry["corrected"], prepared.confusion)
                 section["findings" if record["finding"] else "too_small_to_report"].append(entry)
             small = found.loc[found["small"], ["column", "segment", "rows"]].drop_duplicates()
             section["small_segments"] += small.to_dict("records")
@@ -65,8 +71,8 @@ class Segments(Analysis):
         for column in section["columns"]:
             if not any(f["column"] == column for f in section["findings"]):
                 said.append(
-                    f"No segment of {column} differs from the rest by {section['min_difference']:.0%} points or "
-                    "more beyond noise (too small to tell is not the same as no difference: see the intervals)."
+                    f"No segment of {column} differs from the rest by {section['min_difference'] * 100:.0f}% points "
+                    "or more beyond noise (too small to tell is not the same as no difference: see the intervals)."
                 )
         if section["too_small_to_report"]:
             said.append(
@@ -74,6 +80,26 @@ class Segments(Analysis):
                 f"{section['min_difference'] * 100:.0f} points; they stay in insights.json."
             )
         return said
+
+
+def corrected(prepared: Prepared, values, emotions, segment: str, emotion: str) -> dict:
+    """A finding's size once the labeller's measured confusion is accounted for (estimated true shares)."""
+    inside = values.eq(segment).to_numpy()
+    counts_in = shares.label_counts(emotions[inside])
+    counts_out = shares.label_counts(emotions[~inside])
+    found = shares.corrected_difference(counts_in, counts_out, prepared.confusion)
+    i = LABEL_INDEX[emotion]
+    return {
+        key: round(float(np.asarray(found[key])[i]), 4) for key in ("share", "rest_share", "difference", "low", "high")
+    }
+
+
+def corrected_words(entry: dict, confusion) -> str:
+    return (
+        f"; correcting for the labeller's measured errors: {entry['share']:.0%} against {entry['rest_share']:.0%} "
+        f"({entry['difference'] * 100:+.0f} points, 95% interval {entry['low'] * 100:+.0f} to "
+        f"{entry['high'] * 100:+.0f})"
+    )
 
 
 def slug(name: str) -> str:
