@@ -75,14 +75,22 @@ def cache_dir(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-SLOW_MODULES = {"test_e2e", "test_distributed", "test_trainer", "test_exporters", "test_app"}
-"""Browser, Ray, training and export tests: left out of the quick loop (``pytest -m "not slow"``)."""
 SLOW_MARKERS = {"browser", "llm_server"}
+"""Tests with these marks are slow too. Everything else slow says so itself (``pytestmark`` of a slow module, or
+``@pytest.mark.slow`` on a test): training, adaptation, exports, AppTest pages, every committed model loaded, Ray."""
+
+
+def pytest_configure(config):
+    """Property tests draw 30 examples each in the whole suite, 6 in the quick loop (``-m "not slow"``)."""
+    from hypothesis import settings
+
+    settings.register_profile("suite", max_examples=30)
+    settings.register_profile("quick", max_examples=6)
+    settings.load_profile("quick" if config.option.markexpr.replace(" ", "") == "notslow" else "suite")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark the slow tiers: whole slow modules, and tests that start a browser or a llama.cpp server."""
+    """Browser and llama.cpp-server tests join the slow tier."""
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        if module in SLOW_MODULES or SLOW_MARKERS & {mark.name for mark in item.iter_markers()}:
+        if SLOW_MARKERS & {mark.name for mark in item.iter_markers()}:
             item.add_marker(pytest.mark.slow)

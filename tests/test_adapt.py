@@ -13,6 +13,8 @@ from emotion.labelling.review import review_order
 from emotion.labels import LABELS
 from emotion.training.adapt import AdaptArgs, AdaptDataError, AdaptJob, check_adapt_data, check_name, read_adapt_file
 
+pytestmark = pytest.mark.slow  # fine-tunes adapters
+
 SUBJECTS = ["the parcel", "my manager", "the new phone", "the hotel", "our landlord", "the bank", "the airline"]
 TEMPLATES = {
     "anger": "I am furious with {}: they ignored me again and I want to shout at someone.",

@@ -11,6 +11,8 @@ from emotion import registry
 from emotion.io import formats
 from emotion.labels import LABELS
 
+pytestmark = pytest.mark.slow  # every page through AppTest, models loaded cold
+
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 

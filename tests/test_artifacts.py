@@ -9,6 +9,8 @@ from emotion import config, registry
 from emotion.artifacts import ArtifactError, artifact_dir, read_card
 from emotion.io.datasets import load_isear
 
+pytestmark = pytest.mark.slow  # every committed model on its whole dev set
+
 COMMITTED = [spec.name for spec in registry.SPECS]
 """Every committed model: the registry's specs (a new family is covered by its spec line)."""
 

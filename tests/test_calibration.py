@@ -80,7 +80,7 @@ def test_confidence_map_knots_by_hand():
     assert np.isnan(mapped[2]).all()
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(st.lists(st.floats(0.001, 1.0), min_size=7, max_size=7), min_size=2, max_size=20),
     st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=6),
@@ -130,7 +130,7 @@ def test_rows_without_probabilities_are_left_out():
     assert scores["rows"] == 1 and scores["ece"] == 0 and scores["brier"] == 0
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(st.lists(st.floats(0.001, 1.0), min_size=7, max_size=7), min_size=1, max_size=20),
     st.floats(0.1, 10.0),

@@ -112,6 +112,7 @@ def test_label_rejects_bad_files(capsys, tmp_path, name, content, column, messag
     assert code == 2 and message in err, err
 
 
+@pytest.mark.slow  # kills a labelling process
 def test_killed_run_resumes_without_duplicates(tmp_path, sample):
     texts, _ = sample
     rows = 20_000  # several seconds of work, so the kill lands mid-run
@@ -265,6 +266,7 @@ def test_evaluate_bad_options_are_one_line_errors(capsys, tmp_path, sample, args
     assert code == 2 and err.startswith("error:") and message in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # the ensemble on all of ISEAR dev
 @pytest.mark.isear
 def test_cascade_of_the_ensemble_and_gpt35_on_dev(capsys, tmp_path, isear_dir):
     out = tmp_path / "ev"

@@ -17,6 +17,8 @@ from emotion.cli import main
 from emotion.labelling.ray_engine import POSITION_COLUMNS, read_output
 from emotion.labelling.table import result_columns
 
+pytestmark = pytest.mark.slow  # Ray clusters and killed workers
+
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
 ROOT = Path(__file__).resolve().parent.parent
 

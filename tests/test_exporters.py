@@ -14,6 +14,8 @@ from emotion.models.onnx_encoder import OnnxEncoderClassifier
 from emotion.training.served_graph import measure_static_ranges
 from tests.test_models import check_contract
 
+pytestmark = pytest.mark.slow  # exports ONNX graphs and checkpoints
+
 
 @pytest.fixture(scope="module")
 def adapter(tmp_path_factory):

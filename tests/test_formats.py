@@ -24,7 +24,7 @@ def read_back(data: bytes, file_format: formats.FileFormat) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("file_format", formats.FORMATS, ids=lambda f: f.name)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells=st.lists(TEXT, min_size=1, max_size=12))
 def test_every_writer_round_trips_rows_and_text(file_format, cells):
     frame = pd.DataFrame({"id": [str(i) for i in range(len(cells))], "text": cells})
@@ -162,7 +162,7 @@ TYPED = st.fixed_dictionaries(
 
 
 @pytest.mark.parametrize("file_format", formats.FORMATS, ids=lambda f: f.name)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(TYPED, min_size=1, max_size=8))
 def test_dates_numbers_and_booleans_keep_their_types(file_format, rows):
     """A typed upload (XLSX, Parquet) comes back typed in every download that holds types; CSV and TSV keep

@@ -252,6 +252,7 @@ def test_a_table_with_no_label_column_says_so():
 # The report -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # draws every chart as a PNG in chromium
 def test_the_report_holds_every_figure_and_opens_offline(tmp_path):
     prepared = Prepared.of(recognise(demo_with("intended")))
     choices = Choices(by=("product",), time="date")

@@ -18,6 +18,8 @@ from emotion.llm.prompts import load_prompt
 from emotion.llm.retrieval import Retriever
 from tests.llm_servers import FaultyServer, free_port, start_llama, stats
 
+pytestmark = pytest.mark.slow  # starts llama.cpp servers and runs SmolLM2
+
 SECRET = "sk-test-THIS-KEY-MUST-NEVER-LEAK-1234567890"
 TEXTS = [
     "I won the lottery today",

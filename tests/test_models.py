@@ -73,6 +73,7 @@ def _layer_count(layers) -> int:
     return 6 if layers is None else layers if isinstance(layers, int) else len(layers)
 
 
+@pytest.mark.slow  # trains encoders
 @pytest.mark.parametrize("layers", [None, 2, [0, 3, 5]])
 def test_encoder_trains_and_round_trips(tmp_path, sample, layers):
     from emotion.models.encoder import EncoderClassifier
@@ -162,6 +163,7 @@ def test_ensemble_next_to_its_members_reuses_their_answers(sample):
     assert out.ensemble_label.tolist() == ensemble.predict(texts)
 
 
+@pytest.mark.slow  # loads every committed model
 @pytest.mark.parametrize("name", [spec.name for spec in registry.SPECS])
 def test_served_models_answer_a_text_the_same_whatever_its_batch(name, sample):
     """Alone, in a batch, shuffled, and padded next to long texts: same label and confidence to 4 decimals."""

@@ -59,6 +59,7 @@ def test_a_toy_family_works_in_the_cli(toy, tmp_path, capsys):
     assert "training toy takes no --epochs" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # AppTest
 def test_a_toy_family_works_on_the_pages(toy):
     from streamlit.testing.v1 import AppTest
 
@@ -83,6 +84,7 @@ def test_a_toy_family_works_in_the_benchmark(toy, tmp_path, isear_dir):
     assert "old table" not in written and written.endswith("## Other measurements\n\nkept as they are\n")
 
 
+@pytest.mark.slow  # loads every committed model
 @pytest.mark.parametrize("spec", registry.SPECS, ids=lambda spec: spec.name)
 def test_each_spec_names_the_class_that_runs_it_in_torch(spec):
     cls = spec.torch_class()

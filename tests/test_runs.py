@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from emotion.jobs import JobState
 from emotion.labelling.jobs import BulkJob
@@ -86,6 +87,7 @@ while True:  # corrections made while the run goes on, each stored as it is made
 """
 
 
+@pytest.mark.slow  # labels 200,000 rows in a process it kills
 def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_path, sample, monkeypatch):
     monkeypatch.setenv("EMOTION_NO_EMOTION", "0")  # durability is the point here: tfidf alone keeps the run short
     texts, _ = sample

@@ -1,6 +1,7 @@
 """The text-to-text classifier: any seq2seq checkpoint (a tiny random T5 here) and the MiniLM encoder-decoder."""
 
 import numpy as np
+import pytest
 import torch
 from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
 
@@ -8,6 +9,8 @@ from emotion.labels import LABELS
 from emotion.models.encoder import minilm_path
 from emotion.models.seq2seq import Seq2SeqClassifier
 from tests.test_models import check_contract, train_steps
+
+pytestmark = pytest.mark.slow  # trains an encoder-decoder
 
 
 def test_any_t5_checkpoint_from_a_local_path(tmp_path, sample):

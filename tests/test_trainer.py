@@ -7,6 +7,8 @@ import torch
 from emotion.labels import LABEL_INDEX, LABELS
 from emotion.training.loop import TrainArgs, fit, soft_targets
 
+pytestmark = pytest.mark.slow  # trains encoders
+
 
 def test_soft_targets_keep_the_teacher_at_t1_and_flatten_above():
     proba = np.array([[0.7, 0.1, 0.05, 0.05, 0.05, 0.03, 0.02]])

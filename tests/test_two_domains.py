@@ -126,6 +126,7 @@ def test_the_committed_default_is_carded_with_both_domains_and_its_no_emotion_sc
     assert registry.no_emotion_scale("encoder-fast").auc >= 0.90
 
 
+@pytest.mark.slow  # the served default on all of GoEmotions dev
 @pytest.mark.isear
 def test_the_served_default_separates_neutral_from_emotional_reddit_comments(isear_dir, goemotions_data):
     from sklearn.metrics import roc_auc_score

@@ -29,6 +29,7 @@ def stages(tmp_path, sample):
     return root
 
 
+@pytest.mark.slow  # builds and merges two torch models
 def test_the_ends_are_exact_and_the_middle_is_the_average_of_the_merged_weights(stages):
     end = _merged(stages / "end")
     grown = EncoderClassifier.from_base(rank=4, seed=1, layers=2, no_emotion=True).warm_start(stages / "start")
