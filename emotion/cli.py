@@ -261,6 +261,11 @@ def _label(args) -> None:
         args.sheet,
     )
     print(f"labelled {rows} rows -> {args.output}")
+    from emotion.evaluation.comparison import quality_line
+
+    for name in names:
+        if line := quality_line(name):
+            print(line)
 
 
 def _adapt(args: argparse.Namespace) -> None:

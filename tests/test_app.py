@@ -430,3 +430,28 @@ def test_bulk_corrections_train_a_custom_model_that_every_list_then_offers(monke
     assert (tmp_path / "models" / "tickets" / "card.json").exists()
     at.run()
     assert "custom:tickets" in at.multiselect(key="bulk_models").options
+
+
+def test_a_new_file_on_insights_drops_the_last_files_report_and_filters():
+    """The demo's report, term and segment do not follow the analyst to their own file."""
+    frame = pd.DataFrame(
+        {
+            "ticket": [f"T{i}" for i in range(60)],
+            "comment": ["I am furious about the refund"] * 30 + ["So happy with it"] * 30,
+            "store": ["a", "b", "c"] * 20,
+            "label": ["anger"] * 30 + ["joy"] * 30,
+        }
+    )
+    at = app("pages/insights.py")
+    at.text_input(key="term").input("password").run()
+    at.button(key="report_build").click().run()
+    assert not at.exception, at.exception
+    assert any(b.label == "Download report.html" for b in at.get("download_button"))
+    at.segmented_control(key="source").set_value("Upload a labelled file").run()
+    at.file_uploader(key="insights_upload").set_value(("mine.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert not any(b.label == "Download report.html" for b in at.get("download_button"))  # the demo's report
+    assert at.text_input(key="term").value == ""
+    assert at.selectbox(key="by").value == "store"  # never the ticket id
+    assert any("60 of 60 counted rows" in c.value for c in at.caption)

@@ -11,7 +11,7 @@ import streamlit as st
 from emotion import config, registry
 from emotion.dashboard.answers import cascade_notes, checks_seconds, estimate_seconds, usage_line
 from emotion.dashboard.charts import distribution_bars, heatmap
-from emotion.evaluation.comparison import pairwise
+from emotion.evaluation.comparison import pairwise, quality_line
 from emotion.io import formats
 from emotion.io.tables import DataError, guess_text_column
 from emotion.io.text import check_text_column
@@ -331,6 +331,9 @@ def results(job: BulkJob, store: RunStore) -> None:
         st.switch_page("pages/insights.py", query_params={"run": job.token})
     for name, usage in job.tokens.items():
         st.caption("Measured in this session: " + usage_line(name, usage, job.cost_usd[name]))
+    for name in job.names:
+        if line := quality_line(name):
+            st.caption(line[0].upper() + line[1:] + ".")
     threshold = st.slider("Low-confidence threshold", 0.0, 1.0, 0.5, 0.05, key="bulk_threshold")
     result = job.result(threshold)
     st.session_state["bulk_result"] = result

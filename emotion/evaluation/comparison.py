@@ -98,6 +98,20 @@ def recommendation(domain: str, benchmarks: dict[str, float] | None = None) -> s
     return line + "."
 
 
+def quality_line(model: str) -> str:
+    """What a labeller is worth, in one line: its macro-F1 with the 95% interval on every stored domain, the comments
+    domain named as the nearest to customer comments; "" for a model never evaluated here."""
+    parts = []
+    for domain in stored_domains():
+        metrics, _ = load_evaluation(STORED_EVALUATIONS[domain])
+        entry = metrics["models"].get(model)
+        if entry:
+            low, high = entry["intervals"]["macro_f1"]
+            nearest = " (the nearest to customer comments)" if "Reddit" in domain else ""
+            parts.append(f"{entry['macro_f1']:.3f} [{low:.3f}, {high:.3f}] on {domain}{nearest}")
+    return f"labelled by {model}: macro-F1 " + "; ".join(parts) if parts else ""
+
+
 def _within_noise(metrics: dict, a: str, b: str) -> bool:
     differences = metrics.get("differences", {})
     entry = differences.get(f"{a} - {b}") or differences.get(f"{b} - {a}")

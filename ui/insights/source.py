@@ -3,11 +3,13 @@ that depended on the previous table reset when the table changes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from emotion import registry
 from emotion.insights.demo import demo_frame
@@ -42,6 +44,9 @@ DEPENDENT = (
     "themes_state",
 )
 """Choices that belong to one table: a new table starts without them (in the session and in the address)."""
+
+
+TEXT_INPUTS = ("term",)
 
 
 @dataclass(frozen=True)
@@ -98,11 +103,16 @@ def forget_other_tables(key: str) -> None:
     to the previous one, from the session and from the address."""
     table = key.rsplit(":", 1)[0] if key.startswith("run:") else key  # a run's new rows are the same table
     previous = st.session_state.get("insights_table")
-    if previous is not None and previous != table:
-        for name in DEPENDENT:
-            st.session_state.pop(name, None)
-            st.query_params.pop(name, None)
     st.session_state["insights_table"] = table
+    if previous is not None and previous != table:
+        stale = [name for name in DEPENDENT if name in st.session_state or name in st.query_params]
+        for name in stale:
+            if name in TEXT_INPUTS:
+                st.session_state[name] = ""  # a bound widget keeps its value unless it is given a new one
+            else:
+                st.session_state.pop(name, None)
+            with contextlib.suppress(StreamlitAPIException):  # bound: the widget's new value rewrites the address
+                st.query_params.pop(name, None)
 
 
 def run_source(token: str) -> Source | None:
