@@ -92,7 +92,10 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
     texts = prepared.table.frame[prepared.table.text_column]
     taxonomy = Taxonomy([*result.taxonomy.themes])
     names = taxonomy.names
-    with st.expander("Shape the themes: rename, merge, split, delete, define your own; save or export"):
+    with st.expander(
+        "Shape the themes: rename, merge, split, delete, define your own; save or export",
+        expanded=st.session_state.get("themes_editing", False),  # stays open from one edit to the next
+    ):
         action = st.radio(
             "Change", ["Rename", "Merge", "Split", "Delete", "Define"], horizontal=True, key="themes_action"
         )
@@ -130,6 +133,7 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
                     )
             if changed is not None:
                 keep(prepared, result.reassigned(changed, texts))
+                st.session_state["themes_editing"] = True
                 st.rerun()
         except TaxonomyError as error:
             st.error(str(error))
