@@ -46,7 +46,12 @@ def word_bars(words: list[tuple[str, float]], label: str, model: str = "") -> go
     )
     figure.update_layout(
         title={"text": f"Words behind {label}"},
-        xaxis={"title": {"text": "Drop without the word"}, "tickformat": ".1%", "nticks": 5},
+        xaxis={
+            "title": {"text": "Drop without the word"},
+            # whole percents unless every drop is small: ticks must fit a third of a narrow screen
+            "tickformat": ".0%" if max((abs(w) for _, w in words), default=0) >= 0.04 else ".1%",
+            "nticks": 4,
+        },
         yaxis={"autorange": "reversed", "automargin": True, "title": {"text": "Word"}},
         **_LAYOUT,
     )
