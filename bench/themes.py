@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_mutual_info_score
 
 from emotion.graphs.sentence import shared
-from emotion.themes.discover import choose_k, discover
+from emotion.themes.discover import discover
 
 
 def load(data: Path, name: str) -> pd.DataFrame:
@@ -90,7 +90,7 @@ def main() -> None:
                 seed,
                 len(picked),
                 frame["topic"].nunique(),
-                f"this recipe (k={choose_k(len(picked))})",
+                f"this recipe ({found.method['clustering'].split(',')[1].strip()})",
                 found.labels,
                 time.perf_counter() - began,
             )

@@ -106,3 +106,29 @@ def start_bulk_run(page, url: str, upload: Path, until_rows: int) -> None:
         arg=until_rows,
         timeout=120_000,
     )
+
+
+@contextlib.contextmanager
+def app_in_chromium():
+    """A fresh dashboard server and a chromium page on it; chromium missing fails in CI and skips elsewhere."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing: scripts/setup.sh dev installs it")
+        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright")
+    with streamlit_server() as url, chromium_page() as page:
+        yield url, page
+
+
+def download_report(page, folder: Path) -> Path:
+    """Build the Insights report on the page and download its ``report.html`` into ``folder``."""
+    page.get_by_role("button", name="Build the report").click()
+    page.get_by_role("button", name="Download report.html").wait_for(timeout=180_000)
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download report.html").click()
+    report = Path(folder) / "report.html"
+    download.value.save_as(report)
+    return report

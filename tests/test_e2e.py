@@ -11,11 +11,10 @@ import pytest
 
 from emotion.labels import LABELS
 from tests.browser import (
-    CHROMIUM,
-    chromium_page,
+    app_in_chromium,
+    download_report,
     start_bulk_run,
     streamlit_process,
-    streamlit_server,
     wait_until_idle,
 )
 from tests.chart_layout import chart_text_problems
@@ -37,12 +36,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def browser_app():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing: scripts/setup.sh dev installs it")
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright")
-    with streamlit_server() as url, chromium_page() as page:
+    with app_in_chromium() as (url, page):
         yield url, page
 
 
@@ -247,13 +241,7 @@ def test_insights_from_the_demo_to_an_offline_report(browser_app, tmp_path):
     page.reload(wait_until="networkidle")  # the link reopens the same view
     page.get_by_text(f"{shown:,} of", exact=False).first.wait_for(timeout=120_000)
 
-    page.get_by_role("button", name="Build the report").click()
-    page.get_by_role("button", name="Download report.html").wait_for(timeout=180_000)
-    wait_until_idle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download report.html").click()
-    report = tmp_path / "report.html"
-    download.value.save_as(report)
+    report = download_report(page, tmp_path)
 
     offline = page.context.browser.new_context()
     requests: list[str] = []

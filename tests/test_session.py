@@ -4,12 +4,9 @@ discovered, renamed, merged, crossed with emotions and reach the report."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.browser import CHROMIUM, chromium_page, streamlit_server, wait_until_idle
+from tests.browser import app_in_chromium, download_report, wait_until_idle
 from tests.test_themes import planted
 
 pytestmark = pytest.mark.browser
@@ -17,12 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def fresh_server():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing: scripts/setup.sh dev installs it")
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright")
-    with streamlit_server() as url, chromium_page() as page:
+    with app_in_chromium() as (url, page):
         yield url, page
 
 
@@ -97,7 +89,7 @@ def test_themes_are_discovered_renamed_merged_crossed_and_reported(fresh_server,
     page.get_by_text(f"{len(frame)} of {len(frame)} counted rows", exact=False).first.wait_for(timeout=120_000)
     wait_until_idle(page)
     page.get_by_role("tab", name="Themes").click()
-    page.get_by_role("spinbutton", name="How many (0: chosen from the rows)").fill("4")
+    page.get_by_role("spinbutton", name="How many (0: chosen by the data)").fill("4")
     page.get_by_role("button", name="Find themes").click()
     page.get_by_text("Themes found in", exact=False).wait_for(timeout=180_000)
     wait_until_idle(page)
@@ -116,12 +108,6 @@ def test_themes_are_discovered_renamed_merged_crossed_and_reported(fresh_server,
     page.get_by_role("button", name="Merge", exact=True).click()
     page.get_by_text("Money and parcels", exact=False).first.wait_for(state="attached", timeout=60_000)
     wait_until_idle(page)
-    page.get_by_role("button", name="Build the report").click()
-    page.get_by_role("button", name="Download report.html").wait_for(timeout=180_000)
-    wait_until_idle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download report.html").click()
-    report = tmp_path / "report.html"
-    download.value.save_as(report)
+    report = download_report(page, tmp_path)
     html = report.read_text()
     assert "Money and parcels" in html and "What fear is about" in html

@@ -5,8 +5,9 @@ The recipe (measured against BERTopic's defaults on the same rows and embeddings
 1. **Rows that cannot carry a theme** (empty, fewer than :data:`MIN_WORDS` words) go to :data:`OTHER` at once.
 2. **A sample** of at most :data:`SAMPLE` distinct texts is embedded with all-MiniLM-L6-v2 sentence embeddings
    (:class:`~emotion.graphs.sentence.SentenceEncoder`; the emotion-tuned head groups by emotion, not by topic).
-3. **Clustering**: k-means on the unit vectors (spherical k-means), ``k`` from the number of rows
-   (:func:`choose_k`) unless asked; clusters smaller than :data:`MIN_THEME_ROWS` rows fold into :data:`OTHER`.
+3. **Clustering**: k-means on the unit vectors (spherical k-means), ``k`` chosen by the silhouette among a few
+   candidates (:func:`choose_k`) unless asked; clusters smaller than :data:`MIN_THEME_ROWS` rows fold into
+   :data:`OTHER`. The themes are listed largest first; the analyst merges what belongs together.
 4. **Names**: each theme's most distinctive words and two-word phrases by class-based TF-IDF (Grootendorst 2022),
    a phrase and the words it holds folded into one; **representative comments**: the nearest to its centre.
 5. **Every row** gets the nearest theme whose centre is at least :data:`MIN_SIMILARITY` close (cosine), else
@@ -69,17 +70,46 @@ def usable(texts: pd.Series) -> np.ndarray:
     return np.array([len(words(t)) >= MIN_WORDS if isinstance(t, str) else False for t in texts])
 
 
-def choose_k(rows: int) -> int:
-    """Themes to look for: about ``sqrt(rows / 4)``, between 2 and 30 (a list an analyst reads in one glance)."""
-    return int(np.clip(round(np.sqrt(rows / 4)), 2, 30))
+MAX_K = 120
 
 
-def spherical_kmeans(vectors: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def candidate_ks(rows: int) -> list[int]:
+    """The numbers of themes tried: from 4 up to one theme per 15 rows (at most :data:`MAX_K`), evenly on a log
+    scale."""
+    top = int(np.clip(rows // 15, 4, MAX_K))
+    return sorted({round(k) for k in np.geomspace(4, top, 7)} | {top})
+
+
+def choose_k(vectors: np.ndarray, seed: int = 0, sample: int = 2000) -> int:
+    """The number of themes whose spherical k-means clustering separates best (highest mean silhouette, cosine, on
+    at most ``sample`` of the vectors), among :func:`candidate_ks`. Measured in ``bench/themes.py``: the silhouette
+    chose between 80 and 130 themes on 2,000 banking or assistant requests, where the adjusted mutual information
+    with the known intents peaks too."""
+    from sklearn.metrics import silhouette_score
+
+    if len(vectors) < 8:
+        return max(1, len(vectors) // 2)
+    rng = np.random.default_rng(seed)
+    scored = vectors if len(vectors) <= sample else vectors[rng.choice(len(vectors), sample, replace=False)]
+    best, best_score = 2, -1.0
+    for k in candidate_ks(len(vectors)):
+        if k >= len(scored):
+            break
+        labels, _ = spherical_kmeans(scored, k, seed, n_init=1)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(scored, labels, metric="cosine")
+        if score > best_score:
+            best, best_score = k, score
+    return best
+
+
+def spherical_kmeans(vectors: np.ndarray, k: int, seed: int = 0, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """k-means on unit vectors (scikit-learn's, then centres renormalised): labels and unit centres."""
     from sklearn.cluster import KMeans
 
     k = max(1, min(k, len(vectors)))
-    fitted = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(vectors)
+    fitted = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(vectors)
     centres = fitted.cluster_centers_ / np.clip(
         np.linalg.norm(fitted.cluster_centers_, axis=1, keepdims=True), 1e-9, None
     )
@@ -171,7 +201,7 @@ def discover(
     else:
         position = {text: i for i, text in enumerate(cleaned)}
         vectors = np.asarray(embeddings)[[position[t] for t in picked]]
-    k = k or choose_k(len(distinct))
+    k = k or choose_k(vectors, seed)
     groups, centres = spherical_kmeans(vectors, k, seed)
     report(0.7)
     sizes = np.bincount(groups, minlength=len(centres))

@@ -67,7 +67,7 @@ def source_controls(prepared: Prepared) -> None:
         bind="query-params",
         help="Discover them in these comments, or apply a taxonomy you saved (kept in your folder).",
     )
-    c2.number_input("How many (0: chosen from the rows)", 0, 60, 0, key="themes_k", bind="query-params")
+    c2.number_input("How many (0: chosen by the data)", 0, 120, 0, key="themes_k", bind="query-params")
     if c3.button("Find themes", type="primary", key="themes_run"):
         taxonomy = None
         if choice != DISCOVER:

@@ -10,6 +10,8 @@ period to the next beyond noise is flagged like a period.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from emotion.insights import charts, periods, segments
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import Prepared
@@ -69,25 +71,24 @@ class Themes(Analysis):
             entry["theme"] = entry.pop("segment")
             entry["sentence"] = f"Theme '{entry['theme']}': " + record["sentence"].split(": ", 1)[1]
             section["findings"].append(entry)
+        counts = pd.crosstab(themes, emotions).reindex(index=order, columns=LABELS, fill_value=0)
+        sizes = counts.sum(axis=1)
         for emotion in LABELS:
             if choices.emotions and emotion not in choices.emotions:
                 continue
-            total = int(emotions.eq(emotion).sum())
+            total = int(counts[emotion].sum())
             if not total:
                 continue
-            ranked = []
-            for name in order:
-                inside = emotions[themes == name]
-                count = int(inside.eq(emotion).sum())
-                if count:
-                    ranked.append(
-                        {
-                            "theme": name,
-                            "rows": count,
-                            "holds": round(count / total, 4),
-                            "share_within": round(count / max(len(inside), 1), 4),
-                        }
-                    )
+            ranked = [
+                {
+                    "theme": name,
+                    "rows": int(count),
+                    "holds": round(count / total, 4),
+                    "share_within": round(count / max(int(sizes[name]), 1), 4),
+                }
+                for name, count in counts[emotion].items()
+                if count
+            ]
             section["by_emotion"][emotion] = sorted(ranked, key=lambda r: -r["holds"])
         theme_names = [t for t in order if t != OTHER]
         for column in choices.by:
