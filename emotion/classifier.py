@@ -48,6 +48,19 @@ def split_outputs(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return proba, exp[:, len(LABELS)] / exp.sum(axis=1)
 
 
+def sequential_texts_per_s(rates: Sequence[float], shares: Sequence[float] | None = None) -> float:
+    """Texts per second of models run one after another on the same texts, each at its own rate on its ``share``
+    of them (default: all): the one home of the throughput formula (ensembles, cascades, labelling jobs)."""
+    shares = shares if shares is not None else [1.0] * len(rates)
+    seconds = sum(share / rate for rate, share in zip(rates, shares, strict=True))
+    return 1 / seconds if seconds else float("inf")
+
+
+def seconds_for(texts: int, texts_per_s: float) -> float:
+    """Expected seconds to run ``texts`` texts at ``texts_per_s``."""
+    return texts / texts_per_s
+
+
 class InputError(ValueError):
     """A text that cannot be classified (empty, not a string); the message names its position."""
 
@@ -204,7 +217,7 @@ class Classifier(ABC):
 
     def estimate_run(self, texts: Sequence[str]) -> tuple[float, float | None]:
         """Expected seconds and cost in USD (``None``: free or unknown) to classify ``texts`` (duplicates once)."""
-        return len(set(texts)) / self.expected_texts_per_s, None
+        return seconds_for(len(set(texts)), self.expected_texts_per_s), None
 
     def routing_note(self, texts: Sequence[str]) -> str | None:
         """How many of ``texts`` this model is expected to send to another one, in words (cascades); else ``None``."""

@@ -407,9 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             card = _train(args)
             print(json.dumps(card.get("dev_metrics", card), indent=2))
         elif args.command == "calibrate":
-            from emotion.training.publishing import calibrate
+            from emotion.training.publishing import calibrate_and_record
 
-            calibrate(args.models or None)
+            calibrate_and_record(args.models or None)
         elif args.command == "classify":
             print(_strict_json(_classify(args)))
         elif args.command == "label":

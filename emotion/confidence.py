@@ -62,7 +62,7 @@ def apply_confidence_map(proba: np.ndarray, knots: Sequence[Sequence[float]]) ->
     return out
 
 
-def calibrate(proba: np.ndarray, temperature: float, knots: Sequence[Sequence[float]] = ()) -> np.ndarray:
+def apply_calibration(proba: np.ndarray, temperature: float, knots: Sequence[Sequence[float]] = ()) -> np.ndarray:
     """Served probabilities: :func:`apply_temperature`, then :func:`apply_confidence_map`."""
     return apply_confidence_map(apply_temperature(proba, temperature), knots)
 
@@ -109,7 +109,7 @@ class Calibration:
 
     def apply(self, proba: np.ndarray) -> np.ndarray:
         """Served probabilities from raw ones (:func:`calibrate`)."""
-        return calibrate(proba, self.temperature, self.confidence_knots)
+        return apply_calibration(proba, self.temperature, self.confidence_knots)
 
     def threshold_for_share(self, share: float) -> float:
         """The confidence threshold that sent ``share`` (0 to 1) of dev rows to a fallback."""

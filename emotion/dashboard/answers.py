@@ -10,7 +10,7 @@ import numpy as np
 
 from emotion import config
 from emotion.artifacts import artifact_dir
-from emotion.classifier import Classifier, Predictions, TokenUsage, members_first
+from emotion.classifier import Classifier, Predictions, TokenUsage, members_first, seconds_for
 from emotion.explanations import explain
 from emotion.labelling.table import NoEmotionFallback, most_say
 from emotion.models import no_emotion
@@ -136,7 +136,7 @@ def checks_seconds(texts: list[str], models: dict[str, Classifier]) -> float:
         return 0.0
     if not config.no_emotion_check() or not (artifact_dir(no_emotion.NAME) / "card.json").exists():
         return 0.0
-    return len(set(texts)) / no_emotion.NoEmotionDetector.expected_texts_per_s
+    return seconds_for(len(set(texts)), no_emotion.NoEmotionDetector.expected_texts_per_s)
 
 
 def best_model(names: list[str], scores: dict[str, float]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from emotion.confidence import _TINY, Calibration, NoEmotionScale, apply_temperature, calibrate
+from emotion.confidence import _TINY, Calibration, NoEmotionScale, apply_calibration, apply_temperature
 from emotion.evaluation.crossval import repeated_folds
 from emotion.labels import LABEL_INDEX
 
@@ -208,7 +208,7 @@ def cross_validated(proba: np.ndarray, gold: Sequence[str], folds: int = 5, repe
         for fit_rows, held_rows in splits:
             t, knots = fit_calibrator(proba[fit_rows], [gold[r] for r in fit_rows])
             temperatures.append(round(t, 4))
-            out[repeat, held_rows] = calibrate(proba[held_rows], t, knots)
+            out[repeat, held_rows] = apply_calibration(proba[held_rows], t, knots)
     eces = [calibration_scores(p, gold)["ece"] for p in out]
     briers = [calibration_scores(p, gold)["brier"] for p in out]
     return {
@@ -225,7 +225,7 @@ def fit_calibration(proba: np.ndarray, gold: Sequence[str], fitted_on: str = "IS
     temperature = round(temperature, 4)
     before = calibration_scores(proba, gold)
     after = cross_validated(proba, gold)
-    confidence = calibrate(proba, temperature, knots).max(axis=1)
+    confidence = apply_calibration(proba, temperature, knots).max(axis=1)
     return Calibration(
         temperature=temperature,
         confidence_knots=knots,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emotion.classifier import Classifier, TokenUsage
+from emotion.classifier import Classifier, TokenUsage, sequential_texts_per_s
 from emotion.jobs import BackgroundJob, JobState
 from emotion.labelling.table import (
     add_consensus,
@@ -151,7 +151,8 @@ def assemble(frame: pd.DataFrame, parts: list[pd.DataFrame], names: list[str], t
 
 def chunk_rows_for(models: Mapping[str, Classifier], target_seconds: float = 4.0) -> int:
     """Rows per chunk so that one chunk takes about ``target_seconds`` (what a stop may throw away)."""
-    seconds_per_row = sum(1 / model.expected_texts_per_s for model in models.values()) if models else 0.01
+    rates = [model.expected_texts_per_s for model in models.values()]
+    seconds_per_row = 1 / sequential_texts_per_s(rates) if models else 0.01
     return int(max(4, min(8192, target_seconds / seconds_per_row)))
 
 

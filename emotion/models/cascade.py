@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emotion.classifier import Classifier, Predictions, Progress, TokenUsage
+from emotion.classifier import Classifier, Predictions, Progress, TokenUsage, sequential_texts_per_s
 from emotion.confidence import check_share
 
 PREFIX = "cascade:"
@@ -96,7 +96,8 @@ class CascadeClassifier(Classifier):
     @property
     def expected_texts_per_s(self) -> float:
         """The first model on every text, the fallback on its expected share."""
-        return 1 / (1 / self.first.expected_texts_per_s + self.expected_share / self.fallback.expected_texts_per_s)
+        rates = [self.first.expected_texts_per_s, self.fallback.expected_texts_per_s]
+        return sequential_texts_per_s(rates, [1.0, self.expected_share])
 
     def routed_texts(self, texts) -> int:
         """Distinct texts expected to reach the fallback: its dev share of the distinct texts."""

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from emotion.artifacts import artifact_dir, read_card
-from emotion.classifier import Classifier, Predictions, Progress
+from emotion.classifier import Classifier, Predictions, Progress, sequential_texts_per_s
 from emotion.labels import LABEL_INDEX
 
 WEIGHTS_FILE = "weights.json"
@@ -27,11 +27,6 @@ def fit_weights(probas: Sequence[np.ndarray], gold: Sequence[str]) -> np.ndarray
 
     z = minimize(loss, np.zeros(len(probas)), method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6}).x
     return np.exp(z) / np.exp(z).sum()
-
-
-def sequential_texts_per_s(rates: Sequence[float]) -> float:
-    """Texts per second of models run one after another on the same texts, each at its own rate."""
-    return 1 / sum(1 / rate for rate in rates)
 
 
 class EnsembleClassifier(Classifier):

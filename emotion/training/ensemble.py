@@ -8,12 +8,13 @@ import time
 import numpy as np
 
 from emotion.artifacts import artifact_dir, read_card, write_card
+from emotion.classifier import sequential_texts_per_s
 from emotion.evaluation.metrics import classification_metrics
 from emotion.io.datasets import load_isear
 from emotion.labels import LABELS
-from emotion.models.ensemble import fit_weights, sequential_texts_per_s
+from emotion.models.ensemble import fit_weights
 from emotion.training.data import data_info, ensemble_dev
-from emotion.training.publishing import calibrate
+from emotion.training.publishing import calibrate_and_record
 
 WEIGHTINGS = {
     "uniform": lambda probas, gold: np.full(len(probas), 1 / len(probas)),
@@ -137,8 +138,8 @@ def train_ensemble(
         training_seconds=round(time.time() - started),
         dev_metrics={"macro_f1": macro_f1(mixed, isear), "pooled_macro_f1": macro_f1(mixed)},
     )
-    from emotion.training.publishing import calibrate_no_emotion
+    from emotion.training.publishing import record_no_emotion_scale
 
-    calibrate(["ensemble"])
-    calibrate_no_emotion("ensemble")
+    calibrate_and_record(["ensemble"])
+    record_no_emotion_scale("ensemble")
     return read_card(folder)

@@ -16,7 +16,7 @@ from emotion.labels import LABELS
 from emotion.training.data import data_card, ensemble_dev, load_goemotions
 
 
-def calibrate(names: list[str] | None = None) -> dict[str, dict]:
+def calibrate_and_record(names: list[str] | None = None) -> dict[str, dict]:
     """Fit each local model's calibration on dev and record it on its card (``confidence_calibration``).
 
     Dev is both domains pooled (:func:`ensemble_dev`: ISEAR dev and GoEmotions dev's seven-emotion comments), so the
@@ -47,7 +47,7 @@ def calibrate(names: list[str] | None = None) -> dict[str, dict]:
     return out
 
 
-def calibrate_no_emotion(name: str) -> dict:
+def record_no_emotion_scale(name: str) -> dict:
     """Fit a registered model's "no emotion" scaling and threshold on GoEmotions dev and write them to its card
     (``no_emotion_calibration``); returns the entry."""
     from emotion import registry
@@ -180,12 +180,12 @@ def publish(run_folder, name: str) -> dict:
     dev); returns the card."""
     from emotion import registry
     from emotion.artifacts import artifact_dir
-    from emotion.training.publishing import calibrate
+    from emotion.training.publishing import calibrate_and_record
     from emotion.training.served_graph import choose_served_graph
 
     install(run_folder, name)
     if "onnx" in registry.SPEC[name].runtimes:
         choose_served_graph(name)
-    calibrate([name])
-    calibrate_no_emotion(name)
+    calibrate_and_record([name])
+    record_no_emotion_scale(name)
     return read_card(artifact_dir(name))

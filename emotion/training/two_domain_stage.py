@@ -21,7 +21,7 @@ from emotion.io.datasets import load_isear
 from emotion.training.augment import augmented_copies
 from emotion.training.data import data_card, dev_sets, mixed_training_data, scores
 from emotion.training.distillation import isear_teacher
-from emotion.training.publishing import calibrate_no_emotion, publish
+from emotion.training.publishing import publish, record_no_emotion_scale
 
 
 def fit_mixed_encoder(
@@ -289,7 +289,7 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (1.0, 3.0, 10.0)) -> di
     calibration and the "no emotion" scaling; returns the card."""
 
     from emotion.models.tfidf import MODEL_FILE
-    from emotion.training.publishing import calibrate
+    from emotion.training.publishing import calibrate_and_record
 
     started = time.time()
     folder = artifact_dir("tfidf")
@@ -314,6 +314,6 @@ def train_tfidf(seed: int = 0, grid: tuple[float, ...] = (1.0, 3.0, 10.0)) -> di
             "no_emotion_auc": found["grid"][found["C"]].get("no_emotion_auc"),
         },
     )
-    calibrate(["tfidf"])
-    calibrate_no_emotion("tfidf")
+    calibrate_and_record(["tfidf"])
+    record_no_emotion_scale("tfidf")
     return read_card(folder)
