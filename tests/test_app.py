@@ -30,13 +30,13 @@ def app(page: str | None = None) -> AppTest:
 def test_classify_page_classifies_with_tfidf():
     at = app()
     assert at.title[0].value == "Classify a text"
-    at.selectbox(key="classify_example").select_index(2).run()
+    at.selectbox(key="classify_example").select_index(3).run()
     at.multiselect(key="classify_models").set_value(["tfidf"]).run()
     at.button(key="classify_button").click().run()
     assert not at.exception, at.exception
     assert at.metric[0].label == "tfidf"
     text = at.text_area(key="classify_text").value
-    assert "password was changed" in text  # the third example
+    assert "password was changed" in text  # the third example (the first option is "write your own")
     # The page shows the package's answer for this text: fear, as the model itself says.
     assert at.metric[0].value == registry.load("tfidf").predict([text])[0] == "fear"
     assert any("1 model says fear" in c.value for c in at.caption)  # the agreement line agrees with the card
