@@ -55,13 +55,6 @@ def test_a_model_with_its_own_output_gives_it_in_its_column_and_the_check_switch
     assert list(out["no_emotion"]) == [bool(p >= model.no_emotion_scale.threshold) for p in expected]
 
 
-@pytest.mark.slow  # loads every committed model
-@pytest.mark.parametrize("name", [spec.name for spec in registry.SPECS])
-def test_every_committed_model_has_its_own_no_emotion_output(name):
-    assert registry.no_emotion_scale(name) is not None
-    assert registry.load(name).classify(["Order received."]).no_emotion is not None
-
-
 def test_insights_counts_no_emotion_rows_apart_and_a_correction_can_say_so():
     frame = pd.DataFrame(
         {

@@ -42,6 +42,7 @@ DEPENDENT = (
     "explain_row",
     "insights_report",
     "themes_state",
+    "themes",
 )
 """Choices that belong to one table: a new table starts without them (in the session and in the address)."""
 

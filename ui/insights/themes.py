@@ -13,6 +13,7 @@ from emotion.insights import charts, segments
 from emotion.insights.analyses.themes import Themes
 from emotion.insights.contract import Choices
 from emotion.insights.prepared import Prepared
+from emotion.io import formats
 from emotion.labels import LABELS
 from emotion.themes.discover import OTHER
 from emotion.themes.job import ThemesJob, ThemesResult
@@ -68,7 +69,9 @@ def source_controls(prepared: Prepared) -> None:
         help="Discover them in these comments, or apply a taxonomy you saved (kept in your folder).",
     )
     c2.number_input("How many (0: chosen by the data)", 0, 120, 0, key="themes_k", bind="query-params")
-    if c3.button("Find themes", type="primary", key="themes_run"):
+    reopened = "themes" in st.query_params and current(prepared) is None  # a link to a view with themes
+    if c3.button("Find themes", type="primary", key="themes_run") or reopened:
+        st.query_params["themes"] = "on"  # the link reopens with the same themes (same source, count and seed)
         taxonomy = None
         if choice != DISCOVER:
             try:
@@ -206,6 +209,18 @@ def draw(prepared: Prepared) -> None:
             picked = rows.loc[(prepared.row_themes() == top) & rows["emotion"].eq(emotion)].head(3)
             for comment in picked[prepared.table.text_column]:
                 quote(comment, [])
+    others = prepared.table.frame.loc[prepared.themes.eq(OTHER).to_numpy()]
+    if len(others):
+        with st.expander(f"Rows that fit no theme ('other'): {len(others):,}"):
+            st.dataframe(others[[prepared.table.text_column]].head(1000), hide_index=True)
+    st.download_button(
+        "Download the table with a theme column (CSV)",
+        lambda: formats.to_bytes(prepared.table.frame.assign(theme=prepared.themes.to_numpy()), "CSV"),
+        "with_themes.csv",
+        "text/csv",
+        key="themes_download",
+        on_click="ignore",
+    )
     edit(prepared, result)
     st.caption(
         f"How: {result.method.get('clustering', result.method.get('source', ''))}; rows assigned by "
