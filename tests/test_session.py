@@ -68,7 +68,7 @@ def test_filters_are_chips_and_an_empty_selection_says_which_filters_did_it(fres
     page.get_by_text("No row matches", exact=False).first.wait_for(timeout=180_000)
     said = page.get_by_text("No row matches", exact=False).first.inner_text()
     assert "emotion: joy" in said and "term: password" in said, said
-    assert page.get_by_role("button", name="✕ emotion: joy").count() == 1
+    page.get_by_role("button", name="✕ emotion: joy").wait_for(timeout=30_000)  # the filter as a removable chip
     page.get_by_role("button", name="Clear all filters").click()
     page.get_by_text("counted rows", exact=False).first.wait_for(timeout=60_000)
     wait_until_idle(page)
