@@ -261,7 +261,7 @@ def _label(args) -> None:
         args.sheet,
     )
     print(f"labelled {rows} rows -> {args.output}")
-    from emotion.evaluation.comparison import quality_line
+    from emotion.evaluation.stored import quality_line
 
     for name in names:
         if line := quality_line(name):

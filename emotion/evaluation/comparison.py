@@ -9,17 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emotion.config import ARTIFACTS_DIR
 from emotion.evaluation.metrics import agreement
+from emotion.evaluation.stored import EVALUATION_DIR, STORED_EVALUATIONS, quality_line, stored_domains  # noqa: F401
 from emotion.labels import LABELS
-
-EVALUATION_DIR = ARTIFACTS_DIR / "evaluation"
-STORED_EVALUATIONS = {
-    "ISEAR dev": EVALUATION_DIR,
-    "GoEmotions dev (Reddit)": EVALUATION_DIR / "goemotions",
-}
-"""The stored evaluations by domain: ISEAR's self-reports, and Reddit comments with one of the seven emotions
-(``python -m emotion evaluate --data <goemotions>/dev.csv --output data/evaluation/goemotions``)."""
 
 
 def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
@@ -29,11 +21,6 @@ def load_evaluation(folder: Path = EVALUATION_DIR) -> tuple[dict, pd.DataFrame]:
         {name: object for name in metrics["models"]}
     )
     return metrics, predictions.where(predictions.notna(), None)
-
-
-def stored_domains() -> list[str]:
-    """The domains with a stored evaluation, ISEAR first."""
-    return [name for name, folder in STORED_EVALUATIONS.items() if (folder / "metrics.json").exists()]
 
 
 def domain_table(domains: list[str] | None = None) -> pd.DataFrame:
@@ -96,20 +83,6 @@ def recommendation(domain: str, benchmarks: dict[str, float] | None = None) -> s
             "the better choice for large files"
         )
     return line + "."
-
-
-def quality_line(model: str) -> str:
-    """What a labeller is worth, in one line: its macro-F1 with the 95% interval on every stored domain, the comments
-    domain named as the nearest to customer comments; "" for a model never evaluated here."""
-    parts = []
-    for domain in stored_domains():
-        metrics, _ = load_evaluation(STORED_EVALUATIONS[domain])
-        entry = metrics["models"].get(model)
-        if entry:
-            low, high = entry["intervals"]["macro_f1"]
-            nearest = " (the nearest to customer comments)" if "Reddit" in domain else ""
-            parts.append(f"{entry['macro_f1']:.3f} [{low:.3f}, {high:.3f}] on {domain}{nearest}")
-    return f"labelled by {model}: macro-F1 " + "; ".join(parts) if parts else ""
 
 
 def _within_noise(metrics: dict, a: str, b: str) -> bool:
