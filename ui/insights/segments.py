@@ -51,8 +51,9 @@ def draw(prepared: Prepared) -> None:
         help="A difference must be beyond noise and at least this large to be listed as a finding; smaller ones "
         "stay in the table.",
     )
-    choices = Choices(by=(by,) if second == NONE else (by, second), cross=second != NONE)
-    choices = Choices(by=choices.by, cross=choices.cross, min_difference=min_difference())
+    choices = Choices(
+        by=(by,) if second == NONE else (by, second), cross=second != NONE, min_difference=min_difference()
+    )
     name = by if second == NONE else f"{by} × {second}"
     values, note = prepared.segment_column(by, None if second == NONE else second)
     if note:
