@@ -68,8 +68,9 @@ class Analysis:
         """The section's findings in words (the report lists them; the CLI prints them)."""
         return []
 
-    def report_html(self, section: dict) -> str:
-        """The section's part of ``report.html`` before its charts: its sentences, escaped."""
+    def report_html(self, section: dict, insights: dict) -> str:
+        """The section's part of ``report.html`` before its charts: its sentences, escaped (``insights``: the whole
+        analysis, for a section that draws on another's)."""
         said = self.sentences(section)
         if not said:
             return ""

@@ -43,20 +43,15 @@ class Report:
     png_problem: str | None
 
 
-def report_figures(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, go.Figure]:
-    """The report's charts by file stem, each analysis drawing its own section of ``insights.json``."""
-    return {stem: fig for stem, (fig, _) in _figures_with_sentences(prepared, insights, choices).items()}
-
-
-def _figures_with_sentences(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, tuple]:
-    """Each chart with the sentence that says its finding (its analysis' first sentence)."""
-    out = {}
+def drawn_figures(prepared: Prepared, insights: dict, choices: Choices) -> dict[str, dict[str, tuple]]:
+    """Per analysis, its charts by file stem, each with the sentence that says its finding (the analysis' first)."""
+    out: dict[str, dict[str, tuple]] = {}
     for analysis in analyses.ANALYSES:
         if analysis.name in insights:
             section = insights[analysis.name]
             said = analysis.sentences(section)
-            for stem, fig in analysis.figures(prepared, section, choices).items():
-                out[stem] = (fig, said[0] if said else None)
+            figures = analysis.figures(prepared, section, choices)
+            out[analysis.name] = {stem: (fig, said[0] if said else None) for stem, fig in figures.items()}
     return out
 
 
@@ -107,7 +102,7 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str | None) -> str:
+def render_html(insights: dict, figures: dict[str, dict[str, go.Figure]], png_problem: str | None) -> str:
     """``report.html``: plotly.js inlined once, every chart interactive, no request leaves the page. Each analysis
     adds its section: its findings in sentences, then its charts. Every text from the table is escaped."""
     quality = insights.get("model_quality")
@@ -146,25 +141,15 @@ def render_html(insights: dict, figures: dict[str, go.Figure], png_problem: str 
         )
     if png_problem:
         parts.append(f"<p class='note'>{html.escape(png_problem)}</p>")
-    marked = {emotion: [t["term"] for t in terms] for emotion, terms in insights.get("drivers", {}).items()}
     for analysis in analyses.ANALYSES:
         if analysis.name not in insights:
             continue
-        section = insights[analysis.name]
         parts.append(f"<h2 id='{analysis.name}'>{html.escape(analysis.title)}</h2>")
-        if analysis.name == "examples":
-            parts.append(analysis.report_html(section, marked))
-        else:
-            parts.append(analysis.report_html(section))
-        for stem, fig in figures.items():
-            if (
-                stem == analysis.name
-                or stem.startswith(f"{analysis.name}_")
-                or (analysis.name == "overall" and stem == "overall")
-            ):
-                parts.append(f"<section id='{stem}'>")
-                parts.append(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
-                parts.append("</section>")
+        parts.append(analysis.report_html(insights[analysis.name], insights))
+        for stem, fig in figures.get(analysis.name, {}).items():
+            parts.append(f"<section id='{stem}'>")
+            parts.append(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
+            parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -174,14 +159,15 @@ def write_report(prepared: Prepared, folder: Path, choices: Choices | None = Non
     written to a temporary name and renamed, so a failure never leaves a half-written report."""
     choices = choices or Choices()
     insights = analyses.analyse(prepared, choices)
-    drawn = _figures_with_sentences(prepared, insights, choices)
-    figures = {stem: fig for stem, (fig, _) in drawn.items()}
+    drawn = drawn_figures(prepared, insights, choices)
+    figures = {stem: fig for charts_ in drawn.values() for stem, (fig, _) in charts_.items()}
     folder.mkdir(parents=True, exist_ok=True)
-    subtitles = {stem: sentence for stem, (_, sentence) in drawn.items()}
+    subtitles = {stem: sentence for charts_ in drawn.values() for stem, (_, sentence) in charts_.items()}
     written, problem = write_pngs(figures, folder / "charts", subtitles) if pngs else ([], "PNG charts not asked for")
     insights["charts"] = [str(p.relative_to(folder)) for p in written]
     write_atomically(folder / "insights.json", to_json(insights))
-    write_atomically(folder / "report.html", render_html(insights, figures, problem))
+    by_analysis = {name: {stem: fig for stem, (fig, _) in charts_.items()} for name, charts_ in drawn.items()}
+    write_atomically(folder / "report.html", render_html(insights, by_analysis, problem))
     return Report(folder, insights, written, problem)
 
 

@@ -32,10 +32,12 @@ class Examples(Analysis):
             out[emotion] = picked[text].tolist()
         return out
 
-    def report_html(self, section: dict, marked: dict | None = None) -> str:
+    def report_html(self, section: dict, insights: dict) -> str:
+        """Each emotion's comments, the words that drive it (the drivers section) marked."""
+        marked = {emotion: [t["term"] for t in terms] for emotion, terms in insights.get("drivers", {}).items()}
         parts = []
         for emotion, texts in section.items():
-            terms = (marked or {}).get(emotion, [])
+            terms = marked.get(emotion, [])
             items = "".join(f"<li>{drivers.highlight(t, terms)}</li>" for t in texts)
             parts.append(f"<h3>{html.escape(emotion)}</h3><ul>{items}</ul>")
         return "".join(parts)
