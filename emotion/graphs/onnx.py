@@ -53,13 +53,14 @@ min-max ranges, only the MatMuls with constant weights."""
 
 @functools.cache
 def graph_version() -> str:
-    """A digest of the export graphs' source: cached exports are named by it, so changed graph code re-exports."""
+    """A digest of the export graphs' and the quantiser's source: cached exports are named by it, so changed code
+    re-exports."""
     import hashlib
     import importlib.util
 
     digest = hashlib.sha256()
-    for target in sorted(EXPORT_GRAPHS.values()):
-        spec = importlib.util.find_spec(target.split(":")[0])  # the source file, not an import (no torch)
+    for module in sorted({target.split(":")[0] for target in EXPORT_GRAPHS.values()} | {"emotion.graphs.per_token"}):
+        spec = importlib.util.find_spec(module)  # the source file, not an import (no torch)
         digest.update(Path(spec.origin).read_bytes())
     return digest.hexdigest()[:8]
 
