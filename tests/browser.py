@@ -92,10 +92,32 @@ def wait_until_idle(page, timeout: float = 120_000) -> None:
     )
 
 
+def upload_file(page, path: Path, *, nth: int = 0, tries: int = 3) -> None:
+    """Put ``path`` into the page's ``nth`` file uploader and wait until the app has taken it.
+
+    A file set while the run drawing the uploader is still going can land in an element that run then replaces
+    (seen under load: the name flashes and the uploader is empty again, with no rerun). The file is set again,
+    up to ``tries`` times, until the uploader lists it once the app is idle.
+    """
+    uploader = page.locator('[data-testid="stFileUploader"]').nth(nth)
+    for _ in range(tries):
+        uploader.wait_for(timeout=60_000)
+        wait_until_idle(page)
+        uploader.locator('input[type="file"]').set_input_files(str(path))
+        try:
+            uploader.get_by_text(Path(path).name).first.wait_for(timeout=10_000)
+            wait_until_idle(page)
+            if uploader.get_by_text(Path(path).name).count():
+                return
+        except Exception:  # playwright's timeout: set the file again
+            pass
+    raise AssertionError(f"the uploader never kept {path}")
+
+
 def start_bulk_run(page, url: str, upload: Path, until_rows: int) -> None:
     """Upload a file on the Bulk page, start labelling, wait until the progress text passes ``until_rows``."""
     page.goto(f"{url}/bulk", wait_until="networkidle")
-    page.locator('input[type="file"]').set_input_files(str(upload))
+    upload_file(page, upload)
     page.get_by_role("button", name="Label all rows").click(timeout=60_000)
     # The progress text reads "N of M rows · ..."
     page.wait_for_function(

@@ -15,6 +15,7 @@ from tests.browser import (
     download_report,
     start_bulk_run,
     streamlit_process,
+    upload_file,
     wait_until_idle,
 )
 from tests.chart_layout import chart_text_problems
@@ -68,7 +69,7 @@ def test_classify_bulk_and_compare_in_a_real_browser(browser_app, tmp_path, samp
     upload = tmp_path / "survey.xlsx"
     upload.write_bytes(buffer.getvalue())
     page.goto(f"{url}/bulk", wait_until="networkidle")
-    page.locator('input[type="file"]').set_input_files(str(upload))
+    upload_file(page, upload)
     page.get_by_role("button", name="Label all rows").click(timeout=60_000)
     page.get_by_text(f"Labelled {len(frame)} rows").wait_for(timeout=120_000)
     wait_until_idle(page)
@@ -169,11 +170,10 @@ def test_compare_evaluates_a_labelled_upload_in_a_real_browser(browser_app, tmp_
 
     page.goto(f"{url}/compare", wait_until="networkidle")
     page.get_by_text("Your labelled file").click()
-    page.locator('input[type="file"]').first.wait_for(state="attached", timeout=60_000)
-    page.locator('input[type="file"]').first.set_input_files(str(upload))
+    upload_file(page, upload)
     page.get_by_text("1 excluded", exact=False).wait_for(timeout=60_000)
     wait_until_idle(page)
-    page.locator('input[type="file"]').nth(1).set_input_files(str(vendor))
+    upload_file(page, vendor, nth=1)
     page.get_by_text("vendor joined by id column 'id'", exact=False).wait_for(timeout=60_000)
     wait_until_idle(page)
     page.get_by_role("button", name="Evaluate").click()

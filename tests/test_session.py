@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import app_in_chromium, download_report, wait_until_idle
+from tests.browser import app_in_chromium, download_report, upload_file, wait_until_idle
 from tests.test_themes import planted
 
 pytestmark = pytest.mark.browser
@@ -50,9 +50,7 @@ def test_a_new_file_leaves_nothing_of_the_last_one(fresh_server, tmp_path):
     upload = tmp_path / "tickets.csv"
     frame.to_csv(upload, index=False)
     page.get_by_text("Upload a labelled file").click()
-    wait_until_idle(page)
-    page.locator('input[type="file"]').set_input_files(str(upload))
-    page.get_by_text("tickets.csv").first.wait_for(state="attached", timeout=60_000)
+    upload_file(page, upload)
     page.get_by_text(f"{len(frame)} of {len(frame)} counted rows", exact=False).first.wait_for(timeout=120_000)
     page.wait_for_function("!location.search.includes('term=')", timeout=30_000)  # the demo's term left the address
     wait_until_idle(page)
@@ -83,9 +81,7 @@ def test_themes_are_discovered_renamed_merged_crossed_and_reported(fresh_server,
     upload = tmp_path / "feedback.csv"
     frame.to_csv(upload, index=False)
     page.goto(f"{url}/insights?source=Upload+a+labelled+file", wait_until="networkidle")
-    wait_until_idle(page)
-    page.locator('input[type="file"]').set_input_files(str(upload))
-    page.get_by_text("feedback.csv").first.wait_for(state="attached", timeout=60_000)
+    upload_file(page, upload)
     page.get_by_text(f"{len(frame)} of {len(frame)} counted rows", exact=False).first.wait_for(timeout=120_000)
     wait_until_idle(page)
     page.get_by_role("tab", name="Themes").click()
