@@ -192,11 +192,20 @@ def test_a_table_without_a_date_column_has_no_time_view():
     assert periods.detect_date_column(frame) is None
 
 
-def test_frequency_follows_the_span():
-    days = pd.Series(pd.date_range("2026-01-01", periods=10))
-    assert periods.choose_frequency(days) == "day"
-    assert periods.choose_frequency(pd.Series(pd.date_range("2026-01-01", periods=60))) == "week"
-    assert periods.choose_frequency(pd.Series(pd.date_range("2026-01-01", periods=200))) == "month"
+def test_frequency_follows_the_span_and_avoids_small_periods():
+    def days(count: int, per_day: int, first_day: int | None = None) -> pd.Series:
+        stamps = pd.date_range("2026-01-05", periods=count).repeat(per_day)
+        if first_day is not None:  # a handful of rows on the first day only
+            stamps = stamps[per_day - first_day :]
+        return pd.Series(stamps)
+
+    assert periods.choose_frequency(days(10, 30)) == "day"
+    assert periods.choose_frequency(days(10, 30, first_day=3)) == "day"  # one faint day; weeks are too few
+    assert periods.choose_frequency(days(60, 30)) == "week"
+    assert periods.choose_frequency(days(200, 30)) == "month"
+    assert periods.choose_frequency(days(60, 2)) == "month"  # 14 rows a week: no week could be tested
+    assert periods.choose_frequency(days(10, 1)) == "day"  # small at every frequency: the finest
+    assert periods.choose_frequency(pd.Series([pd.NaT])) == "month"
 
 
 # Drivers and examples -------------------------------------------------------------------------------------------

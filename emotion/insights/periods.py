@@ -175,13 +175,32 @@ def detect_date_column(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> st
     return None
 
 
-def choose_frequency(dates: pd.Series) -> str:
-    """``day`` for spans up to two weeks, ``week`` up to four months, ``month`` beyond."""
+def choose_frequency(dates: pd.Series, *, min_rows: int = MIN_ROWS) -> str:
+    """The finest of ``day``, ``week``, ``month`` that the span allows and that avoids small periods where it can.
+
+    The span sets the finest candidate (``day`` up to two weeks, ``week`` up to four months, ``month`` beyond).
+    From there the first frequency with at least four periods and none under ``min_rows`` rows wins; failing
+    that, among those with at least three periods, the one whose small periods hold the fewest rows (the finer
+    on a tie). So a handful of rows on a first day costs nothing, but a file with a few rows a day is shown
+    by week or month, where its periods can be tested.
+    """
     valid = dates.dropna()
     if valid.empty:
         return "month"
     span = (valid.max() - valid.min()).days
-    return "day" if span <= 14 else "week" if span <= 120 else "month"
+    names = list(FREQUENCIES)
+    candidates = names[names.index("day" if span <= 14 else "week" if span <= 120 else "month") :]
+    in_small = {}
+    for name in candidates:
+        per_period = valid.dt.to_period(FREQUENCIES[name]).value_counts()
+        full = pd.period_range(per_period.index.min(), per_period.index.max(), freq=per_period.index.freq)
+        per_period = per_period.reindex(full, fill_value=0)
+        small = per_period < min_rows
+        if len(per_period) >= 4 and not small.any():
+            return name
+        if len(per_period) >= 3:
+            in_small[name] = int(per_period[small].sum())
+    return min(in_small, key=in_small.get) if in_small else candidates[0]
 
 
 def period_shares(

@@ -40,7 +40,7 @@ def draw(prepared: Prepared) -> None:
         index=list(periods.FREQUENCIES).index(chosen),
         key="freq",
         bind="query-params",
-        help=f"Chosen from the span of the dates: {chosen}.",
+        help=f"Chosen from the dates: {chosen} (the finest the span allows that avoids periods too small to test).",
     )
     choices = Choices(time=column, frequency=frequency, date_order=order, min_difference=min_difference())
     _, _, table = period_table(prepared, choices)
