@@ -4,6 +4,7 @@ bad input. A local Ray with 2 CPUs is started once for the module (the killed-wo
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,10 +50,17 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def label_locally(capsys, source: Path, output: Path, *options: str) -> pd.DataFrame:
-    code, _, err = run(capsys, "label", str(source), "--text-column", "answer", "--output", str(output), *options)
-    assert code == 0, err
+def label_locally(capsys, source: Path, output: Path, *options: str, err: list | None = None) -> pd.DataFrame:
+    code, _, printed = run(capsys, "label", str(source), "--text-column", "answer", "--output", str(output), *options)
+    assert code == 0, printed
+    if err is not None:
+        err.append(printed)
     return pd.read_parquet(output) if output.suffix == ".parquet" else pd.read_csv(output, dtype=str)
+
+
+def progress_counts(err: str) -> list[tuple[int, int]]:
+    """Every ``done/total`` the progress bar printed."""
+    return [(int(done), int(total)) for done, total in re.findall(r"(\d+)/(\d+) \[", err)]
 
 
 def as_text(values: pd.Series) -> list[str]:
@@ -82,7 +90,8 @@ def test_a_file_gives_the_local_engines_labels(capsys, tmp_path, sample):
     survey(texts, 2500).to_csv(source, index=False)
     names = ["encoder-fast", "tfidf"]
     models = [option for name in names for option in ("--model", name)]
-    local = label_locally(capsys, source, tmp_path / "local.parquet", *models)
+    printed = []
+    local = label_locally(capsys, source, tmp_path / "local.parquet", *models, err=printed)
     code, out, err = run(
         capsys,
         "label",
@@ -105,6 +114,10 @@ def test_a_file_gives_the_local_engines_labels(capsys, tmp_path, sample):
     assert_same_results(local, distributed, names)
     assert (local.status == "empty text").sum() == 5
     assert list(distributed["id"]) == [f"{i:05d}" for i in range(2500)]  # strings stay strings, order kept
+    for engine in (printed[0], err):  # rows of the file, two models or not, never past the total
+        counts = progress_counts(engine)
+        assert counts and counts[-1] == (2500, 2500), engine
+        assert all(done <= total == 2500 for done, total in counts), counts
 
 
 @pytest.mark.usefixtures("local_ray")

@@ -169,3 +169,26 @@ def test_a_bulk_job_counts_the_tokens_its_own_requests_used():
     assert metered.usage.requests == 34
     line = usage_line("metered", job.tokens["metered"], job.cost_usd["metered"])
     assert line == "metered: 29 requests, 2,900 input + 87 output tokens as reported by the endpoint, $0.0031"
+
+
+class EagerModel(SlowModel):
+    """Reports twice the texts it has done (as a model with two passes might): progress must not pass the file."""
+
+    name = "eager"
+
+    def _classify(self, texts, batch_size, progress):
+        for i in range(len(texts)):
+            if progress:
+                progress(2 * (i + 1), len(texts))
+        return super()._classify(texts, batch_size, None)
+
+
+def test_progress_counts_rows_of_the_file_for_any_mix_of_models():
+    frame = frame_of(300)
+    run = LabellingRun.over_frame(frame, "text", {"eager": EagerModel(), "slow": SlowModel(0.0005)}, chunk_rows=70)
+    seen = []
+    run.start()
+    while run.wait(0.001):
+        seen.append(run.rows_done)
+    assert run.error is None and run.rows_done == len(frame)
+    assert max(seen, default=0) <= len(frame) and seen == sorted(seen)

@@ -90,6 +90,7 @@ class LabellingRun(BackgroundJob):
         return run
 
     def _advance(self, rows: float) -> None:
+        rows = max(rows, self.rows_done)  # a model that reports out of order never moves the count back
         self.rows_done = rows
         if self.total_rows:
             self.report(rows / self.total_rows)

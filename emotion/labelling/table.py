@@ -94,7 +94,8 @@ def label_frame(
         labels = np.full(len(frame), None, dtype=object)
         confidence = np.full(len(frame), np.nan)
         if texts and not (should_stop and should_stop()):
-            step = (lambda d, _n, m=m: progress(m * len(texts) + d, total)) if progress else None
+            # A model's own count is capped at its texts (one with two passes may count past them).
+            step = (lambda d, _n, m=m: progress(m * len(texts) + min(d, len(texts)), total)) if progress else None
             result = model.from_members(done)
             if result is None:
                 result = model.classify(texts, batch_size=batch_size, progress=step)
