@@ -4,7 +4,7 @@ Run: ``.venv/bin/python bench/insights_page.py [--rows N]``. A Bulk run of N lab
 generator scaled up, labelled by the default model) is put in a throw-away run store; Streamlit's ``AppTest``
 opens ``pages/insights.py?run=TOKEN`` and times the first run (cold: reading the run, recognising the table,
 building the term index) and then each interaction's rerun, which redraws every view of the page (the tabs
-included). Figures go to ``BENCHMARKS.md`` by hand.
+included), then finds themes and times the theme interactions. Figures go to ``BENCHMARKS.md`` by hand.
 """
 
 from __future__ import annotations
@@ -70,6 +70,27 @@ def main() -> None:
         rerun("rows: emotion anger", lambda: app.selectbox(key="emotion").select("anger")),
         rerun("rows: term 'refund'", lambda: app.text_input(key="term").input("refund")),
         rerun("drivers of a segment", lambda: app.radio(key="drivers_of").set_value("a segment")),
+    ]
+    began = time.perf_counter()
+    app.button(key="themes_run").click().run()
+    print(f"{'find themes (the job, whole page with themes)':<52} {time.perf_counter() - began:7.2f} s")
+    assert not app.exception, app.exception
+    names = app.selectbox(key="themes_rename_old").options
+    times += [
+        rerun("with themes: rows: emotion fear", lambda: app.selectbox(key="emotion").select("fear")),
+        rerun("themes: what is anger about", lambda: app.selectbox(key="themes_emotion").select("anger")),
+        rerun(
+            "themes: rename one",
+            lambda: (app.text_input(key="themes_rename_new").input("Renamed"), app.button(key="themes_rename").click()),
+        ),
+        rerun("themes: merge two (pick)", lambda: app.radio(key="themes_action").set_value("Merge")),
+        rerun(
+            "themes: merge two",
+            lambda: (
+                app.multiselect(key="themes_merge_pick").select(names[1]).select(names[2]),
+                app.button(key="themes_merge").click(),
+            ),
+        ),
     ]
     print(f"{'slowest interaction (whole page rerun)':<52} {max(times):7.2f} s")
     began = time.perf_counter()

@@ -93,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     themes.add_argument("--k", type=int, help="themes to look for (default: chosen from the rows)")
     themes.add_argument("--seed", type=int, default=0)
     themes.add_argument("--output", type=Path, required=True, help="folder: the table with a theme column, themes.json")
+    themes.add_argument(
+        "--name-with",
+        metavar="PRESET",
+        help="an LLM preset (llm:PRESET names) writes the theme names from each theme's words and comments; "
+        "the estimate is printed first and answers are cached",
+    )
+    themes.add_argument(
+        "--max-cost", type=float, default=1.0, help="naming stops before sending when its estimate is above (USD)"
+    )
 
     demo = sub.add_parser("demo", help="write the demo customer-feedback workbook")
     demo.add_argument("--output", type=Path, default=Path("."), help="folder (default: here)")
@@ -366,6 +375,25 @@ def _themes_of(frame, text_column: str | None, taxonomy_path, k=None, seed: int 
     return job.result
 
 
+def _llm_theme_names(themes: list[dict], preset_name: str, max_cost: float) -> dict[str, str]:
+    """An LLM's names for ``themes``, its estimate printed on stderr before anything is sent."""
+    from emotion.llm.presets import load_presets
+    from emotion.themes.naming import ThemeNamer
+
+    presets = load_presets()
+    name = preset_name.removeprefix("llm:")
+    if name not in presets:
+        raise ValueError(f"no LLM preset {name!r} (presets: {', '.join(sorted(presets))})")
+    namer = ThemeNamer(presets[name])
+    estimate = namer.estimate(themes)
+    print(f"naming with {name}: {estimate.line()}", file=sys.stderr)
+    if estimate.cost_usd is not None and estimate.cost_usd > max_cost:
+        raise ValueError(f"naming would cost about ${estimate.cost_usd:,.2f}, above --max-cost {max_cost:g}")
+    names = namer.names(themes)
+    print(f"named {len(names)} of {estimate.themes} themes ({namer.requests_sent} requests sent)", file=sys.stderr)
+    return names
+
+
 def _themes(args: argparse.Namespace) -> None:
     from emotion.insights.report import to_json, write_atomically
     from emotion.io import formats
@@ -375,6 +403,8 @@ def _themes(args: argparse.Namespace) -> None:
     result = _themes_of(frame, args.text_column, args.themes, args.k, args.seed)
     if "theme" in frame:
         raise ValueError("the input has a 'theme' column already: rename it first")
+    if args.name_with:
+        result = result.renamed(_llm_theme_names(result.method["themes"], args.name_with, args.max_cost))
     out = frame.assign(theme=result.labels)
     args.output.mkdir(parents=True, exist_ok=True)
     suffix = ".csv" if args.input.is_dir() else args.input.suffix.lower()

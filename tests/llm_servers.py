@@ -90,11 +90,12 @@ class FaultyServer:
 
     Modes: ``garbage`` (200 with a non-JSON body), ``error500``, ``slow`` (answers after ``delay`` s),
     ``auth`` (401 echoing the key it was sent), ``flaky`` (500 for the first ``failures`` requests, then a
-    valid answer), ``ok`` (valid answer ``joy``).
+    valid answer), ``ok`` (valid answer ``joy``, or what ``answer(request body)`` returns).
     """
 
-    def __init__(self, mode: str, delay: float = 5.0, failures: int = 2) -> None:
+    def __init__(self, mode: str, delay: float = 5.0, failures: int = 2, answer=None) -> None:
         self.mode, self.delay, self.failures, self.requests = mode, delay, failures, 0
+        self.answer = answer or (lambda _body: '{"emotion": "joy"}')
         self.active = self.max_active = 0  # requests being answered now, and the most at once
         lock = threading.Lock()
         server = self
@@ -117,7 +118,7 @@ class FaultyServer:
                     self._send(200, b'{"object": "list", "data": []}')
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 server.requests += 1
                 mode = server.mode
                 if mode == "flaky":
@@ -153,7 +154,7 @@ class FaultyServer:
                                 "index": 0,
                                 "finish_reason": "stop",
                                 "logprobs": None,
-                                "message": {"role": "assistant", "content": '{"emotion": "joy"}'},
+                                "message": {"role": "assistant", "content": server.answer(body)},
                             }
                         ],
                     }

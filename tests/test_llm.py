@@ -319,6 +319,24 @@ def test_llama_end_to_end_with_cache(llama, tmp_path):
 
 
 @pytest.mark.llm_server
+def test_llama_names_themes_through_the_openai_client(llama, tmp_path):
+    """emotion/themes/naming.py against a real server (the protocol; a 135M model's names are no measure)."""
+    from emotion.themes.naming import ThemeNamer
+
+    themes = [
+        {"name": "parcel / late", "terms": ["parcel", "late", "tracking"], "examples": ["My parcel is 5 days late."]},
+        {"name": "password / reset", "terms": ["password", "reset"], "examples": ["The reset link expired."]},
+    ]
+    namer = ThemeNamer(preset(f"http://127.0.0.1:{llama}/v1"), cache=AnswerCache(tmp_path / "a.sqlite"), timeout=120)
+    before = stats(llama)["requests"]
+    names = namer.names(themes)
+    assert stats(llama)["requests"] - before == 2
+    assert all(0 < len(name) <= 80 and name.lower() != "other" for name in names.values()), names
+    assert len(set(names.values())) == len(names)
+    assert namer.names(themes) == names and stats(llama)["requests"] - before == 2  # cached
+
+
+@pytest.mark.llm_server
 def test_server_killed_mid_run_loses_nothing(tmp_path):
     pytest.importorskip("llama_cpp")
     port = free_port()

@@ -151,3 +151,58 @@ def test_the_cli_writes_themes_and_the_report_tells_them(tmp_path, capsys):
     assert {"name", "rows", "share", "emotions"} <= set(insights["themes"]["themes"][0])
     page = (tmp_path / "report" / "report.html").read_text()
     assert "<h2 id='themes'>Themes</h2>" in page and "What fear is about" in page
+
+
+def test_an_llm_names_the_themes_after_an_estimate_and_never_twice(found, tmp_path, capsys, monkeypatch):
+    from emotion.llm.cache import AnswerCache
+    from emotion.llm.presets import Preset
+    from emotion.themes.job import ThemesResult, describe
+    from emotion.themes.naming import ThemeNamer, parse_name
+    from tests.llm_servers import FaultyServer
+
+    def answer(body: dict) -> str:  # a name from the words the request carries, as a model would
+        asked = body["messages"][-1]["content"].lower()
+        subject = next((w for w in ("parcel", "refund", "password", "app") if w in asked), "misc")
+        return json.dumps({"name": f"{subject} issues"})
+
+    frame, discovered = found
+    taxonomy = Taxonomy.from_discovered(discovered)
+    result = ThemesResult(discovered.labels, taxonomy, {"themes": describe(discovered.labels, taxonomy, frame.comment)})
+    server = FaultyServer("ok", answer=answer)
+    try:
+        preset = Preset("local", server.url, "m", price_input_per_mtok=1.0, price_output_per_mtok=2.0)
+        namer = ThemeNamer(preset, cache=AnswerCache(tmp_path / "answers.sqlite"))
+        themes = result.method["themes"]
+        estimate = namer.estimate(themes)
+        assert (estimate.themes, estimate.cached, server.requests) == (4, 0, 0)  # estimated before anything is sent
+        assert estimate.cost_usd == pytest.approx((estimate.input_tokens + 2 * estimate.output_tokens) / 1e6)
+        assert "4 requests" in estimate.line() and "$0.00" in estimate.line()
+        names = namer.names(themes)
+        assert server.requests == 4 and sorted(names.values()) == [
+            "app issues",
+            "parcel issues",
+            "password issues",
+            "refund issues",
+        ]
+        named = result.renamed(names)
+        for topic, word in [("delivery", "parcel"), ("refund", "refund"), ("password", "password"), ("app", "app")]:
+            rows = named.labels[frame["topic"].eq(topic).to_numpy()]
+            assert pd.Series(rows).value_counts().index[0] == f"{word} issues"
+        assert set(named.taxonomy.names) == set(names.values()) and set(result.taxonomy.names) == set(names)
+        assert namer.estimate(themes).cached == 4 and namer.names(themes) == names and server.requests == 4
+        presets = tmp_path / "presets.toml"  # the CLI, through a preset of the user's file
+        presets.write_text(f'[local]\nbase_url = "{server.url}"\nmodel = "m"\nstructured_output = "none"\n')
+        monkeypatch.setenv("EMOTION_LLM_PRESETS", str(presets))
+        frame.to_csv(tmp_path / "feedback.csv", index=False)
+        capsys.readouterr()
+        argv = ["themes", str(tmp_path / "feedback.csv"), "--text-column", "comment", "--k", "4"]
+        assert main([*argv, "--name-with", "llm:local", "--output", str(tmp_path / "named")]) == 0
+        assert "naming with local: 4 themes, 0 already named (cached): 4 requests" in capsys.readouterr().err
+        table = pd.read_csv(tmp_path / "named" / "feedback_themes.csv")
+        assert set(table.theme) - {OTHER} == set(names.values()) and server.requests == 8
+        assert json.loads((tmp_path / "named" / "taxonomy.json").read_text())["themes"][0]["name"] in names.values()
+    finally:
+        server.close()
+    assert parse_name('{"name": "  Late\\n parcels "}') == "Late parcels"
+    assert parse_name("**Password resets**\nbecause...") == "Password resets"
+    assert parse_name('{"name": "other"}') is None and parse_name("") is None

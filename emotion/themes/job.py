@@ -3,6 +3,7 @@ column, or apply an analyst's taxonomy, and describe each theme for Insights."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,15 @@ class ThemesResult:
         method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
         method["other_rows"] = int(np.sum(labels == OTHER))
         return ThemesResult(labels, taxonomy, method, self.vectors)
+
+    def renamed(self, names: dict[str, str]) -> ThemesResult:
+        """The same rows under new names (``{old: new}``, e.g. an LLM's), nothing reassigned."""
+        taxonomy = Taxonomy([dataclasses.replace(theme) for theme in self.taxonomy.themes])
+        for old, new in names.items():
+            taxonomy = taxonomy.rename(old, new)
+        labels = np.array([names.get(label, label) for label in self.labels], dtype=object)
+        described = [{**t, "name": names.get(t["name"], t["name"])} for t in self.method.get("themes", [])]
+        return ThemesResult(labels, taxonomy, {**self.method, "themes": described, "named": True}, self.vectors)
 
 
 def describe(labels: np.ndarray, taxonomy: Taxonomy, texts: pd.Series) -> list[dict]:

@@ -15,8 +15,10 @@ from emotion.insights.contract import Choices
 from emotion.insights.prepared import Prepared
 from emotion.io import formats
 from emotion.labels import LABELS
+from emotion.llm.presets import load_presets
 from emotion.themes.discover import OTHER
 from emotion.themes.job import ThemesJob, ThemesResult
+from emotion.themes.naming import ThemeNamer
 from emotion.themes.taxonomy import Taxonomy, TaxonomyError, saved_names, saved_path
 from ui import common
 from ui.insights.choices import min_difference
@@ -160,6 +162,32 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
         )
 
 
+def name_with_llm(prepared: Prepared, result: ThemesResult) -> None:
+    """On request, an LLM (any preset) names the themes: the estimate first, then one request per theme."""
+    with st.expander("Name the themes with an LLM (optional)"):
+        presets = load_presets()
+        choice = st.selectbox("LLM", sorted(presets), key="themes_llm")
+        namer = ThemeNamer(presets[choice], api_key=common.api_key())
+        themes = result.method.get("themes", [])
+        estimate = namer.estimate(themes)
+        st.caption(
+            f"Before anything is sent: {estimate.line()}. It reads each theme's words and up to five of its comments; "
+            "answers are cached, so naming the same themes again costs nothing."
+        )
+        if st.button("Name the themes", key="themes_llm_run"):
+            try:
+                with st.spinner(f"Asking {choice}…"):
+                    names = namer.names(themes)
+            except (RuntimeError, TaxonomyError) as error:
+                st.error(str(error))
+                return
+            if not names:
+                st.info("No usable new name came back: the names stay as they were.")
+                return
+            keep(prepared, result.renamed(names))
+            st.rerun()
+
+
 def draw(prepared: Prepared) -> None:
     if not prepared.table.text_column:
         st.info("No text column: themes need the comments.")
@@ -222,6 +250,7 @@ def draw(prepared: Prepared) -> None:
         on_click="ignore",
     )
     edit(prepared, result)
+    name_with_llm(prepared, result)
     st.caption(
         f"How: {result.method.get('clustering', result.method.get('source', ''))}; rows assigned by "
         f"{result.method.get('assigned_by', 'the taxonomy')}."
