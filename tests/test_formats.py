@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -192,3 +196,137 @@ def test_dates_numbers_and_booleans_keep_their_types(file_format, rows):
         assert list(back["when"]) == [d.isoformat(sep=" ") for d in typed["when"]]
         assert list(back["rating"]) == [str(v) for v in typed["rating"]]
     assert list(back["ref"]) == list(typed["ref"])
+
+
+# Hostile workbooks: tiny files that once took the server up by gigabytes -------------------------------------------
+
+
+def rewrite(source: Path, target: Path, part: str, change) -> None:
+    """A copy of the workbook ``source`` with one XML part changed by ``change(bytes)`` (bytes or chunks)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename != part:
+                new.writestr(info, data)
+                continue
+            changed = change(data)
+            with new.open(info.filename, "w", force_zip64=True) as handle:
+                for chunk in [changed] if isinstance(changed, bytes) else changed:
+                    handle.write(chunk)
+
+
+def whitespace(sheet: bytes):
+    """The sheet with 300 MB of spaces inside ``<sheetData>``, in chunks."""
+    head, tail = sheet.split(b"<sheetData>", 1)
+    yield head + b"<sheetData>"
+    for _ in range(300):
+        yield b" " * 1_000_000
+    yield tail
+
+
+def shared_strings(path: Path, strings: list[str], rows: list[int]) -> None:
+    """A one-column workbook written by hand: ``rows`` index the shared ``strings`` (Excel caps a cell at 32,767
+    characters when it writes; a hand-made file need not)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    content = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{content}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{content}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{content}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="r1" Type="{kind}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="r1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="r1" Type="{kind}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="r2" Type="{kind}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><sheetData>'
+            + "".join(f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{s}</v></c></row>' for i, s in enumerate(rows))
+            + "</sheetData></worksheet>"
+        ),
+        "xl/sharedStrings.xml": (
+            f'<sst xmlns="{main}" count="{len(rows)}" uniqueCount="{len(strings)}">'
+            + "".join(f"<si><t>{s}</t></si>" for s in strings)
+            + "</sst>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + text)
+
+
+def hostile_workbooks(folder: Path) -> dict[str, Path]:
+    """The three probes: a far-off cell (``XFD2000``), a sheet padded with 300 MB of whitespace (0.3 MB zipped),
+    and one 1 MB shared string used by 1,000 rows."""
+    from openpyxl import Workbook
+
+    paths = {name: folder / f"{name}.xlsx" for name in ("far_cell", "whitespace", "shared_string", "plain")}
+    book = Workbook()
+    book.active.append(["comment"])
+    book.active.append(["fine"])
+    book.active["XFD2000"] = "x"
+    book.save(paths["far_cell"])
+    book = Workbook()
+    for row in [["comment"], *[["a short comment"]] * 50]:
+        book.active.append(row)
+    book.save(paths["plain"])
+    rewrite(paths["plain"], paths["whitespace"], "xl/worksheets/sheet1.xml", whitespace)
+    shared_strings(paths["shared_string"], ["comment", "complaint " * 100_000], [0] + [1] * 1000)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    return hostile_workbooks(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("far_cell", "declares 2,000 rows × 16,384 columns"),
+        ("shared_string", "characters of text"),
+        ("whitespace", "unpacks from"),
+    ],
+)
+def test_a_hostile_workbook_is_refused_in_one_line(hostile, name, message):
+    with pytest.raises(DataError) as refused:
+        read_table(hostile[name])
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+PEAK = """
+import resource, sys
+from emotion.io.tables import DataError, read_table
+try:
+    read_table(sys.argv[1])
+except DataError:
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.slow  # five interpreters
+def test_hostile_workbooks_never_take_memory(hostile):
+    """Peak memory reading each probe, above a 50-row workbook's: it once was 0.8 GB (far cell), 3 GB (whitespace)
+    and 5.1 GB (shared string, then a traceback)."""
+
+    def peak_mb(path: Path) -> int:
+        done = subprocess.run([sys.executable, "-c", PEAK, str(path)], capture_output=True, text=True, check=True)
+        return int(done.stdout.split()[-1])
+
+    baseline = peak_mb(hostile["plain"])
+    for name in ("far_cell", "whitespace", "shared_string"):
+        assert peak_mb(hostile[name]) - baseline < 200, name

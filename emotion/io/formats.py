@@ -178,17 +178,32 @@ MAX_XML_BYTES = 1_000_000_000
 """Uncompressed bytes of one workbook's XML parts."""
 
 
+MAX_RATIO = 200
+"""How many times its zipped size a large XML part may unpack to: sheets saved by spreadsheet programs stay far
+below it; whitespace padding and zip bombs unpack about 1,000 times theirs."""
+RATIO_FROM_BYTES = 20_000_000
+"""Parts smaller than this unpacked are never refused for their ratio."""
+
+
 def _xlsx_budget(handle: BinaryIO) -> None:
-    """Refuse a workbook whose parts unpack past :data:`MAX_XML_BYTES`, before anything is parsed."""
+    """Refuse a workbook whose parts unpack past :data:`MAX_XML_BYTES`, or a large part unpacking more than
+    :data:`MAX_RATIO` times its zipped size (the XML parser would hold the padding), before anything is parsed."""
     import zipfile
 
     try:
         with zipfile.ZipFile(handle) as archive:  # not a zip: the reader's one-line error says so
-            unpacked = sum(info.file_size for info in archive.infolist())
+            parts = archive.infolist()
     finally:
         handle.seek(0)
+    unpacked = sum(info.file_size for info in parts)
     if unpacked > MAX_XML_BYTES:
         raise FormatError(f"the workbook unpacks to {unpacked:,} bytes; the limit is {MAX_XML_BYTES:,}")
+    for info in parts:
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise FormatError(
+                f"the workbook's {info.filename} unpacks from {info.compress_size:,} to {info.file_size:,} bytes "
+                f"(padding, not data): open it in a spreadsheet program and save it again"
+            )
 
 
 def _xlsx_read(handle: BinaryIO, sheet: str | int | None = None) -> pd.DataFrame:
