@@ -91,7 +91,7 @@ while True:  # corrections made while the run goes on, each stored as it is made
 def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_path, sample, monkeypatch):
     monkeypatch.setenv("EMOTION_NO_EMOTION", "0")  # durability is the point here: tfidf alone keeps the run short
     texts, _ = sample
-    rows, chunk = 200_000, 500
+    rows, chunk = 40_000, 500
     db = tmp_path / "runs.sqlite"
     store = RunStore(db)
     token = store.create(survey(texts, rows), "big.csv", "x", "text", ["tfidf"])
