@@ -253,6 +253,37 @@ def test_a_file_where_every_row_has_no_clear_emotion_says_so():
     assert len(recognise(frame, include_no_emotion=True).rows) == 4
 
 
+@pytest.mark.slow  # draws the slides in chromium
+def test_a_slide_has_large_dark_text_values_on_its_bars_and_the_finding_as_subtitle(tmp_path):
+    """The report's slides, drawn by the same browser as the PNGs but as SVG, so their text can be read."""
+    import xml.etree.ElementTree as ET
+
+    from emotion.insights.report import drawn_figures, write_pngs
+
+    if browser_path() is None:
+        pytest.skip("no Chromium-family browser")
+    prepared = Prepared.of(recognise(demo_with("intended")))
+    choices = Choices(by=("product",), time="date")
+    drawn = drawn_figures(prepared, analyse(prepared, choices), choices)
+    slides = {stem: fig for charts_ in drawn.values() for stem, (fig, _) in charts_.items()}
+    subtitles = {stem: sentence for charts_ in drawn.values() for stem, (_, sentence) in charts_.items()}
+    written, problem = write_pngs(slides, tmp_path, subtitles, image_format="svg")
+    assert problem is None and written
+    segment_slide = next(stem for stem, sentence in subtitles.items() if sentence and "StreamBox TV" in sentence)
+    for path in written:
+        root = ET.parse(path).getroot()
+        assert (root.get("width"), root.get("height")) == ("1600", "900"), path.name
+        texts = [t for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        sizes = [float(m.group(1)) for t in texts if (m := re.search(r"font-size:\s*([\d.]+)px", t.get("style", "")))]
+        assert len(sizes) > 10 and min(sizes) >= 18, (path.name, sorted(set(sizes)))  # ticks, titles, legend
+        said = " ".join("".join(t.itertext()) for t in texts)
+        if path.stem == segment_slide:
+            assert subtitles[segment_slide].split(" (")[0] in said  # the finding's sentence as subtitle
+        if path.stem == "overall":
+            on_bars = [t for t in texts if "bartext" in (t.get("class") or "")]
+            assert len(on_bars) == 7 and all(re.fullmatch(r"\d+%", "".join(t.itertext())) for t in on_bars)
+
+
 def test_a_table_with_no_label_column_says_so():
     with pytest.raises(DataError, match="no label column"):
         recognise(pd.DataFrame({"comment": ["hello there"], "score": [3]}))

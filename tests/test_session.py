@@ -4,6 +4,8 @@ discovered, renamed, merged, crossed with emotions and reach the report."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import app_in_chromium, download_report, upload_file, wait_until_idle
@@ -107,3 +109,87 @@ def test_themes_are_discovered_renamed_merged_crossed_and_reported(fresh_server,
     report = download_report(page, tmp_path)
     html = report.read_text()
     assert "Money and parcels" in html and "What fear is about" in html
+
+
+def visible_chart_texts(page, selector: str, nth: int = 0) -> list[str]:
+    """The text of ``selector`` elements in the ``nth`` visible chart of the page."""
+    chart = page.locator(".js-plotly-plot").filter(visible=True).nth(nth)
+    return chart.evaluate(f"el => Array.from(el.querySelectorAll({selector!r})).map(t => t.textContent)")
+
+
+def test_every_finding_is_in_words_numbers_sit_on_bars_and_the_report_follows_the_page(fresh_server, tmp_path):
+    url, page = fresh_server
+    page.goto(f"{url}/insights", wait_until="networkidle")
+    page.get_by_text("StreamBox TV: anger", exact=False).first.wait_for(timeout=180_000)
+    wait_until_idle(page)
+    on_bars = visible_chart_texts(page, "text.bartext")  # the overview: each emotion's share on its bar
+    assert len(on_bars) == 7 and all(re.fullmatch(r"\d+%", t) for t in on_bars), on_bars
+    page.get_by_text("and at least 5 points), largest first", exact=False).first.wait_for()
+    finding = page.get_by_text("StreamBox TV: anger", exact=False).first.inner_text()
+    assert re.search(r"anger \d+% against \d+% elsewhere \(\+\d+ points", finding), finding
+
+    minimum = page.get_by_role("spinbutton", name="Smallest finding (points)")
+    minimum.fill("25")
+    minimum.press("Enter")
+    wait_until_idle(page)
+    page.get_by_text("and at least 25 points", exact=False).first.wait_for()
+    assert page.get_by_text("StreamBox TV: anger", exact=False).count() == 0  # +20 points: in the table, not a finding
+    minimum.fill("5")
+    minimum.press("Enter")
+    page.get_by_text("StreamBox TV: anger", exact=False).first.wait_for(timeout=60_000)
+    wait_until_idle(page)
+
+    page.get_by_role("tab", name="Over time").click()
+    moved = page.get_by_text(re.compile(r"^• 2026-\d\d: \w+ \d+%, (up|down) \d+ points from the period before"))
+    moved.first.wait_for(timeout=60_000)
+    periods = moved.all_inner_texts()
+    assert page.get_by_text("drawn faint and not tested", exact=False).count()
+
+    page.get_by_role("tab", name="Drivers").click()
+    page.get_by_text("A phrase and the words it holds are one entry", exact=False).first.wait_for(timeout=60_000)
+    wait_until_idle(page)
+    terms = [t for t in visible_chart_texts(page, ".ytick text") if t]
+    assert len(terms) >= 5, terms
+    for a in terms:  # "cancelled", "cancelled flight", "flight cancelled" take one place, not three
+        assert not [b for b in terms if b != a and set(a.split()) <= set(b.split())], (a, terms)
+
+    caption = page.get_by_text("The report covers what the page shows", exact=False).first.inner_text()
+    assert "findings of 5 points or more" in caption and "segments of product" in caption
+    html = download_report(page, tmp_path).read_text()
+    assert "StreamBox TV: anger" in html
+    for sentence in periods:
+        assert sentence.lstrip("• ").split(" (")[0] in html, sentence
+
+
+def test_classify_agrees_with_its_cards_and_compare_recommends_a_model_per_domain(fresh_server):
+    url, page = fresh_server
+    page.goto(url, wait_until="networkidle")
+    page.locator("textarea").first.fill("Third time I call and still no refund, I am furious.")
+    page.get_by_role("button", name="Classify").click()
+    agreement = page.get_by_text("independent models say", exact=False).first
+    agreement.wait_for(timeout=120_000)
+    wait_until_idle(page)
+    said = re.search(r"models? says? (\w+)", agreement.inner_text()).group(1)
+    main = page.locator("[data-testid=stMain]").first.inner_text()
+    headline = main.split("Headline answer from")[1].split("\n")
+    assert said in [line.strip() for line in headline[:6]], (said, headline[:6])  # the line agrees with the card
+    assert "↑" not in main and "↓" not in main  # a confidence is no change
+
+    page.goto(f"{url}/compare", wait_until="networkidle")
+    page.get_by_text("Which model to use").first.wait_for(timeout=120_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=120_000)
+    wait_until_idle(page)
+    advice = page.get_by_text(re.compile(r"^• For ")).all_inner_texts()
+    assert len(advice) >= 2 and any("customer comments" in line for line in advice), advice
+    markers = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(gd => (gd.data || [])
+            .filter(t => t.type === 'scatter' && (t.mode || '').includes('markers') && t.name)
+            .map(t => [t.name, JSON.stringify([t.marker && t.marker.color, t.marker && t.marker.symbol])]))"""
+    )
+    assert markers, "no model markers on Compare"
+    styles: dict[str, set] = {}
+    for name, style in markers:
+        styles.setdefault(name.removesuffix(" (on the front)"), set()).add(style)
+    assert all(len(s) == 1 for s in styles.values()), "\n".join(
+        f"{k}: {v}" for k, v in styles.items()
+    )  # one marker per model, the same in every chart

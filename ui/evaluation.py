@@ -10,6 +10,7 @@ from emotion.dashboard.charts import (
     confusion_heatmap,
     heatmap,
     metrics_bars,
+    model_markers,
     pareto_chart,
     reliability_diagram,
 )
@@ -194,15 +195,20 @@ def cost(metrics: dict, texts: list[str]) -> None:
     st.subheader("Quality against speed and cost")
     table = cost_speed(metrics, texts, read_benchmarks())
     left, right = st.columns(2)
+    markers = model_markers(table["model"])  # one colour and symbol per model in both charts
     common.chart(
-        pareto_chart(table, "texts_per_s", "front_speed", "macro-F1 against texts per second", log_x=True),
+        pareto_chart(
+            table, "texts_per_s", "front_speed", "macro-F1 against texts per second", log_x=True, markers=markers
+        ),
         "compare_pareto_speed",
         left,
     )
     paid = table["usd_per_1k"].fillna(0).gt(0)
     if paid.any():
         common.chart(
-            pareto_chart(table[paid], "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts"),
+            pareto_chart(
+                table[paid], "usd_per_1k", "front_cost", "macro-F1 against $ per 1,000 texts", markers=markers
+            ),
             "compare_pareto_cost",
             right,
         )

@@ -232,15 +232,24 @@ def model_markers(models) -> dict[str, tuple[str, str]]:
     return {n: (MARKER_COLORS[i % len(MARKER_COLORS)], SYMBOLS[i % len(SYMBOLS)]) for i, n in enumerate(names)}
 
 
-def pareto_chart(table: pd.DataFrame, x: str, front: str, title: str, log_x: bool = False) -> go.Figure:
+def pareto_chart(
+    table: pd.DataFrame,
+    x: str,
+    front: str,
+    title: str,
+    log_x: bool = False,
+    *,
+    markers: dict[str, tuple[str, str]] | None = None,
+) -> go.Figure:
     """Macro-F1 (with its interval) against speed or cost; the Pareto front drawn as a line.
 
     Each model is its own trace, named in the legend rather than written beside its point, so no two labels can
-    overlap or be cut at the chart's edge.
+    overlap or be cut at the chart's edge. ``markers`` (:func:`model_markers` of every model the page shows) keeps a
+    model's colour and symbol when a chart shows only some of them (the cost chart: models with a price).
     """
     shown = table.dropna(subset=[x]).sort_values(x)
     figure = go.Figure()
-    marker_of = model_markers(table["model"])
+    marker_of = markers or model_markers(table["model"])
     for row in shown.itertuples(index=False):
         on_front = bool(getattr(row, front))
         figure.add_trace(

@@ -62,10 +62,14 @@ def browser_path() -> str | None:
 
 
 def write_pngs(
-    figures: dict[str, go.Figure], folder: Path, subtitles: dict[str, str | None] | None = None
+    figures: dict[str, go.Figure],
+    folder: Path,
+    subtitles: dict[str, str | None] | None = None,
+    *,
+    image_format: str = "png",
 ) -> tuple[list[Path], str | None]:
     """Each figure as ``folder/<stem>.png`` for a slide (:func:`emotion.insights.charts.for_slide`: 1600×900, text
-    of 20 px, the finding's sentence as subtitle)."""
+    of 20 px, the finding's sentence as subtitle); ``image_format="svg"`` draws the same slides as SVG."""
     figures = {stem: charts.for_slide(fig, (subtitles or {}).get(stem)) for stem, fig in figures.items()}
     browser = browser_path()
     if not browser:
@@ -74,11 +78,11 @@ def write_pngs(
     import kaleido
 
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{stem}.png" for stem in figures]
+    paths = [folder / f"{stem}.{image_format}" for stem in figures]
     try:
         kaleido.write_fig_from_object_sync(
             [
-                {"fig": fig, "path": str(path), "opts": {"format": "png", **charts.SLIDE}}
+                {"fig": fig, "path": str(path), "opts": {"format": image_format, **charts.SLIDE}}
                 for fig, path in zip(figures.values(), paths, strict=True)
             ]
         )
