@@ -8,6 +8,7 @@ from ui import common, frame
 config.offline_process()
 
 st.set_page_config(page_title="Emotion analytics", page_icon=frame.page_icon(), layout="wide")
+frame.require_login()
 
 navigation = st.navigation(
     [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the pages import the top-level ui package
     folder = tempfile.mkdtemp(prefix="insights-bench-")
     os.environ["EMOTION_RUNS_DB"] = str(Path(folder) / "runs.sqlite")
     from streamlit.testing.v1 import AppTest

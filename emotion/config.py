@@ -95,3 +95,9 @@ def taxonomies_dir() -> Path:
     ``~/.local/share/emotion/taxonomies``."""
     default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "taxonomies"
     return Path(os.environ.get("EMOTION_TAXONOMIES_DIR", default))
+
+
+def llm_key_users() -> set[str]:
+    """Signed-in users who may spend the server's LLM key (``$EMOTION_LLM_KEY_USERS``, comma-separated e-mail
+    addresses; ``*`` for every signed-in user). Empty by default: with logins on, nobody spends it."""
+    return {u.strip().lower() for u in os.environ.get("EMOTION_LLM_KEY_USERS", "").split(",") if u.strip()}

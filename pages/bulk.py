@@ -21,6 +21,7 @@ if uploaded is not None:
 job = state.get("bulk_job")
 if bulk.belongs_to(job, uploaded):
     bulk.offer_resume(job, store)
+    bulk.share(store, job)
     if job.parts:
         bulk.results(job, store)
 with recent_slot:

@@ -31,8 +31,9 @@ def streamlit_server(env: dict | None = None):
 
 
 @contextlib.contextmanager
-def streamlit_process(env: dict | None = None):
-    """As :func:`streamlit_server`, yielding ``(base URL, process)`` so a test can kill the server."""
+def streamlit_process(env: dict | None = None, args: tuple[str, ...] = ()):
+    """As :func:`streamlit_server`, yielding ``(base URL, process)`` so a test can kill the server; ``args`` go to
+    ``streamlit run`` (``--secrets.files …``)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -49,6 +50,7 @@ def streamlit_process(env: dict | None = None):
             "true",
             "--browser.gatherUsageStats",
             "false",
+            *args,
         ],
         cwd=ROOT,
         env={**os.environ, **(env or {})},

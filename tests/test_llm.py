@@ -51,6 +51,17 @@ def classifier(url: str, tmp_path, **options) -> LLMClassifier:
 # --- pure functions -------------------------------------------------------------------------------
 
 
+def test_the_server_key_is_used_only_when_no_key_is_given(monkeypatch):
+    from emotion.llm.classifier import server_key
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-server")
+    gpt = load_presets()["openai-gpt-4o-mini"]
+    assert server_key(gpt, None) == "sk-server"  # one analyst, or a user the deployment names
+    assert server_key(gpt, "") is None  # a signed-in user it does not name: no key unless they type one
+    assert server_key(gpt, "sk-own") == "sk-own"
+    assert not LLMClassifier(gpt, api_key="").status(probe=False).ready
+
+
 def test_presets_and_prompt_files():
     presets = load_presets()
     assert {"openai-gpt-4o-mini", "ollama-llama3.2", "local-smollm2"} <= set(presets)

@@ -120,3 +120,23 @@ def test_a_process_killed_mid_run_keeps_every_finished_chunk_and_correction(tmp_
     assert list(result["n"]) == [str(i) for i in range(rows)]  # every row once, in order
     assert result[label_column("tfidf")].isin(LABELS).all()
     assert (result["corrected_label"] == "shame").sum() == len(stored.corrections)
+
+
+def test_a_run_with_an_owner_opens_for_them_and_whoever_they_share_it_with(tmp_path):
+    from emotion.labelling.run_store import EVERYONE
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    frame = pd.DataFrame({"text": ["late again"]})
+    mine = store.create(frame, "a.csv", "x", "text", ["tfidf"], owner="alice@example.com")
+    open_to_all = store.create(frame, "b.csv", "x", "text", ["tfidf"])  # started with logins off
+    assert store.may_open(mine, "alice@example.com") and not store.may_open(mine, "bob@example.com")
+    assert not store.may_open(mine, None)  # nobody signed in: an owned run stays closed
+    assert store.may_open(open_to_all, None) and store.may_open(open_to_all, "bob@example.com")
+    store.share(mine, [" Bob@Example.com ", ""])
+    assert store.may_open(mine, "bob@example.com") and not store.may_open(mine, "carol@example.com")
+    assert store.access(mine) == {"alice@example.com": "owner", "bob@example.com": "shared"}
+    store.share(mine, [EVERYONE])
+    assert store.may_open(mine, "carol@example.com") and not store.may_open(mine, None)
+    assert store.owned_by("alice@example.com") == [mine] and store.owned_by("bob@example.com") == []
+    store.delete(mine)
+    assert store.access(mine) == {}  # its access rows go with it

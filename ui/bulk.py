@@ -18,7 +18,7 @@ from emotion.io.text import check_text_column
 from emotion.jobs import JobState
 from emotion.labelling.jobs import BulkJob
 from emotion.labelling.review import queue_features, review_order
-from emotion.labelling.run_store import RunStore
+from emotion.labelling.run_store import EVERYONE, RunStore
 from emotion.labelling.table import label_column, result_columns
 from emotion.labels import LABELS, NO_EMOTION
 from ui import common
@@ -51,9 +51,12 @@ def run_job(job: BulkJob, models: dict, store: RunStore) -> None:
 
 
 def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> None:
-    """The runs this browser session started or opened by link, each with Open and Delete."""
-    with st.expander(f"Recent runs ({len(my_runs)})", expanded=False):
-        recent = store.summary(my_runs)
+    """The runs this browser session started or opened by link (signed in: every run of the user's), each with Open
+    and Delete (Delete for the runs the user may delete: their own, or any run when logins are off)."""
+    user = common.current_user()
+    tokens = list(dict.fromkeys([*(store.owned_by(user) if user else []), *my_runs]))
+    with st.expander(f"Recent runs ({len(tokens)})", expanded=False):
+        recent = store.summary(tokens)
         if not recent:
             st.caption("Runs you start or open by link appear here; nobody else's do.")
         for entry in recent:
@@ -66,9 +69,11 @@ def recent_runs(store: RunStore, my_runs: list[str], job: BulkJob | None) -> Non
                 clear_upload()  # the page shows the run opened, not the file uploaded before
                 st.query_params["run"] = entry["token"]
                 st.rerun()
-            if c3.button("Delete", key=f"bulk_delete_{entry['token']}"):
+            owner = next((u for u, role in store.access(entry["token"]).items() if role == "owner"), None)
+            if owner in (None, user) and c3.button("Delete", key=f"bulk_delete_{entry['token']}"):
                 store.delete(entry["token"])
-                my_runs.remove(entry["token"])
+                if entry["token"] in my_runs:
+                    my_runs.remove(entry["token"])
                 if job is not None and job.token == entry["token"]:
                     st.session_state.pop("bulk_job", None)
                     st.query_params.clear()
@@ -131,14 +136,36 @@ def result_first_columns(names: list[str]) -> list[str]:
 MAX_ROWS = config.max_rows()
 
 
+def share(store: RunStore, job: BulkJob) -> None:
+    """The owner of a run shares it by name: with logins on, a link alone opens nothing for anyone else."""
+    user = common.current_user()
+    if user is None or store.access(job.token).get(user) != "owner":
+        return
+    with st.expander("Share this run"):
+        readers = [u for u, role in store.access(job.token).items() if role == "shared"]
+        st.caption(
+            "Opens for you"
+            + (
+                f" and {', '.join('everyone signed in' if u == EVERYONE else u for u in readers)}"
+                if readers
+                else " only"
+            )
+            + ". Whoever it is shared with opens it by its link."
+        )
+        names = st.text_input(f"Share with (e-mail addresses, comma-separated; {EVERYONE} for everyone signed in)")
+        if st.button("Share", key="bulk_share") and names.strip():
+            store.share(job.token, names.split(","))
+            st.rerun()
+
+
 def restore_job(store: RunStore, my_runs: list[str]) -> BulkJob | None:
     """The run named in the URL (``?run=TOKEN``), restored from the store: after a refresh, in a new tab, after a
     restart; else the session's own."""
     token = st.query_params.get("run")
     job: BulkJob | None = st.session_state.get("bulk_job")
     if token and (job is None or job.token != token):
-        stored = store.load(token)
-        if stored is None:
+        stored = common.open_run(store, token)
+        if stored is None:  # a wrong token and another user's run look the same
             st.error("No such run.")
             st.stop()
         job = st.session_state["bulk_job"] = BulkJob.from_stored(stored)
@@ -224,7 +251,9 @@ def set_up_run(uploaded: common.Uploaded, store: RunStore, my_runs: list[str]) -
             "fallback_share": share,
             "max_rows": MAX_ROWS,
         }
-        token = store.create(frame, uploaded.name, uploaded.sha256, text_column, list(models), settings)
+        token = store.create(
+            frame, uploaded.name, uploaded.sha256, text_column, list(models), settings, owner=common.current_user()
+        )
         my_runs.append(token)
         st.query_params["run"] = token
         job = BulkJob(

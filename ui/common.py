@@ -64,15 +64,42 @@ def isear_texts() -> dict[str, str] | None:
     return dict(zip(dev.id.astype(str), dev.text, strict=True))
 
 
+def login_enabled() -> bool:
+    """Logins are on when the deployment configures an OIDC provider (``[auth]`` in ``secrets.toml``)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: one analyst on a laptop
+        return False
+
+
+def current_user() -> str | None:
+    """The signed-in user's e-mail address (lower case), or ``None`` when logins are off."""
+    if not login_enabled() or not st.user.is_logged_in:
+        return None
+    return str(st.user.get("email") or st.user.get("sub") or "").lower() or None
+
+
 def api_key() -> str | None:
-    """The key typed in this browser session (never cached or shared), else a Streamlit secret."""
+    """The key typed in this browser session (never cached or shared), else a Streamlit secret or the server's
+    environment (``None``). With logins on, the server's key only for the users the deployment names
+    (:func:`emotion.config.llm_key_users`); anyone else gets ``""``: no key unless they type their own."""
     typed = st.session_state.get("api_key")
     if typed:
         return typed
+    if login_enabled():
+        allowed = config.llm_key_users()
+        if "*" not in allowed and current_user() not in allowed:
+            return ""
     try:
         return st.secrets.get("OPENAI_API_KEY")
     except Exception:
         return None
+
+
+def open_run(store: RunStore, token: str):
+    """The stored run ``token`` if this user may open it (its owner, shared with them, or a run without an
+    owner); ``None`` otherwise, exactly as for a token that does not exist."""
+    return store.load(token) if store.may_open(token, current_user()) else None
 
 
 def get_model(name: str, fallback_share: float | None = None, prompt_mode: str | None = None) -> Classifier:
@@ -175,6 +202,11 @@ def sidebar() -> None:
                 help="few-shot puts the most similar ISEAR training examples before the text.",
             )
         st.caption(f"ISEAR data: `{data_dir()}`")
+        user = current_user()
+        if user:
+            st.caption(f"Signed in as **{user}**")
+            if st.button("Log out", key="logout"):
+                st.logout()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import functools
 
 import streamlit as st
 
+from ui import common
+
 DRAWN = "_frame_drawn"
 
 
@@ -29,6 +31,16 @@ def ensure() -> None:
     if PagesManager.uses_pages_directory and not st.session_state.get(DRAWN):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def require_login() -> None:
+    """With logins on (``docs/deploy.md``), a visitor who is not signed in sees only the login button."""
+    if common.login_enabled() and not st.user.is_logged_in:
+        st.title("Emotion analytics")
+        st.write("Sign in to see your runs and the runs shared with you.")
+        if st.button("Log in", type="primary", key="login"):
+            st.login()
+        st.stop()
 
 
 @functools.cache

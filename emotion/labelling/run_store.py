@@ -1,9 +1,12 @@
 """Bulk runs kept in SQLite: the uploaded table, the chosen models and settings, every finished chunk and
 every correction, so a refresh, a new tab or a server restart loses nothing.
 
-A run is found by its unguessable token (the page puts it in the URL). Each chunk and each correction is
-written in its own transaction: a server killed mid-run leaves every finished chunk and correction, and no
-half-written chunk. Texts are stored, never logged.
+A run is found by its unguessable token (the page puts it in the URL). With logins on (``docs/deploy.md``) a run
+belongs to the user who started it and opens only for them and the users they shared it with
+(:data:`EVERYONE`: every signed-in user); a run started without a login opens for whoever holds its token.
+
+Each chunk and each correction is written in its own transaction: a server killed mid-run leaves every finished
+chunk and correction, and no half-written chunk. Texts are stored, never logged.
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     data BLOB NOT NULL,
     PRIMARY KEY (token, start)
 );
+CREATE TABLE IF NOT EXISTS access (
+    token TEXT NOT NULL REFERENCES runs(token) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (token, user)
+);
 CREATE TABLE IF NOT EXISTS corrections (
     token TEXT NOT NULL REFERENCES runs(token) ON DELETE CASCADE,
     row INTEGER NOT NULL,
@@ -48,6 +57,10 @@ CREATE TABLE IF NOT EXISTS corrections (
     PRIMARY KEY (token, row)
 );
 """
+
+
+EVERYONE = "*"
+"""Shared with every signed-in user."""
 
 
 def _to_parquet(frame: pd.DataFrame) -> bytes:
@@ -125,10 +138,14 @@ class RunStore:
         text_column: str,
         models: list[str],
         settings: dict | None = None,
+        *,
+        owner: str | None = None,
     ) -> str:
-        """Store a new run's input and choices; returns its token (URL-safe, 192 random bits)."""
+        """Store a new run's input and choices; returns its token (URL-safe, 192 random bits). A run with an
+        ``owner`` (a signed-in user) opens only for them and those they share it with."""
         token = secrets.token_urlsafe(24)
         now = time.time()
+        owned = [("INSERT INTO access VALUES (?, ?, 'owner')", (token, owner))] if owner else []
         self._write(
             [
                 (
@@ -145,10 +162,39 @@ class RunStore:
                         now,
                         _to_parquet(frame),
                     ),
-                )
+                ),
+                *owned,
             ]
         )
         return token
+
+    def access(self, token: str) -> dict[str, str]:
+        """``{user: "owner" | "shared"}`` of a run (empty: started without a login, open to its token's holder)."""
+        with self._lock:
+            rows = self._db.execute("SELECT user, role FROM access WHERE token = ?", (str(token),)).fetchall()
+        return dict(rows)
+
+    def may_open(self, token: str, user: str | None) -> bool:
+        """Whether ``user`` (``None``: nobody signed in) may open the run: its owner, a user it is shared with, any
+        signed-in user when shared with :data:`EVERYONE`; anyone for a run without an owner."""
+        readers = self.access(token)
+        return not readers or (user is not None and (user in readers or EVERYONE in readers))
+
+    def share(self, token: str, users: list[str]) -> None:
+        """Let ``users`` (e-mail addresses as the login gives them, or :data:`EVERYONE`) open the run."""
+        cleaned = sorted({u.strip().lower() if u.strip() != EVERYONE else EVERYONE for u in users if u.strip()})
+        self._write([("INSERT OR IGNORE INTO access VALUES (?, ?, 'shared')", (token, user)) for user in cleaned])
+
+    def owned_by(self, user: str) -> list[str]:
+        """Tokens of the runs ``user`` started, newest first."""
+        self._expire()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.token FROM access a JOIN runs r ON r.token = a.token WHERE a.user = ? AND a.role = 'owner' "
+                "ORDER BY r.created DESC",
+                (user,),
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def add_chunk(self, token: str, start: int, chunk: pd.DataFrame) -> None:
         """Store a finished chunk (rows ``start`` … ``start + len(chunk) - 1``) in one transaction."""

@@ -35,6 +35,13 @@ ANSWER_SCHEMA = {
 _KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{2})[A-Za-z0-9_\-*]+")
 
 
+def server_key(preset, api_key: str | None) -> str | None:
+    """The key to send: ``api_key``; with ``None``, the server's (``$<preset.api_key_env>``); with ``""``, none."""
+    if api_key is not None:
+        return api_key or None
+    return os.environ.get(preset.api_key_env) or None
+
+
 def redact(message: str, key: str | None) -> str:
     """Remove an API key (and anything shaped like an OpenAI key) from a message."""
     if key and len(key) >= 4:
@@ -101,7 +108,8 @@ class LLMClassifier(Classifier):
 
     Args:
         preset: The endpoint and model.
-        api_key: Overrides the key from the environment; kept only on this object.
+        api_key: Overrides the key from the environment; kept only on this object. ``""`` means none at all, not
+            even the server's (a signed-in user the deployment does not let spend it).
         prompt_mode: ``zero_shot`` or ``few_shot``.
         k: Few-shot examples per prompt.
         concurrency: Requests in flight at once.
@@ -141,7 +149,7 @@ class LLMClassifier(Classifier):
         self.requests_sent = 0
         self.usage = TokenUsage()
         self.default_batch_size = concurrency
-        self._api_key = api_key or os.environ.get(preset.api_key_env) or None
+        self._api_key = server_key(preset, api_key)
 
     def __repr__(self) -> str:  # never show the key
         return f"LLMClassifier(preset={self.preset.name!r}, mode={self.prompt_mode!r})"

@@ -10,12 +10,11 @@ name as it was; two themes never end with the same name.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 
 from emotion.llm.cache import AnswerCache, answer_key
-from emotion.llm.classifier import redact
+from emotion.llm.classifier import redact, server_key
 from emotion.llm.presets import Preset
 from emotion.themes.discover import OTHER
 from emotion.themes.taxonomy import MAX_NAME, TaxonomyError, clean_name
@@ -112,7 +111,7 @@ class ThemeNamer:
         self.preset, self.examples, self.timeout, self.max_retries = preset, examples, timeout, max_retries
         self.cache = cache
         self.requests_sent = 0
-        self._api_key = api_key or os.environ.get(preset.api_key_env) or None
+        self._api_key = server_key(preset, api_key)
 
     def __repr__(self) -> str:  # never show the key
         return f"ThemeNamer(preset={self.preset.name!r})"

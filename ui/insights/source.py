@@ -124,8 +124,8 @@ def run_source(token: str) -> Source | None:
     if cached and cached[0] == (token, version):
         source = cached[1]
     else:
-        stored = store.load(token)
-        if stored is None:
+        stored = common.open_run(store, token)
+        if stored is None:  # a wrong token and another user's run look the same
             st.error("No such run: it may have been deleted. Open the demo or upload a labelled file instead.")
             return None
         job = BulkJob.from_stored(stored)

@@ -1,0 +1,85 @@
+"""A team deployment (docs/deploy.md): logins through OpenID Connect, runs that belong to their user and open for
+others only when shared. Driven in Debian chromium against a local OIDC provider (tests/oidc_provider.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, streamlit_process, upload_file, wait_until_idle
+from tests.oidc_provider import OidcProvider
+
+pytestmark = pytest.mark.browser
+
+
+@contextlib.contextmanager
+def two_browsers():
+    """Two separate browser profiles (cookies included): two people at two desks."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            pages = [
+                browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+                for _ in range(2)
+            ]
+            yield pages
+        finally:
+            browser.close()
+
+
+def sign_in(page, url: str, provider: OidcProvider, user: str) -> None:
+    provider.user = user  # the provider signs in whoever the test says (no password form)
+    page.goto(url, wait_until="networkidle")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text(f"Signed in as {user}", exact=False).first.wait_for(timeout=120_000)
+    wait_until_idle(page)
+
+
+def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_path):
+    pytest.importorskip("authlib")
+    provider = OidcProvider()
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(provider.secrets_toml())
+    upload = tmp_path / "feedback.csv"
+    pd.DataFrame({"comment": [f"The parcel came {i} days late, I am furious." for i in range(20)]}).to_csv(
+        upload, index=False
+    )
+    env = {"EMOTION_RUNS_DB": str(tmp_path / "runs.sqlite")}
+    try:
+        with streamlit_process(env, ("--secrets.files", str(secrets))) as (url, _server), two_browsers() as (a, b):
+            a.goto(f"{url}/bulk", wait_until="networkidle")  # not signed in: only the login
+            a.get_by_role("button", name="Log in").wait_for(timeout=60_000)
+            assert a.get_by_text("Bulk label a spreadsheet").count() == 0
+
+            sign_in(a, url, provider, "alice@example.com")
+            a.goto(f"{url}/bulk", wait_until="networkidle")
+            upload_file(a, upload)
+            a.get_by_role("button", name="Label all rows").click(timeout=60_000)
+            a.get_by_text("Labelled 20 rows", exact=False).wait_for(timeout=120_000)
+            wait_until_idle(a)
+            token = a.url.split("run=")[1].split("&")[0]
+
+            sign_in(b, url, provider, "bob@example.com")
+            for page in ("bulk", "insights"):  # the link alone opens nothing
+                b.goto(f"{url}/{page}?run={token}", wait_until="networkidle")
+                b.get_by_text("No such run", exact=False).first.wait_for(timeout=60_000)
+            b.goto(f"{url}/bulk", wait_until="networkidle")
+            b.get_by_text("Recent runs (0)", exact=False).first.wait_for(timeout=60_000)
+
+            a.get_by_text("Share this run").click()
+            a.get_by_role("textbox", name="Share with", exact=False).fill("Bob@example.com")
+            a.get_by_role("button", name="Share", exact=True).click()
+            a.get_by_text("Opens for you and bob@example.com", exact=False).wait_for(state="attached", timeout=60_000)
+
+            b.goto(f"{url}/bulk?run={token}", wait_until="networkidle")
+            b.get_by_role("button", name="Download CSV").wait_for(timeout=60_000)  # shared: bob opens it now
+            assert b.get_by_text("Share this run").count() == 0  # only the owner shares
+    finally:
+        provider.close()
