@@ -98,8 +98,26 @@ class Prepared:
     def rows(self) -> pd.DataFrame:
         return self.table.rows
 
+    def memo(self, key, compute):
+        """``compute()`` once per ``key`` for this table: a page redraws every view on each rerun, and a view's
+        section stays the same until the choices in ``key`` change (a view that reads the themes puts
+        :attr:`themes_version` in its key)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    @property
+    def themes_version(self) -> int:
+        """Changes whenever :meth:`with_themes` sets other themes."""
+        return self.__dict__.get("_themes_version", 0)
+
     def with_themes(self, labels, method: dict) -> Prepared:
         """Set every row's theme (``labels``: one per row of the table, in order); returns ``self``."""
+        if labels is self.__dict__.get("_themes_from"):  # the same themes again (a page's rerun)
+            return self
+        self.__dict__["_themes_from"] = labels
+        self.__dict__["_themes_version"] = self.themes_version + 1
         labels = pd.Series(list(labels), index=self.table.frame.index, dtype=object)
         if len(labels) != len(self.table.frame):
             raise ValueError(f"{len(labels)} themes for {len(self.table.frame)} rows")

@@ -271,9 +271,8 @@ def corrected_difference(
 
     point_in = solve(inside[None], confusion.matrix[None])[0]
     point_out = solve(outside[None], confusion.matrix[None])[0]
-    matrices = np.stack(
-        [np.stack([rng.dirichlet(row * per_class + 0.5) for row in confusion.matrix]) for _ in range(resamples)]
-    )
+    draws = rng.gamma(confusion.matrix * per_class + 0.5, size=(resamples, k, k))  # each row a Dirichlet draw
+    matrices = draws / draws.sum(axis=-1, keepdims=True)
     rows_in = rng.multinomial(int(inside.sum()), inside / max(inside.sum(), 1), size=resamples).astype(float)
     rows_out = rng.multinomial(int(outside.sum()), outside / max(outside.sum(), 1), size=resamples).astype(float)
     differences = solve(rows_in, matrices) - solve(rows_out, matrices)

@@ -40,6 +40,13 @@ class ThemesResult:
         described = [{**t, "name": names.get(t["name"], t["name"])} for t in self.method.get("themes", [])]
         return ThemesResult(labels, taxonomy, {**self.method, "themes": described, "named": True}, self.vectors)
 
+    def merged(self, taxonomy: Taxonomy, names: list[str], into: str, texts: pd.Series) -> ThemesResult:
+        """The rows of the themes ``names`` under ``into`` (``taxonomy``: the merged one), the others unchanged;
+        nothing is reassigned, so it is quick on any number of rows."""
+        labels = np.array([into if label in names else label for label in self.labels], dtype=object)
+        method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
+        return ThemesResult(labels, taxonomy, method, self.vectors)
+
 
 def describe(labels: np.ndarray, taxonomy: Taxonomy, texts: pd.Series) -> list[dict]:
     """Each theme's name, words and representative comments (rows of the theme when the taxonomy has none)."""

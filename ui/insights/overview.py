@@ -56,5 +56,8 @@ def draw(prepared: Prepared) -> None:
         "probabilities; the adjusted count corrects the counts by the model's confusion measured on labelled rows. "
         f"The default ({shares.DEFAULT_ESTIMATOR}) had the lowest error on held-out labelled mixtures.",
     )
-    common.chart(charts.overall_bars(prepared.overall(estimator), estimator, len(rows)), "overall")
+    figure = prepared.memo(
+        ("overall_bars", estimator), lambda: charts.overall_bars(prepared.overall(estimator), estimator, len(rows))
+    )
+    common.chart(figure, "overall")
     st.caption(describe_estimator(prepared, estimator))

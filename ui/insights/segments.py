@@ -22,6 +22,12 @@ def select_point(chart_key: str, fields: dict[str, int]) -> None:
             st.session_state[key] = str(points[0]["customdata"][position])
 
 
+def segment_chart(prepared: Prepared, values, name: str):
+    """Each segment's shares and their bar chart."""
+    shares = segments.segment_shares(values, prepared.rows["emotion"])
+    return shares, charts.segment_bars(shares, name)
+
+
 def draw(prepared: Prepared) -> None:
     candidates = prepared.segment_candidates
     if not candidates:
@@ -58,15 +64,15 @@ def draw(prepared: Prepared) -> None:
     values, note = prepared.segment_column(by, None if second == NONE else second)
     if note:
         st.caption(note)
-    shares = segments.segment_shares(values, prepared.rows["emotion"])
+    shares, figure = prepared.memo(("segment_bars", name), lambda: segment_chart(prepared, values, name))
     common.chart(
-        charts.segment_bars(shares, name),
+        figure,
         "segment_chart",
         on_select=lambda: select_point("segment_chart", {"segment": 3, "emotion": 4}),
     )
     st.caption("Click a bar to see its rows below.")
     analysis = Segments()
-    section = analysis.compute(prepared, choices)
+    section = prepared.memo(("segments", choices), lambda: analysis.compute(prepared, choices))
     st.markdown(
         f"**Findings** (beyond noise after Benjamini–Hochberg at 5% within {name}, and at least "
         f"{choices.min_difference * 100:.0f} points), largest first:"

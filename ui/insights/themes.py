@@ -19,7 +19,7 @@ from emotion.llm.presets import load_presets
 from emotion.themes.discover import OTHER
 from emotion.themes.job import ThemesJob, ThemesResult
 from emotion.themes.naming import ThemeNamer
-from emotion.themes.taxonomy import Taxonomy, TaxonomyError, saved_names, saved_path
+from emotion.themes.taxonomy import Taxonomy, TaxonomyError, clean_name, saved_names, saved_path
 from ui import common
 from ui.insights.choices import min_difference
 from ui.insights.text import quote
@@ -105,17 +105,18 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
             "Change", ["Rename", "Merge", "Split", "Delete", "Define"], horizontal=True, key="themes_action"
         )
         try:
-            changed = None
+            changed = relabelled = None
             if action == "Rename":
                 old = st.selectbox("Theme", names, key="themes_rename_old")
                 new = st.text_input("New name", key="themes_rename_new")
                 if st.button("Rename", key="themes_rename") and old:
-                    changed = taxonomy.rename(old, new)
+                    relabelled = result.renamed({old: clean_name(new)})  # the same rows under the new name
             elif action == "Merge":
                 picked = st.multiselect("Themes to merge", names, key="themes_merge_pick")
                 into = st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
                 if st.button("Merge", key="themes_merge"):
-                    changed = taxonomy.merge(picked, into or None)
+                    merged = taxonomy.merge(picked, into or None)  # the rows of the themes picked, one theme now
+                    relabelled = result.merged(merged, picked, clean_name(into or picked[0]), texts)
             elif action == "Split":
                 name = st.selectbox("Theme", names, key="themes_split_pick")
                 if st.button("Split in two", key="themes_split"):
@@ -136,8 +137,8 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
                         keywords=[k for k in keywords.split(",") if k.strip()],
                         examples=[e for e in examples.splitlines() if e.strip()],
                     )
-            if changed is not None:
-                keep(prepared, result.reassigned(changed, texts))
+            if changed is not None or relabelled is not None:
+                keep(prepared, relabelled or result.reassigned(changed, texts))
                 st.session_state["themes_editing"] = True
                 st.rerun()
         except TaxonomyError as error:
@@ -200,7 +201,7 @@ def draw(prepared: Prepared) -> None:
     prepared.with_themes(result.labels, result.method)
     analysis = Themes()
     choices = Choices(by=tuple(c for c in (st.session_state.get("by"),) if c), min_difference=min_difference())
-    section = analysis.compute(prepared, choices)
+    section = prepared.memo(("themes", choices, prepared.themes_version), lambda: analysis.compute(prepared, choices))
     table = pd.DataFrame(
         [
             {

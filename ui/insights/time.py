@@ -43,12 +43,12 @@ def draw(prepared: Prepared) -> None:
         help=f"Chosen from the dates: {chosen} (the finest the span allows that avoids periods too small to test).",
     )
     choices = Choices(time=column, frequency=frequency, date_order=order, min_difference=min_difference())
-    _, _, table = period_table(prepared, choices)
+    _, _, table = prepared.memo(("period_table", choices), lambda: period_table(prepared, choices))
     moved = table.loc[table["moved"]]
     default = list(dict.fromkeys([*moved["emotion"], *frame["emotion"].value_counts().index[:2]]))
     shown = st.multiselect("Emotions", LABELS, default=default, key="time_emotions")
     common.chart(
-        charts.period_lines(table, shown, frequency),
+        prepared.memo(("period_lines", choices, tuple(shown)), lambda: charts.period_lines(table, shown, frequency)),
         "time_chart",
         on_select=lambda: select_point("time_chart", {"period": 0, "emotion": 4}),
     )
@@ -60,7 +60,8 @@ def draw(prepared: Prepared) -> None:
         + f". Periods under {periods.MIN_ROWS} rows are drawn faint and not tested."
     )
     analysis = Time()
-    section = analysis.compute(prepared, Choices(**{**choices.__dict__, "emotions": tuple(shown)}))
+    picked = Choices(**{**choices.__dict__, "emotions": tuple(shown)})
+    section = prepared.memo(("time", picked), lambda: analysis.compute(prepared, picked))
     st.markdown("**Moved beyond noise from the period before** (and by the smallest finding or more):")
     for sentence in analysis.sentences(section):
         st.text(f"• {sentence}")
