@@ -88,7 +88,9 @@ def draw(prepared: Prepared) -> None:
 def explain_row(prepared: Prepared, view: pd.DataFrame) -> None:
     """The words behind one row's label, by the model that labelled it (or the default model for other files)."""
     text = prepared.table.text_column
-    name = prepared.table.model if prepared.table.model in registry.local_ready() else registry.DEFAULT_MODEL
+    labelled_by = prepared.table.model  # its readiness alone: checking every model imports torch for seq2seq
+    ready = labelled_by in registry.LOCAL_MODELS and registry.info(labelled_by, probe=False).status.ready
+    name = labelled_by if ready else registry.DEFAULT_MODEL
     with st.expander(f"Why this label? The words behind a row's answer ({name})"):
         row = st.selectbox(
             "Row", list(view.index[:200]), format_func=lambda i: f"{i}: {str(view.at[i, text])[:90]}", key="explain_row"
