@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,15 +122,19 @@ def start_bulk_run(page, url: str, upload: Path, until_rows: int) -> None:
     page.goto(f"{url}/bulk", wait_until="networkidle")
     upload_file(page, upload)
     page.get_by_role("button", name="Label all rows").click(timeout=60_000)
-    # The progress text reads "N of M rows · ..."
-    page.wait_for_function(
+    # The progress text reads "N of M rows · ..."; N never passes M (rows of the file, whatever the models)
+    seen = page.wait_for_function(
         """(rows) => {
             const bar = document.querySelector('[data-testid=stProgress]');
-            return bar && parseInt(bar.innerText.replace(/,/g, '')) >= rows;
+            const counts = bar && bar.innerText.replace(/,/g, '').match(/(\\d+) of (\\d+) rows/);
+            if (counts && +counts[1] > +counts[2]) return counts[0];
+            return counts && +counts[1] >= rows ? counts[0] : false;
         }""",
         arg=until_rows,
         timeout=120_000,
-    )
+    ).json_value()
+    done, total = (int(n) for n in re.findall(r"\d+", seen)[:2])
+    assert done <= total, seen
 
 
 @contextlib.contextmanager

@@ -106,17 +106,20 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
         )
         try:
             changed = relabelled = None
+            # Each change is a form: its fields reach the server with the click, never a click before a name.
             if action == "Rename":
-                old = st.selectbox("Theme", names, key="themes_rename_old")
-                new = st.text_input("New name", key="themes_rename_new")
-                if st.button("Rename", key="themes_rename") and old:
-                    relabelled = result.renamed({old: clean_name(new)})  # the same rows under the new name
+                with st.form("themes_rename_form", border=False):
+                    old = st.selectbox("Theme", names, key="themes_rename_old")
+                    new = st.text_input("New name", key="themes_rename_new")
+                    if st.form_submit_button("Rename", key="themes_rename") and old:
+                        relabelled = result.renamed({old: clean_name(new)})  # the same rows under the new name
             elif action == "Merge":
-                picked = st.multiselect("Themes to merge", names, key="themes_merge_pick")
-                into = st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
-                if st.button("Merge", key="themes_merge"):
-                    merged = taxonomy.merge(picked, into or None)  # the rows of the themes picked, one theme now
-                    relabelled = result.merged(merged, picked, clean_name(into or picked[0]), texts)
+                with st.form("themes_merge_form", border=False):
+                    picked = st.multiselect("Themes to merge", names, key="themes_merge_pick")
+                    into = st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
+                    if st.form_submit_button("Merge", key="themes_merge"):
+                        merged = taxonomy.merge(picked, into or None)  # the themes picked, one theme now
+                        relabelled = result.merged(merged, picked, clean_name(into or picked[0]), texts)
             elif action == "Split":
                 name = st.selectbox("Theme", names, key="themes_split_pick")
                 if st.button("Split in two", key="themes_split"):
@@ -128,15 +131,16 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
                 if st.button("Delete (its rows go to the nearest other theme)", key="themes_delete"):
                     changed = taxonomy.delete(name)
             else:
-                name = st.text_input("Name", key="themes_define_name")
-                keywords = st.text_input("Keywords (comma-separated)", key="themes_define_keywords")
-                examples = st.text_area("Or example comments (one a line)", key="themes_define_examples")
-                if st.button("Add the theme", key="themes_define"):
-                    changed = taxonomy.define(
-                        name,
-                        keywords=[k for k in keywords.split(",") if k.strip()],
-                        examples=[e for e in examples.splitlines() if e.strip()],
-                    )
+                with st.form("themes_define_form", border=False):
+                    name = st.text_input("Name", key="themes_define_name")
+                    keywords = st.text_input("Keywords (comma-separated)", key="themes_define_keywords")
+                    examples = st.text_area("Or example comments (one a line)", key="themes_define_examples")
+                    if st.form_submit_button("Add the theme", key="themes_define"):
+                        changed = taxonomy.define(
+                            name,
+                            keywords=[k for k in keywords.split(",") if k.strip()],
+                            examples=[e for e in examples.splitlines() if e.strip()],
+                        )
             if changed is not None or relabelled is not None:
                 keep(prepared, relabelled or result.reassigned(changed, texts))
                 st.session_state["themes_editing"] = True
