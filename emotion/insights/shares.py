@@ -16,6 +16,7 @@ different class mixes. :data:`DEFAULT_ESTIMATOR` records the winner.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,6 +239,17 @@ def _onto_simplex(points: np.ndarray) -> np.ndarray:
     return np.clip(points - theta[:, None], 0, None)
 
 
+@functools.lru_cache(maxsize=8)
+def _resampled_confusions(matrix: bytes, rows: int, resamples: int, seed: int) -> np.ndarray:
+    """``resamples`` confusion matrices drawn around the measured one (each row a Dirichlet draw with the dev rows'
+    counts); the same for every finding of a model, so drawn once."""
+    k = len(LABELS)
+    measured = np.frombuffer(matrix).reshape(k, k)
+    rng = np.random.default_rng([seed, 1])
+    draws = rng.gamma(measured * max(rows / k, 10.0) + 0.5, size=(resamples, k, k))
+    return draws / draws.sum(axis=-1, keepdims=True)
+
+
 def corrected_difference(
     inside: np.ndarray,
     outside: np.ndarray,
@@ -261,8 +273,6 @@ def corrected_difference(
         ``share``, ``rest_share``, ``difference``, ``low``, ``high``: arrays over the seven emotions.
     """
     rng = np.random.default_rng(seed)
-    k = len(LABELS)
-    per_class = max(confusion.rows / k, 10.0)
 
     def solve(counts: np.ndarray, matrices: np.ndarray) -> np.ndarray:
         observed = counts / np.clip(counts.sum(axis=-1, keepdims=True), 1, None)
@@ -271,8 +281,9 @@ def corrected_difference(
 
     point_in = solve(inside[None], confusion.matrix[None])[0]
     point_out = solve(outside[None], confusion.matrix[None])[0]
-    draws = rng.gamma(confusion.matrix * per_class + 0.5, size=(resamples, k, k))  # each row a Dirichlet draw
-    matrices = draws / draws.sum(axis=-1, keepdims=True)
+    matrices = _resampled_confusions(
+        np.asarray(confusion.matrix, dtype=float).tobytes(), confusion.rows, resamples, seed
+    )
     rows_in = rng.multinomial(int(inside.sum()), inside / max(inside.sum(), 1), size=resamples).astype(float)
     rows_out = rng.multinomial(int(outside.sum()), outside / max(outside.sum(), 1), size=resamples).astype(float)
     differences = solve(rows_in, matrices) - solve(rows_out, matrices)

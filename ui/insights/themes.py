@@ -221,8 +221,11 @@ def draw(prepared: Prepared) -> None:
     st.dataframe(table, hide_index=True, column_config={"words": st.column_config.TextColumn(width="large")})
     if result.method.get("note"):
         st.warning(result.method["note"])
-    shares = segments.segment_shares(prepared.row_themes(), prepared.rows["emotion"])
-    common.chart(charts.segment_bars(shares, "theme"), "themes_chart")
+    figure = prepared.memo(
+        ("themes_chart", prepared.themes_version),
+        lambda: charts.segment_bars(segments.segment_shares(prepared.row_themes(), prepared.rows["emotion"]), "theme"),
+    )
+    common.chart(figure, "themes_chart")
     st.markdown("**In words**:")
     for sentence in analysis.sentences(section):
         st.text(f"• {sentence}")

@@ -4,11 +4,12 @@ worth reporting, each column (or crossed pair) adjusted for multiple testing on 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from emotion.insights import charts, segments, shares
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import Prepared
-from emotion.labels import LABEL_INDEX
+from emotion.labels import LABEL_INDEX, LABELS
 
 KEPT = ["column", "segment", "emotion", "rows", "share", "rest_share", "difference", "low", "high"]
 
@@ -46,11 +47,12 @@ class Segments(Analysis):
             found = segments.compare_segments({name: values}, emotions, min_difference=choices.min_difference)
             if found.empty:
                 continue
+            counts = label_counts_by_segment(values, emotions)
             for record in found.loc[found["significant"]].to_dict("records"):
                 entry = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items() if k in KEPT}
                 entry.update(p_adjusted=float(record["p_adjusted"]), sentence=record["sentence"])
                 if record["finding"] and prepared.confusion is not None:
-                    entry["corrected"] = corrected(prepared, values, emotions, record["segment"], record["emotion"])
+                    entry["corrected"] = corrected(prepared, counts, record["segment"], record["emotion"])
                     entry["sentence"] += corrected_words(entry["corrected"], prepared.confusion)
                 section["findings" if record["finding"] else "too_small_to_report"].append(entry)
             small = found.loc[found["small"], ["column", "segment", "rows"]].drop_duplicates()
@@ -82,11 +84,17 @@ class Segments(Analysis):
         return said
 
 
-def corrected(prepared: Prepared, values, emotions, segment: str, emotion: str) -> dict:
+def label_counts_by_segment(values: pd.Series, emotions: pd.Series) -> pd.DataFrame:
+    """Each segment's label counts (rows: segments, columns: :data:`LABELS`), in one pass over the rows."""
+    return pd.crosstab(values.astype(str).to_numpy(), emotions.to_numpy()).reindex(columns=LABELS, fill_value=0)
+
+
+def corrected(prepared: Prepared, counts: pd.DataFrame, segment: str, emotion: str) -> dict:
     """A finding's size once the labeller's measured confusion is accounted for (estimated true shares)."""
-    inside = values.eq(segment).to_numpy()
-    counts_in = shares.label_counts(emotions[inside])
-    counts_out = shares.label_counts(emotions[~inside])
+    counts_in = (
+        counts.loc[str(segment)].to_numpy(dtype=float) if str(segment) in counts.index else np.zeros(len(LABELS))
+    )
+    counts_out = counts.to_numpy(dtype=float).sum(axis=0) - counts_in
     found = shares.corrected_difference(counts_in, counts_out, prepared.confusion)
     i = LABEL_INDEX[emotion]
     return {
