@@ -138,11 +138,11 @@ MAX_ROWS = config.max_rows()
 
 def share(store: RunStore, job: BulkJob) -> None:
     """The owner of a run shares it by name: with logins on, a link alone opens nothing for anyone else."""
-    user = common.current_user()
-    if user is None or store.access(job.token).get(user) != "owner":
+    user, access = common.current_user(), store.access(job.token)
+    if user is None or access.get(user) != "owner":
         return
     with st.expander("Share this run"):
-        readers = [u for u, role in store.access(job.token).items() if role == "shared"]
+        readers = [u for u, role in access.items() if role == "shared"]
         st.caption(
             "Opens for you"
             + (
