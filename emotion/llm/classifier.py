@@ -42,6 +42,16 @@ def server_key(preset, api_key: str | None) -> str | None:
     return os.environ.get(preset.api_key_env) or None
 
 
+def response_format(preset, schema: dict) -> dict:
+    """The ``response_format`` option constraining an answer to ``schema`` (an OpenAI ``json_schema`` format) as
+    ``preset.structured_output`` says the server takes it; empty for ``none``."""
+    if preset.structured_output == "json_schema":
+        return {"response_format": schema}
+    if preset.structured_output == "json_object":
+        return {"response_format": {"type": "json_object", "schema": schema["json_schema"]["schema"]}}
+    return {}
+
+
 def redact(message: str, key: str | None) -> str:
     """Remove an API key (and anything shaped like an OpenAI key) from a message."""
     if key and len(key) >= 4:
@@ -221,10 +231,7 @@ class LLMClassifier(Classifier):
         options = {"temperature": 0, "max_tokens": 20}
         if self.preset.logprobs:
             options.update(logprobs=True, top_logprobs=10)
-        if self.preset.structured_output == "json_schema":
-            options["response_format"] = ANSWER_SCHEMA
-        elif self.preset.structured_output == "json_object":
-            options["response_format"] = {"type": "json_object", "schema": ANSWER_SCHEMA["json_schema"]["schema"]}
+        options.update(response_format(self.preset, ANSWER_SCHEMA))
         self.requests_sent += 1
         response = client.chat.completions.create(
             model=self.preset.model, messages=self.prompt.messages(text, examples), **options

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from emotion.llm.cache import AnswerCache, answer_key
-from emotion.llm.classifier import redact, server_key
+from emotion.llm.classifier import redact, response_format, server_key
 from emotion.llm.presets import Preset
 from emotion.themes.discover import OTHER
 from emotion.themes.taxonomy import MAX_NAME, TaxonomyError, clean_name
@@ -138,8 +138,9 @@ class ThemeNamer:
     def estimate(self, themes: list[dict]) -> NamingEstimate:
         """What naming ``themes`` (all but "other") would send and cost, before anything is sent."""
         themes = [t for t in themes if t["name"] != OTHER]
-        cached = self._cache().get_many(self._keys(themes))
-        todo = [t for t, key in zip(themes, self._keys(themes), strict=True) if key not in cached]
+        keys = self._keys(themes)
+        cached = self._cache().get_many(keys)
+        todo = [t for t, key in zip(themes, keys, strict=True) if key not in cached]
         input_tokens = sum(len(SYSTEM) + len(self.request(t)) for t in todo) // 4
         output_tokens = OUTPUT_TOKENS * len(todo)
         cost = self.preset.cost_usd(input_tokens, output_tokens)
@@ -191,11 +192,7 @@ class ThemeNamer:
     def _ask(self, client, theme: dict) -> str:
         import openai
 
-        options: dict = {"temperature": 0, "max_tokens": OUTPUT_TOKENS}
-        if self.preset.structured_output == "json_schema":
-            options["response_format"] = NAME_SCHEMA
-        elif self.preset.structured_output == "json_object":
-            options["response_format"] = {"type": "json_object", "schema": NAME_SCHEMA["json_schema"]["schema"]}
+        options = {"temperature": 0, "max_tokens": OUTPUT_TOKENS, **response_format(self.preset, NAME_SCHEMA)}
         self.requests_sent += 1
         try:
             response = client.chat.completions.create(
