@@ -18,7 +18,7 @@ top), only how sure the model says it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -154,15 +154,19 @@ class NoEmotionScale:
         slope, intercept: Platt scaling of the raw probability's log-odds, fitted on GoEmotions dev (every comment:
             only-neutral ones against the others), so the served probability matches how often such comments were
             neutral there.
-        threshold: Served probabilities at or above it flag the row; chosen on GoEmotions dev to flag at most 5% of
-            the seven-emotion comments.
-        auc: GoEmotions dev AUC, neutral against seven-emotion comments (for the card and the pages).
+        threshold: Served probabilities at or above it flag the row; chosen to flag at most 5% of the emotional dev
+            rows of every domain it was fitted on.
+        auc: The first domain's dev AUC (GoEmotions: neutral against seven-emotion comments), for the card and pages.
+        fitted_on: The dev domains, first the one ``auc`` is measured on.
+        by_domain: With several domains: each one's emotional rows flagged at the threshold, and its AUC.
     """
 
     slope: float
     intercept: float
     threshold: float
     auc: float = float("nan")
+    fitted_on: str = "GoEmotions dev"
+    by_domain: dict = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, entry: dict) -> NoEmotionScale:

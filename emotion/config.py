@@ -33,6 +33,12 @@ def goemotions_dir() -> Path:
     return Path(os.environ.get("EMOTION_GOEMOTIONS_DIR", data_dir().parent / "goemotions"))
 
 
+def feedback_dir() -> Path:
+    """Public customer-feedback sets (reviews by rating, plain requests), never committed: ``$EMOTION_FEEDBACK_DIR``,
+    else ``../datasets`` beside the project (:mod:`emotion.training.feedback_data` names each file)."""
+    return Path(os.environ.get("EMOTION_FEEDBACK_DIR", PROJECT_ROOT.parent / "datasets"))
+
+
 def offline_process() -> None:
     """For an entry point's own process: hub downloads off (unless set), transformers' warnings quiet."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

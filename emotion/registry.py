@@ -80,13 +80,13 @@ def _encoder(name: str, cls: str, train: str) -> ModelSpec:
             "onnx": f"emotion.models.onnx_encoder:{cls.replace('Encoder', 'OnnxEncoder')}",
             "torch": f"emotion.models.encoder:{cls}",
         },
-        f"emotion.training.two_domain_stage:{train}",
+        train if ":" in train else f"emotion.training.two_domain_stage:{train}",
         export="emotion.exporters.hub:export_checkpoint",
     )
 
 
 SPECS: tuple[ModelSpec, ...] = (
-    _encoder("encoder-fast", "FastEncoderClassifier", "train_fast_encoder"),
+    _encoder("encoder-fast", "FastEncoderClassifier", "emotion.training.feedback_stage:train_fast_encoder"),
     _encoder("encoder", "EncoderClassifier", "train_encoder"),
     _encoder("encoder-large", "LargeEncoderClassifier", "train_large_encoder"),
     ModelSpec(

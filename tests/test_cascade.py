@@ -127,3 +127,20 @@ def test_the_registry_builds_a_cascade_with_the_carded_default_threshold():
         registry.load("cascade:tfidf+encoder-fast", threshold=-0.1)
     with pytest.raises(ValueError, match="not both"):
         registry.load("cascade:tfidf+encoder-fast", threshold=0.3, fallback_share=0.2)
+
+
+def test_a_cascade_keeps_its_first_models_no_emotion_output_and_threshold():
+    from emotion.confidence import NoEmotionScale
+
+    class Calm(Scripted):
+        def _classify(self, texts, batch_size, progress):
+            result = super()._classify(texts, batch_size, progress)
+            result.no_emotion = np.array([0.9 if "order" in t.lower() else 0.1 for t in texts])
+            return result
+
+    first = Calm("first", {"Order received.": ("joy", 0.95), "I am furious": ("anger", 0.3)})
+    first.no_emotion_scale = NoEmotionScale(2.0, -1.0, 0.6)
+    cascade = CascadeClassifier(first, Counting(), 0.5, "cascade:first+fake-llm")
+    result = cascade.classify(["Order received.", "I am furious"])
+    assert np.allclose(result.no_emotion, first.no_emotion_scale.apply(np.array([0.9, 0.1])))
+    assert cascade.no_emotion_scale.threshold == 0.6 and result.answered_by == ["first", "fake-llm"]

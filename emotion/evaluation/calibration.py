@@ -244,26 +244,48 @@ NO_EMOTION_FALSE_FLAGS = 0.05
 is counted apart in Insights, so an emotional row wrongly flagged costs more than a neutral one missed."""
 
 
-def fit_no_emotion_scale(raw: np.ndarray, neutral: np.ndarray, emotional: np.ndarray) -> NoEmotionScale:
-    """Platt scaling of a model's raw ``P(no emotion)`` and its threshold, from GoEmotions dev.
+def fit_no_emotion_scale(
+    raw: np.ndarray, neutral: np.ndarray, emotional: np.ndarray, *, domain: np.ndarray | None = None
+) -> NoEmotionScale:
+    """Platt scaling of a model's raw ``P(no emotion)`` and its threshold, from dev rows of one or more domains.
 
     Args:
-        raw: The raw probability of every dev comment.
-        neutral: Boolean mask of the comments whose only label is ``neutral`` (the positives of the scaling).
-        emotional: Boolean mask of the comments with one of the seven emotions (the threshold flags at most
-            :data:`NO_EMOTION_FALSE_FLAGS` of them; the AUC is neutral against these).
+        raw: The raw probability of every dev row.
+        neutral: Boolean mask of the rows showing no emotion (the positives of the scaling).
+        emotional: Boolean mask of the rows with one of the seven emotions. The threshold flags at most
+            :data:`NO_EMOTION_FALSE_FLAGS` of them *in every domain*; the AUC is neutral against these.
+        domain: Each row's domain (default: one domain, GoEmotions dev). With several, the threshold is the highest
+            of the domains' own (the strictest), and ``by_domain`` records each domain's rows flagged and AUC.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
+    domain = np.full(len(raw), "GoEmotions dev", dtype=object) if domain is None else np.asarray(domain, dtype=object)
     p = np.clip(raw, 1e-6, 1 - 1e-6)
     logit = np.log(p / (1 - p)).reshape(-1, 1)
     fitted = LogisticRegression(C=1e6).fit(logit, neutral.astype(int))
     scale = NoEmotionScale(float(fitted.coef_[0, 0]), float(fitted.intercept_[0]), 0.5)
     served = scale.apply(raw)
-    flagged = np.sort(served[emotional])
-    threshold = float(flagged[int(np.ceil(len(flagged) * (1 - NO_EMOTION_FALSE_FLAGS))) - 1] + 1e-6)
-    auc = float(
-        roc_auc_score(np.r_[np.zeros(emotional.sum()), np.ones(neutral.sum())], np.r_[raw[emotional], raw[neutral]])
-    )
-    return NoEmotionScale(scale.slope, scale.intercept, round(threshold, 4), round(auc, 4))
+    names = list(dict.fromkeys(domain))
+    thresholds = {}
+    for name in names:
+        flagged = np.sort(served[emotional & (domain == name)])
+        thresholds[name] = float(flagged[int(np.ceil(len(flagged) * (1 - NO_EMOTION_FALSE_FLAGS))) - 1] + 1e-6)
+    threshold = float(np.ceil(max(thresholds.values()) * 1e4) / 1e4)  # the strictest domain's, rounded up
+
+    def auc_of(rows: np.ndarray) -> float:
+        pos, neg = raw[neutral & rows], raw[emotional & rows]
+        if not len(pos) or not len(neg):
+            return float("nan")
+        return float(roc_auc_score(np.r_[np.zeros(len(neg)), np.ones(len(pos))], np.r_[neg, pos]))
+
+    by_domain = {}
+    if len(names) > 1:
+        for name in names:
+            rows = domain == name
+            by_domain[name] = {
+                "emotional_flagged": round(float(np.mean(served[emotional & rows] >= threshold)), 4),
+                "auc": round(auc, 4) if np.isfinite(auc := auc_of(rows)) else None,
+            }
+    first = domain == names[0]
+    return NoEmotionScale(scale.slope, scale.intercept, threshold, round(auc_of(first), 4), ", ".join(names), by_domain)

@@ -32,4 +32,18 @@ def quality_line(model: str) -> str:
             low, high = entry["intervals"]["macro_f1"]
             nearest = " (the nearest to customer comments)" if "Reddit" in domain else ""
             parts.append(f"{entry['macro_f1']:.3f} [{low:.3f}, {high:.3f}] on {domain}{nearest}")
-    return f"labelled by {model}: macro-F1 " + "; ".join(parts) if parts else ""
+    if not parts:
+        return ""
+    return f"labelled by {model}: macro-F1 " + "; ".join(parts) + _feedback_part(model)
+
+
+def _feedback_part(model: str) -> str:
+    """The card's customer-feedback dev figures, for a model trained on feedback (``""`` otherwise)."""
+    path = ARTIFACTS_DIR / model / "card.json"
+    figures = json.loads(path.read_text()).get("dev_metrics", {}) if path.exists() else {}
+    if "complaints_joy" not in figures:
+        return ""
+    return (
+        f"; on customer feedback dev (reviews by rating): complaints labelled joy {figures['complaints_joy']:.0%}, "
+        f"praise labelled joy {figures['praise_joy']:.0%}"
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emotion.classifier import Classifier, Predictions, Progress, TokenUsage, sequential_texts_per_s
-from emotion.confidence import check_share
+from emotion.confidence import NoEmotionScale, check_share
 
 PREFIX = "cascade:"
 
@@ -87,6 +87,10 @@ class CascadeClassifier(Classifier):
         self.name = name
         self.default_batch_size = first.default_batch_size
         self.description = f"{first.name}; rows with confidence below {threshold:.3f} go to {fallback.name}"
+        # "no clear emotion" is the first model's on every row (it reads every text), already on its own scale: served
+        # unchanged (slope 1, intercept 0) and flagged at its threshold
+        scale = first.no_emotion_scale
+        self.no_emotion_scale = NoEmotionScale(1.0, 0.0, scale.threshold, scale.auc) if scale else None
 
     @property
     def explains_freely(self) -> bool:
@@ -131,7 +135,7 @@ class CascadeClassifier(Classifier):
                     errors[row] = f"{self.fallback.name} gave no answer ({other.errors[k]}); kept {self.first.name}'s"
                     continue
                 proba[row], answered_by[row] = other.proba[k], self.fallback.name
-        return Predictions(proba, errors, answered_by=answered_by)
+        return Predictions(proba, errors, answered_by=answered_by, no_emotion=first.no_emotion)
 
     def _classify(self, texts: list[str], batch_size: int, progress: Progress | None) -> Predictions:
         first = self.first.classify(texts, progress=(lambda d, n: progress(d, 2 * n)) if progress else None)

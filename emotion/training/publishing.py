@@ -8,12 +8,17 @@ import json
 import platform
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from emotion.artifacts import artifact_dir, read_card, write_card
 from emotion.evaluation.calibration import fit_calibration
 from emotion.labels import LABELS
 from emotion.training.data import data_card, ensemble_dev, load_goemotions
+from emotion.training.feedback_data import feedback_card
+
+FEEDBACK_FIGURES = ("complaints_joy", "praise_joy", "plain_auc", "feedback")
+"""Feedback dev figures a card's ``dev_metrics`` carries when the run trained on feedback."""
 
 
 def calibrate_and_record(names: list[str] | None = None) -> dict[str, dict]:
@@ -48,22 +53,44 @@ def calibrate_and_record(names: list[str] | None = None) -> dict[str, dict]:
 
 
 def record_no_emotion_scale(name: str) -> dict:
-    """Fit a registered model's "no emotion" scaling and threshold on GoEmotions dev and write them to its card
-    (``no_emotion_calibration``); returns the entry."""
+    """Fit a registered model's "no emotion" scaling and threshold on dev and write them to its card
+    (``no_emotion_calibration``); returns the entry.
+
+    Dev is GoEmotions dev (only-neutral comments against seven-emotion ones), ISEAR dev (every row emotional) and,
+    where the feedback sets are on this machine (:mod:`emotion.training.feedback_data`), their dev rows: plain
+    requests against complaints and praise. The threshold flags at most 5% of each domain's emotional rows."""
     from emotion import registry
     from emotion.artifacts import artifact_dir, update_card
     from emotion.confidence import NO_EMOTION_ENTRY
     from emotion.evaluation.calibration import fit_no_emotion_scale
+    from emotion.io.datasets import load_isear
+    from emotion.training.feedback_data import PLAIN, load_feedback
 
     model = registry.load(name)
     model.no_emotion_scale = None  # raw probabilities
     dev = load_goemotions("dev")
-    found = model.classify(list(dev["text"])).no_emotion
+    texts = list(dev["text"])
+    neutral = list(dev["goemotions"] == "neutral")
+    emotional = list(dev["label"].isin(LABELS))
+    domain = ["GoEmotions dev"] * len(dev)
+    isear = list(load_isear("dev")["text"])
+    texts += isear
+    neutral += [False] * len(isear)
+    emotional += [True] * len(isear)
+    domain += ["ISEAR dev"] * len(isear)
+    try:
+        feedback = load_feedback().query("split == 'dev'")
+    except FileNotFoundError:
+        feedback = None
+    if feedback is not None:
+        texts += list(feedback["text"])
+        neutral += list(feedback["kind"] == PLAIN)
+        emotional += list(feedback["kind"] != PLAIN)
+        domain += ["feedback dev"] * len(feedback)
+    found = model.classify(texts).no_emotion
     if found is None:
         raise ValueError(f"{name} has no 'no emotion' output")
-    scale = fit_no_emotion_scale(
-        found, (dev["goemotions"] == "neutral").to_numpy(), dev["label"].isin(LABELS).to_numpy()
-    )
+    scale = fit_no_emotion_scale(found, np.array(neutral), np.array(emotional), domain=np.array(domain, dtype=object))
     model.no_emotion_scale = scale
     update_card(artifact_dir(name), **{NO_EMOTION_ENTRY: scale.to_dict()})
     return scale.to_dict()
@@ -85,18 +112,21 @@ def recipe_text(params: dict) -> str:
         base = "all-mpnet-base-v2" if params["large"] else "all-MiniLM-L6-v2"
         layers = f", layers {', '.join(map(str, params['layers']))} of 0-5" if params.get("layers") else ""
         text = (
-            f"{base}{layers}, LoRA r=16 on the attention and feed-forward linears, head trained fully with eight "
-            "outputs (the seven emotions and 'no emotion')"
+            f"{base}{layers}, LoRA r={params.get('rank', 16)} on the attention and feed-forward linears, head trained "
+            "fully with eight outputs (the seven emotions and 'no emotion')"
         )
-    if params.get("init"):
+    if params.get("init", "").endswith("-isear-only"):
         kept = "label words" if params.get("kind") == "seq2seq" else "outputs"
         text += f"; started from the adapter of `data/{params['init']}` (ISEAR only), its seven {kept} kept"
+    elif params.get("init"):
+        text += f"; started from the adapter of `data/{params['init']}` (the two-domain stage), its eight outputs kept"
     text += (
         f"; data: ISEAR train (gold), GoEmotions train comments with one "
         f"{'broadly' if params['broad'] else 'strictly'} mapped emotion, and {params['neutral']:,} of its only-neutral "
-        f"comments as 'no emotion'; {describe(TrainArgs(**{k: params[k] for k in train_fields}))}, the epoch with "
-        "the best mean of ISEAR and GoEmotions dev macro-F1 kept"
+        f"comments as 'no emotion'; {describe(TrainArgs(**{k: params[k] for k in train_fields}))}"
     )
+    if not params.get("feedback"):
+        text += ", the epoch with the best mean of ISEAR and GoEmotions dev macro-F1 kept"
     if params.get("teacher"):
         text += (
             f"; the ISEAR rows distilled from `{params['teacher']}` (its probabilities on the training texts, "
@@ -107,13 +137,28 @@ def recipe_text(params: dict) -> str:
                 else ""
             )
         )
+    if params.get("feedback"):
+        rows = params["feedback"]["rows"]
+        text += (
+            f"; plus customer feedback (the card's `feedback_data`): {rows.get('complaint', 0):,} complaints (1-2 "
+            f"star reviews, negative sentences) learning `{params['feedback']['complaint_teacher']}`'s probabilities "
+            f"with joy taken out, {rows.get('praise', 0):,} praise rows (5 stars, positive sentences) as joy and "
+            f"{rows.get('plain', 0):,} plain requests and status messages as 'no emotion'; the epoch with the best "
+            "mean of ISEAR dev, GoEmotions dev and the feedback dev score kept"
+        )
     if params.get("copies"):
         text += f"; {params['copies']} augmented copies of each ISEAR text, labelled by the teacher"
-    if params.get("mix_alpha") is not None:
+    if params.get("mix_alpha") == 1.0:
         text += (
-            f"; the weights served are {1 - params['mix_alpha']:.2g} x the ISEAR-only adapter + "
+            "; the continued weights are served as they are: at a = 1.0 (WiSE-FT's largest weight) ISEAR dev "
+            "macro-F1 stays within noise of the starting model's (paired bootstrap)"
+        )
+    elif params.get("mix_alpha") is not None:
+        text += (
+            f"; the weights served are {1 - params['mix_alpha']:.2g} x the "
+            f"{'ISEAR-only' if params.get('init', '').endswith('-isear-only') else 'starting'} adapter + "
             f"{params['mix_alpha']:g} x the continued one (WiSE-FT): the largest weight of "
-            f"{params['mix_alphas_tried']} whose ISEAR dev macro-F1 stays within noise of the ISEAR-only model's "
+            f"{params['mix_alphas_tried']} whose ISEAR dev macro-F1 stays within noise of the starting model's "
             "(paired bootstrap)"
         )
     return text
@@ -147,6 +192,7 @@ def install(run_folder, name: str) -> dict:
         files,
         family=run.get("family", "encoder"),
         data={**data_card(params["broad"]), "rows": run["rows"]},
+        **({"feedback_data": feedback_card()} if params.get("feedback") else {}),
         seed=params["seed"],
         base=(
             {"model": "sentence-transformers/all-mpnet-base-v2", "sha256": MPNET_SHA256}
@@ -170,6 +216,7 @@ def install(run_folder, name: str) -> dict:
             "macro_f1": best["isear"],
             "goemotions_macro_f1": best["goemotions"],
             "no_emotion_auc": best.get("no_emotion_auc"),
+            **{key: best[key] for key in FEEDBACK_FIGURES if key in best},
         },
     )
 

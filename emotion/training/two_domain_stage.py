@@ -210,7 +210,13 @@ def continue_training(name: str, train, seed: int = 0, epochs: int = 3, lr: floa
     return publish(choose_mix(name, folder), name)
 
 
-def choose_mix(name: str, continued, alphas: tuple[float, ...] = MIX_ALPHAS) -> Path:
+def choose_mix(
+    name: str,
+    continued,
+    alphas: tuple[float, ...] = MIX_ALPHAS,
+    start: str | None = None,
+    figures_of=scores,
+) -> Path:
     """The largest weight ``a`` of the continued adapter (:func:`~emotion.training.weight_averaging
     .interpolate_adapters`: ``(1 - a) * first stage + a * continued``) whose ISEAR dev macro-F1 is within noise of the
     first stage's: the paired bootstrap interval of the difference holds 0 (the issue's rule for ISEAR). The smallest
@@ -220,6 +226,8 @@ def choose_mix(name: str, continued, alphas: tuple[float, ...] = MIX_ALPHAS) -> 
         name: The registered model (its first stage is :data:`ISEAR_ONLY`).
         continued: The continued run's folder (:func:`train_encoder` or :func:`train_seq2seq`).
         alphas: Weights tried, largest first.
+        start: The artifact the continued run started from (default: the model's :data:`ISEAR_ONLY` first stage).
+        figures_of: ``figures_of(model, dev_sets)``: the dev figures recorded for each mix.
 
     Returns:
         The chosen mix's folder (``continued/mix-<a>``), ready for :func:`publish`.
@@ -231,7 +239,7 @@ def choose_mix(name: str, continued, alphas: tuple[float, ...] = MIX_ALPHAS) -> 
 
     continued = Path(continued)
     run = json.loads((continued / "run.json").read_text())
-    start = artifact_dir(ISEAR_ONLY.format(name=name))
+    start = artifact_dir(start or ISEAR_ONLY.format(name=name))
     cls = registry.SPEC[name].torch_class()
     sets = dev_sets()
     texts, gold = sets["isear"]
@@ -243,7 +251,7 @@ def choose_mix(name: str, continued, alphas: tuple[float, ...] = MIX_ALPHAS) -> 
             mix, run["files"], params={**read_card(start, verify=False).get("params", {}), "no_emotion_output": True}
         )
         model = cls.load(mix)
-        figures = {k: round(v, 4) for k, v in scores(model, sets).items()}
+        figures = {k: round(v, 4) for k, v in figures_of(model, sets).items()}
         difference = paired_difference(gold, model.predict(texts, batch_size=128), first)
         tried.append(
             {

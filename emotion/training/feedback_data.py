@@ -1,0 +1,258 @@
+"""Customer feedback for training: public reviews with a star rating (or a polarity) and plain requests to a company,
+read from :func:`emotion.config.feedback_dir` (never committed), with what a card says about each set.
+
+Each set is used only for what it says (the issue's rule: a set that gives polarity is used as polarity):
+
+- a **complaint** (a 1- or 2-star review, a sentence marked negative) is an emotion, never joy and never "no
+  emotion"; *which* negative emotion it is comes from a teacher model's probabilities with joy taken out;
+- **praise** (a 5-star review, a sentence marked positive) is joy;
+- a **plain request or status message** (banking77 intents that ask for information, CLINC150 queries, an
+  assistant's confirmations and a user's requests in Schema-Guided Dialogue) is "no emotion".
+
+3- and 4-star reviews are left out (mixed or mild), and so are the banking77 intents that report a problem (a
+charge, a lost card): frustration is an emotion, but those messages carry no label saying whether they show it.
+
+Rows are split into train and dev by a seeded hash of the text (:func:`feedback_split`); the dev rows choose the
+epoch and the weight mix. ``bench/feedback_checks.py`` measures on other rows again (Amazon's test reviews, the
+CLINC150 and banking77 *test* queries, sarcastic reviews).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from emotion.config import feedback_dir
+from emotion.io.tables import file_sha256
+
+COMPLAINT, PRAISE, PLAIN = "complaint", "praise", "plain"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One public set: where it was taken from and under which terms (for the card)."""
+
+    name: str
+    file: str
+    repository: str
+    commit: str
+    path: str
+    licence: str
+    mapping: str
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "amazon_alexa",
+        "feedback_raw/amazon_alexa.tsv",
+        "Anant-Bahal/Amazon-alexa-review-sentiment-analysis",
+        "5d91268ab003475cd638d5fc6e157a496c22a023",
+        "amazon_alexa.tsv",
+        "Amazon Alexa reviews (Kaggle, Manu Siddhartha 2018), reviews scraped from Amazon.com; research use",
+        "rating 1-2: complaint; 5: praise; 3-4 left out; duplicate texts dropped",
+    ),
+    Source(
+        "yelp",
+        "feedback_raw/yelp.csv",
+        "jtgetsin/Yelp-NLP",
+        "075136df514f3953f47a55907d2dbe9cd2a98f37",
+        "yelp.csv",
+        "Yelp Dataset Challenge reviews (Yelp dataset terms: academic, non-commercial use)",
+        "stars 1-2: complaint; 5: praise; 3-4 left out",
+    ),
+    Source(
+        "womens_clothing",
+        "feedback_raw/womens_clothing.csv",
+        "fehimkus/machine-learning",
+        "7d7f5348ae9ef48d0156adc1efba617e71aeadfa",
+        "Womens Clothing E-Commerce Reviews.csv",
+        "Women's E-Commerce Clothing Reviews (Kaggle, Nick Brooks 2018), CC0",
+        "rating 1-2: complaint; 5: praise; 3-4 left out; title and text joined",
+    ),
+    Source(
+        "uci_sentences",
+        "feedback_raw/uci_amazon_cells_labelled.txt+feedback_raw/uci_yelp_labelled.txt",
+        "Rithwikksvr/Positive-Negative-Review-Classifier",
+        "7cc586d57b67dd369dcf4854a768070dc4c1a951",
+        "amazon_cells_labelled.txt, yelp_labelled.txt",
+        "Sentiment Labelled Sentences (Kotzias et al., KDD 2015; UCI ML repository), CC BY 4.0",
+        "score 0: complaint; 1: praise (the Amazon and Yelp sentences; the IMDb ones are not feedback to a company)",
+    ),
+    Source(
+        "banking77",
+        "banking77/train.csv",
+        "PolyAI-LDN/task-specific-datasets",
+        "57ec275d",
+        "banking_data/train.csv",
+        "banking77 (Casanueva et al. 2020), CC BY 4.0",
+        "train queries of the intents that ask for information (bench/feedback_checks.py PLAIN): plain request",
+    ),
+    Source(
+        "sgd",
+        "sgd/train/dialogues_001.json..020",
+        "google-research-datasets/dstc8-schema-guided-dialogue",
+        "e852981ae34990f4358979625854259302feaa78",
+        "train/dialogues_001.json to dialogues_020.json",
+        "Schema-Guided Dialogue (Rastogi et al. 2020), CC BY-SA 4.0",
+        "turns whose acts are all in SGD_ACTS (an assistant's confirmations, notifications and information; a "
+        "user's requests), without an exclamation mark or a congratulation; 1,200 assistant and 800 user turns "
+        "(seeded): plain request or status message",
+    ),
+    Source(
+        "clinc150",
+        "clinc150/data_full.json",
+        "clinc/oos-eval",
+        "828f8093",
+        "data/data_full.json",
+        "CLINC150 (Larson et al. 2019), CC BY 3.0",
+        "in-scope train queries (a seeded sample): plain request",
+    ),
+)
+
+PLAIN_INTENTS = (
+    "age_limit",
+    "apple_pay_or_google_pay",
+    "atm_support",
+    "card_delivery_estimate",
+    "country_support",
+    "disposable_card_limits",
+    "exchange_rate",
+    "fiat_currency_support",
+    "get_physical_card",
+    "getting_spare_card",
+    "order_physical_card",
+    "supported_cards_and_currencies",
+    "top_up_limits",
+    "verify_my_identity",
+    "visa_or_mastercard",
+)
+"""banking77 intents that ask for information rather than report a problem."""
+
+
+SGD_ACTS = {
+    "SYSTEM": {"INFORM", "CONFIRM", "NOTIFY_SUCCESS", "INFORM_COUNT"},
+    "USER": {"INFORM", "REQUEST", "INFORM_INTENT"},
+}
+"""Schema-Guided Dialogue acts read as showing no emotion, by speaker (thanks, goodbyes and failures left out)."""
+
+
+def sgd_turns(files: list, speaker: str) -> list[str]:
+    """The utterances of ``speaker`` whose acts all lie in :data:`SGD_ACTS`, without "!" or a congratulation."""
+    out = []
+    for file in files:
+        for dialogue in json.loads(file.read_text()):
+            for turn in dialogue["turns"]:
+                acts = {action["act"] for frame in turn["frames"] for action in frame["actions"]}
+                text = turn["utterance"].strip()
+                if turn["speaker"] != speaker or not acts or not acts <= SGD_ACTS[speaker]:
+                    continue
+                if "!" not in text and "congrat" not in text.lower():
+                    out.append(text)
+    return out
+
+
+def _rated(frame: pd.DataFrame, text: pd.Series, rating: pd.Series, source: str) -> pd.DataFrame:
+    kind = rating.map({1: COMPLAINT, 2: COMPLAINT, 5: PRAISE})
+    out = pd.DataFrame({"text": text.astype(str).str.strip(), "kind": kind, "source": source})
+    return out[kind.notna() & out["text"].str.len().gt(2)]
+
+
+def _read(source: Source) -> pd.DataFrame:
+    root = feedback_dir()
+    if source.name == "amazon_alexa":
+        frame = pd.read_csv(root / source.file, sep="\t")
+        return _rated(frame, frame["verified_reviews"].fillna(""), frame["rating"], source.name)
+    if source.name == "yelp":
+        frame = pd.read_csv(root / source.file)
+        return _rated(frame, frame["text"], frame["stars"], source.name)
+    if source.name == "womens_clothing":
+        frame = pd.read_csv(root / source.file)
+        text = (frame["Title"].fillna("") + ". " + frame["Review Text"].fillna("")).str.strip(". ")
+        return _rated(frame, text, frame["Rating"], source.name)
+    if source.name == "uci_sentences":
+        parts = []
+        for file in source.file.split("+"):
+            frame = pd.read_csv(root / file, sep="\t", header=None, names=["text", "score"], quoting=3)
+            parts.append(_rated(frame, frame["text"], frame["score"].map({0: 1, 1: 5}), source.name))
+        return pd.concat(parts)
+    if source.name == "banking77":
+        frame = pd.read_csv(root / source.file)
+        frame = frame[frame["category"].isin(PLAIN_INTENTS)]
+        return pd.DataFrame({"text": frame["text"], "kind": PLAIN, "source": source.name})
+    if source.name == "sgd":
+        files = [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
+        texts = [
+            *pd.Series(sgd_turns(files, "SYSTEM")).drop_duplicates().sample(1200, random_state=0),
+            *pd.Series(sgd_turns(files, "USER")).drop_duplicates().sample(800, random_state=0),
+        ]
+        return pd.DataFrame({"text": texts, "kind": PLAIN, "source": source.name})
+    if source.name == "clinc150":
+        rows = json.loads((root / source.file).read_text())["train"]
+        texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)
+        return pd.DataFrame({"text": texts.to_numpy(), "kind": PLAIN, "source": source.name})
+    raise ValueError(f"unknown feedback source {source.name!r}")
+
+
+PRAISE_PER_COMPLAINT = 2
+"""A source's praise rows are capped at this many per complaint (seeded sample): 5-star reviews outnumber 1- and
+2-star ones up to 5 to 1, and many repeat one short phrase ("Love it!")."""
+
+
+def _capped(rows: pd.DataFrame) -> pd.DataFrame:
+    complaints = int((rows["kind"] == COMPLAINT).sum())
+    praise = rows[rows["kind"] == PRAISE]
+    if not complaints or len(praise) <= PRAISE_PER_COMPLAINT * complaints:
+        return rows
+    kept = praise.sample(PRAISE_PER_COMPLAINT * complaints, random_state=0)
+    return pd.concat([rows[rows["kind"] != PRAISE], kept])
+
+
+def load_feedback() -> pd.DataFrame:
+    """Every source's rows (``text``, ``kind``, ``source``, ``split``), one row per distinct text; praise capped
+    (:data:`PRAISE_PER_COMPLAINT`)."""
+    frame = pd.concat([_read(source) for source in SOURCES], ignore_index=True)
+    frame = frame.drop_duplicates("text")
+    frame = pd.concat([_capped(rows) for _, rows in frame.groupby("source", sort=True)], ignore_index=True)
+    frame["split"] = feedback_split(frame["text"])
+    return frame
+
+
+def feedback_split(texts: pd.Series, dev_share: float = 0.2, seed: int = 0) -> pd.Series:
+    """``train`` or ``dev`` per text, by a seeded hash of the text (stable whatever else is in the file)."""
+
+    def bucket(text: str) -> float:
+        digest = hashlib.sha256(f"{seed}:{text}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    return texts.map(lambda text: "dev" if bucket(text) < dev_share else "train")
+
+
+def _digests(root, source: Source) -> list[str]:
+    if source.name == "sgd":  # twenty files: one digest over their digests, in order
+        files = [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
+        joined = "".join(file_sha256(file) for file in files)
+        return [hashlib.sha256(joined.encode()).hexdigest()]
+    return [file_sha256(root / file) for file in source.file.split("+")]
+
+
+def feedback_card() -> dict:
+    """The card's ``feedback_data`` entry: every set with its repository, commit, file sha256, licence, mapping and
+    row counts by kind (never a text)."""
+    frame = load_feedback()
+    root = feedback_dir()
+    out = {}
+    for source in SOURCES:
+        rows = frame[frame["source"] == source.name]
+        out[source.name] = {
+            "repository": source.repository,
+            "commit": source.commit,
+            "path": source.path,
+            "sha256": _digests(root, source),
+            "licence": source.licence,
+            "mapping": source.mapping,
+            "rows": {f"{split} {kind}": int(n) for (split, kind), n in rows.groupby(["split", "kind"]).size().items()},
+        }
+    return out

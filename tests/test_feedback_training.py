@@ -1,0 +1,88 @@
+"""The customer-feedback stage's pieces that need no data: the split, the complaint targets, the praise cap, the
+"no emotion" threshold chosen across domains and the recipe's words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from emotion.confidence import NoEmotionScale
+from emotion.evaluation.calibration import fit_no_emotion_scale
+from emotion.labels import LABEL_INDEX
+from emotion.training import feedback_data
+from emotion.training.feedback_stage import negative_targets
+from emotion.training.publishing import recipe_text
+
+
+def test_the_split_is_a_stable_fifth_of_the_texts_whatever_else_is_in_the_file():
+    texts = pd.Series([f"message number {i}" for i in range(5000)])
+    split = feedback_data.feedback_split(texts)
+    assert 0.18 < (split == "dev").mean() < 0.22
+    alone = feedback_data.feedback_split(texts.iloc[1234:1300].reset_index(drop=True))
+    assert list(alone) == list(split.iloc[1234:1300])
+    assert list(feedback_data.feedback_split(texts, seed=1)) != list(split)
+
+
+def test_a_complaint_learns_the_teachers_emotions_with_joy_taken_out():
+    proba = np.array([[0.1, 0.1, 0.1, 0.1, 0.5, 0.05, 0.05], [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]])
+    target = negative_targets(proba)
+    assert np.all(target[:, LABEL_INDEX["joy"]] == 0)
+    assert np.allclose(target[0].sum(), 1) and np.allclose(target[0, 0], 0.2)
+    assert np.all(np.isfinite(target)) and proba[0, LABEL_INDEX["joy"]] == 0.5  # the input is left alone
+
+
+def test_praise_is_capped_per_complaint_and_a_source_without_complaints_keeps_its_rows():
+    rows = pd.DataFrame({"text": [f"t{i}" for i in range(50)], "kind": ["complaint"] * 5 + ["praise"] * 45})
+    capped = feedback_data._capped(rows)
+    assert (capped["kind"] == "praise").sum() == feedback_data.PRAISE_PER_COMPLAINT * 5
+    assert (capped["kind"] == "complaint").sum() == 5
+    plain = pd.DataFrame({"text": ["a", "b"], "kind": ["plain", "plain"]})
+    assert len(feedback_data._capped(plain)) == 2
+
+
+def test_the_no_emotion_threshold_holds_its_false_flags_in_every_domain():
+    rng = np.random.default_rng(0)
+    # domain B's emotional rows look calmer than domain A's: A's threshold alone would flag many of B's
+    raw = np.r_[rng.beta(2, 8, 400), rng.beta(8, 2, 300), rng.beta(3, 4, 400), rng.beta(8, 2, 100)]
+    neutral = np.r_[np.zeros(400, bool), np.ones(300, bool), np.zeros(400, bool), np.ones(100, bool)]
+    domain = np.array(["A"] * 700 + ["B"] * 500, dtype=object)
+    alone = fit_no_emotion_scale(raw[:700], neutral[:700], ~neutral[:700])
+    both = fit_no_emotion_scale(raw, neutral, ~neutral, domain=domain)
+    served = both.apply(raw)
+    for name in ("A", "B"):
+        rows = (domain == name) & ~neutral
+        assert (served[rows] >= both.threshold).mean() <= 0.05
+        assert both.by_domain[name]["emotional_flagged"] <= 0.05
+    assert (alone.apply(raw[700:])[~neutral[700:]] >= alone.threshold).mean() > 0.05
+    assert both.fitted_on == "A, B" and 0.5 < both.by_domain["B"]["auc"] < both.by_domain["A"]["auc"]
+    assert NoEmotionScale.from_dict(both.to_dict()) == both
+    assert NoEmotionScale.from_dict({"slope": 1.0, "intercept": 0.0, "threshold": 0.5}).fitted_on == "GoEmotions dev"
+
+
+def test_the_recipe_says_what_the_feedback_rows_learnt_and_where_the_run_started():
+    params = {
+        "kind": "encoder",
+        "large": False,
+        "layers": [0, 2, 3, 5],
+        "broad": False,
+        "neutral": 5000,
+        "init": "encoder-fast-two-domains",
+        "teacher": "encoder-fast-two-domains",
+        "temperature": 2.0,
+        "distill_weight": 0.5,
+        "llm_weight": 0.3,
+        "feedback": {"rows": {"complaint": 1331, "praise": 1839, "plain": 2625}, "complaint_teacher": "encoder-large"},
+        "epochs": 2,
+        "lr": 3e-4,
+        "batch_size": 32,
+        "label_smoothing": 0.1,
+        "weight_decay": 0.01,
+        "warmup": 0.06,
+        "seed": 0,
+        "mix_alpha": 0.8,
+        "mix_alphas_tried": [1.0, 0.9, 0.8],
+    }
+    text = recipe_text(params)
+    assert "1,331 complaints" in text and "`encoder-large`'s probabilities with joy taken out" in text
+    assert "2,625 plain requests and status messages as 'no emotion'" in text and "(the two-domain stage)" in text
+    assert "ISEAR only" not in text and "0.2 x the starting adapter + 0.8 x the continued one" in text
