@@ -323,3 +323,20 @@ def test_the_report_holds_every_figure_and_opens_offline(tmp_path):
         assert report.png_problem is None and (tmp_path / "charts" / "overall.png").exists()
         header = (tmp_path / "charts" / "overall.png").read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(header[16:20], "big") == 1600
+
+
+def test_a_feedback_trained_labeller_says_how_it_reads_customer_feedback_wherever_its_quality_is_shown():
+    from emotion.evaluation.stored import feedback_figures, quality_line
+    from emotion.insights.analyses.overview import describe_estimator
+    from emotion.insights.prepared import model_quality
+
+    figures = feedback_figures("encoder-fast")  # from its card: the feedback stage's dev figures
+    assert figures and 0 <= figures["complaints_joy"] < 0.5 < figures["praise_joy"] <= 1
+    said = f"complaints labelled joy {figures['complaints_joy']:.0%}, praise labelled joy {figures['praise_joy']:.0%}"
+    assert said in quality_line("encoder-fast") and model_quality("encoder-fast")["feedback"] == figures
+    assert feedback_figures("tfidf") is None and "customer feedback" not in quality_line("tfidf")
+    labelled = demo_with("intended").rename(columns={"label": "encoder-fast_label"})
+    labelled["encoder-fast_confidence"] = 0.9  # the model's own two columns, as labelling writes them
+    prepared = Prepared.of(recognise(labelled))
+    assert prepared.table.model == "encoder-fast"
+    assert said in describe_estimator(prepared, prepared.default_estimator())

@@ -37,13 +37,24 @@ def quality_line(model: str) -> str:
     return f"labelled by {model}: macro-F1 " + "; ".join(parts) + _feedback_part(model)
 
 
-def _feedback_part(model: str) -> str:
-    """The card's customer-feedback dev figures, for a model trained on feedback (``""`` otherwise)."""
+def feedback_figures(model: str) -> dict | None:
+    """A model's customer-feedback dev figures from its card (``complaints_joy``, ``praise_joy``, ``plain_auc``), for
+    a model trained on feedback; ``None`` otherwise."""
     path = ARTIFACTS_DIR / model / "card.json"
     figures = json.loads(path.read_text()).get("dev_metrics", {}) if path.exists() else {}
     if "complaints_joy" not in figures:
-        return ""
+        return None
+    return {key: figures[key] for key in ("complaints_joy", "praise_joy", "plain_auc") if key in figures}
+
+
+def feedback_sentence(figures: dict) -> str:
+    """:func:`feedback_figures` in words."""
     return (
-        f"; on customer feedback dev (reviews by rating): complaints labelled joy {figures['complaints_joy']:.0%}, "
+        f"on customer feedback dev (reviews by rating): complaints labelled joy {figures['complaints_joy']:.0%}, "
         f"praise labelled joy {figures['praise_joy']:.0%}"
     )
+
+
+def _feedback_part(model: str) -> str:
+    figures = feedback_figures(model)
+    return f"; {feedback_sentence(figures)}" if figures else ""

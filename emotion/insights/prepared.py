@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from emotion.evaluation.comparison import STORED_EVALUATIONS, load_evaluation
+from emotion.evaluation.stored import feedback_figures
 from emotion.insights import drivers, periods, segments, shares
 from emotion.insights.table import MODEL_SUFFIXES, RESULT_COLUMNS, LabelledTable
 from emotion.labels import LABELS
@@ -25,7 +26,9 @@ def _models_in(frame: pd.DataFrame) -> list[str]:
 
 def model_quality(model: str | None) -> dict | None:
     """The model's measured quality from the stored evaluations: ``model, data, rows, macro_f1, low, high`` on ISEAR
-    dev, and ``domains``: the same per stored domain (ISEAR; Reddit comments, the nearest to customer comments)."""
+    dev, ``domains``: the same per stored domain (ISEAR; Reddit comments, the nearest to customer comments), and
+    ``feedback``: its customer-feedback dev figures when it was trained on feedback
+    (:func:`emotion.evaluation.stored.feedback_figures`)."""
     if not model:
         return None
     domains = {}
@@ -46,7 +49,7 @@ def model_quality(model: str | None) -> dict | None:
     if not domains:
         return None
     first_name, first = next(iter(domains.items()))
-    return {"model": model, "data": first_name, **first, "domains": domains}
+    return {"model": model, "data": first_name, **first, "domains": domains, "feedback": feedback_figures(model)}
 
 
 def stored_confusion(model: str | None) -> shares.Confusion | None:

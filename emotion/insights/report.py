@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from emotion.evaluation.stored import feedback_sentence
 from emotion.insights import analyses, charts
 from emotion.insights.contract import Choices
 from emotion.insights.prepared import Prepared
@@ -117,6 +118,7 @@ def render_html(insights: dict, figures: dict[str, dict[str, go.Figure]], png_pr
             f"{name}"
             for name, d in quality.get("domains", {quality["data"]: quality}).items()
         )
+        + (f"; {feedback_sentence(quality['feedback'])}" if quality.get("feedback") else "")
         if quality
         else "not measured by this project (labels from the file)"
     )

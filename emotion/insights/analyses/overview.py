@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emotion.evaluation.stored import feedback_figures, feedback_sentence
 from emotion.insights import charts, shares
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import Prepared
@@ -47,4 +48,7 @@ def describe_estimator(prepared: Prepared, estimator: str) -> str:
         note += f" The model's confusion was measured on {prepared.confusion.source}."
     elif estimator != "count":
         note += " This model was not measured here: its errors are assumed to spread evenly."
+    feedback = feedback_figures(prepared.table.model) if prepared.table.model else None
+    if feedback:
+        note += f" {prepared.table.model} {feedback_sentence(feedback)}."
     return note
