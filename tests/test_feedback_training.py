@@ -86,3 +86,25 @@ def test_the_recipe_says_what_the_feedback_rows_learnt_and_where_the_run_started
     assert "1,331 complaints" in text and "`encoder-large`'s probabilities with joy taken out" in text
     assert "2,625 plain requests and status messages as 'no emotion'" in text and "(the two-domain stage)" in text
     assert "ISEAR only" not in text and "0.2 x the starting adapter + 0.8 x the continued one" in text
+
+
+def test_a_run_keeps_each_epochs_figures_and_writes_its_record(tmp_path, capsys):
+    import json
+
+    from emotion.training.two_domain_stage import EpochScores, record_run
+
+    class Saved:
+        family = "encoder"
+
+        def save(self, folder):
+            (folder / "adapter_model.safetensors").write_bytes(b"weights")
+            return ["adapter_model.safetensors"]
+
+    scores = iter([{"isear": 0.61234, "mean": 0.7}, {"isear": 0.65, "mean": 0.75}])
+    dev_score = EpochScores(lambda model: next(scores))
+    assert [dev_score(None), dev_score(None)] == [0.7, 0.75]
+    assert dev_score.seen[0] == {"isear": 0.6123, "mean": 0.7} and '"isear": 0.6123' in capsys.readouterr().out
+    record = record_run({"best_epoch": 2}, Saved(), tmp_path, dev_score.seen, 123, {"seed": 0})
+    assert json.loads((tmp_path / "run.json").read_text()) == record
+    assert record["files"] == ["adapter_model.safetensors"] and record["rows"] == 123
+    assert record["dev_by_epoch"] == dev_score.seen and record["params"] == {"seed": 0} and record["threads"] >= 1

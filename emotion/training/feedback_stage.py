@@ -100,11 +100,10 @@ def fit_feedback_encoder(
 ) -> dict:
     """Continue ``name``'s starting adapter (:data:`STARTS`) on the two domains plus customer feedback, keep the best
     epoch by :func:`all_scores`'s mean, save to ``folder`` with ``run.json``; returns the run's figures."""
-    import torch
-
     from emotion.models.encoder import EncoderClassifier
     from emotion.training import loop
     from emotion.training.distillation import isear_teacher
+    from emotion.training.two_domain_stage import EpochScores, record_run
 
     folder = Path(folder)
     start = STARTS[name]
@@ -127,24 +126,13 @@ def fit_feedback_encoder(
     soft = np.concatenate([soft, negative, np.full((len(others), len(LABELS)), np.nan)])
 
     sets = dev_sets()
-    epochs_seen: list[dict] = []
-
-    def dev_score(m) -> float:
-        figures = {k: round(v, 4) for k, v in all_scores(m, sets, dev).items()}
-        epochs_seen.append(figures)
-        print(json.dumps(figures), flush=True)
-        return figures["mean"]
+    dev_score = EpochScores(lambda m: all_scores(m, sets, dev))
 
     args = loop.TrainArgs(epochs=epochs, lr=lr, seed=seed, distill_weight=distill_weight)
     result = loop.fit(
         model, (texts, targets), sets["isear"], args, soft, checkpoints=folder / "checkpoints", dev_score=dev_score
     )
-    result["files"] = model.save(folder)
-    result["threads"] = torch.get_num_threads()
-    result["family"] = model.family
-    result["dev_by_epoch"] = epochs_seen
-    result["rows"] = len(texts)
-    result["params"] = {
+    params = {
         "kind": "encoder",
         "rank": rank,
         "layers": list(layers),
@@ -163,8 +151,7 @@ def fit_feedback_encoder(
         },
         **dataclasses.asdict(args),
     }
-    (folder / "run.json").write_text(json.dumps(result, indent=1))
-    return result
+    return record_run(result, model, folder, dev_score.seen, len(texts), params)
 
 
 def train_feedback_stage(name: str = "encoder-fast", seed: int = 0, epochs: int = 2, lr: float = 3e-4) -> dict:

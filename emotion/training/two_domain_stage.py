@@ -121,14 +121,7 @@ def _fit_mixed(
     texts = [*(t for view in views[1:] for t in view), *texts]  # the copies first, then the mix (ISEAR first)
     targets = [*list(isear["label"]) * copies, *targets]
     sets = dev_sets()
-    epochs_seen: list[dict] = []
-
-    def dev_score(m) -> float:
-        figures = {k: round(v, 4) for k, v in scores(m, sets).items()}
-        epochs_seen.append(figures)
-        print(json.dumps(figures), flush=True)
-        return figures["mean"]
-
+    dev_score = EpochScores(lambda m: scores(m, sets))
     args = loop.TrainArgs(epochs=epochs, lr=lr, seed=seed)
     teacher_proba = None
     if copies and not teacher:
@@ -145,12 +138,7 @@ def _fit_mixed(
         checkpoints=folder / "checkpoints",
         dev_score=dev_score,
     )
-    result["files"] = model.save(folder)
-    result["threads"] = torch.get_num_threads()
-    result["family"] = model.family
-    result["dev_by_epoch"] = epochs_seen
-    result["rows"] = len(texts)
-    result["params"] = {
+    params = {
         **params,
         "neutral": neutral,
         "broad": broad,
@@ -161,6 +149,34 @@ def _fit_mixed(
         "init": init,
         **dataclasses.asdict(args),
     }
+    return record_run(result, model, folder, dev_score.seen, len(texts), params)
+
+
+class EpochScores:
+    """A run's ``dev_score`` for :func:`emotion.training.loop.fit`: ``figures_of(model)`` rounded, printed and kept
+    (:attr:`seen`, one entry per epoch); the epoch's score is their ``mean``."""
+
+    def __init__(self, figures_of) -> None:
+        self.figures_of, self.seen = figures_of, []
+
+    def __call__(self, model) -> float:
+        figures = {k: round(v, 4) for k, v in self.figures_of(model).items()}
+        self.seen.append(figures)
+        print(json.dumps(figures), flush=True)
+        return figures["mean"]
+
+
+def record_run(result: dict, model, folder: Path, dev_by_epoch: list[dict], rows: int, params: dict) -> dict:
+    """Save a finished run's adapter to ``folder`` and its figures (``result`` of :func:`emotion.training.loop.fit`,
+    each epoch's dev figures, rows, threads and ``params``) to ``folder/run.json``; returns the record."""
+    result.update(
+        files=model.save(folder),
+        threads=torch.get_num_threads(),
+        family=model.family,
+        dev_by_epoch=dev_by_epoch,
+        rows=rows,
+        params=params,
+    )
     (folder / "run.json").write_text(json.dumps(result, indent=1))
     return result
 
