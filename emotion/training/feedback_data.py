@@ -154,6 +154,11 @@ def sgd_turns(files: list, speaker: str) -> list[str]:
     return out
 
 
+def _sgd_files(root) -> list:
+    """Schema-Guided Dialogue's first twenty training files (the ones :data:`SOURCES` names)."""
+    return [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
+
+
 def _rated(frame: pd.DataFrame, text: pd.Series, rating: pd.Series, source: str) -> pd.DataFrame:
     kind = rating.map({1: COMPLAINT, 2: COMPLAINT, 5: PRAISE})
     out = pd.DataFrame({"text": text.astype(str).str.strip(), "kind": kind, "source": source})
@@ -183,7 +188,7 @@ def _read(source: Source) -> pd.DataFrame:
         frame = frame[frame["category"].isin(PLAIN_INTENTS)]
         return pd.DataFrame({"text": frame["text"], "kind": PLAIN, "source": source.name})
     if source.name == "sgd":
-        files = [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
+        files = _sgd_files(root)
         texts = [
             *pd.Series(sgd_turns(files, "SYSTEM")).drop_duplicates().sample(1200, random_state=0),
             *pd.Series(sgd_turns(files, "USER")).drop_duplicates().sample(800, random_state=0),
@@ -232,8 +237,7 @@ def feedback_split(texts: pd.Series, dev_share: float = 0.2, seed: int = 0) -> p
 
 def _digests(root, source: Source) -> list[str]:
     if source.name == "sgd":  # twenty files: one digest over their digests, in order
-        files = [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
-        joined = "".join(file_sha256(file) for file in files)
+        joined = "".join(file_sha256(file) for file in _sgd_files(root))
         return [hashlib.sha256(joined.encode()).hexdigest()]
     return [file_sha256(root / file) for file in source.file.split("+")]
 

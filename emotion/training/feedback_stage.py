@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import shutil
 import time
@@ -79,7 +80,8 @@ def all_scores(model, sets: dict, feedback_dev: pd.DataFrame) -> dict[str, float
 def _teacher_on(texts: list[str]) -> np.ndarray:
     from emotion import registry
 
-    store = cache_dir() / "feedback" / f"{TEACHER}-complaints-{len(texts)}.npy"
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]  # other texts never reuse these answers
+    store = cache_dir() / "feedback" / f"{TEACHER}-complaints-{digest}.npy"
     if store.exists():
         return np.load(store)
     proba = registry.load(TEACHER).classify(texts, batch_size=32).raw
