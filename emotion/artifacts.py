@@ -64,12 +64,19 @@ def read_card(folder: Path, verify: bool = True) -> dict:
         raise ArtifactError(
             f"missing artifact: {folder} has no card.json (train it: python -m emotion train {folder.name})"
         )
-    card = json.loads(path.read_text())
+    try:
+        card = json.loads(path.read_text())
+        files = card["files"] if verify else {}
+        listed = {str(name): str(meta["sha256"]) for name, meta in files.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise ArtifactError(f"{path} is not a card this program wrote (no readable file list)") from None
     if verify:
-        for name, meta in card["files"].items():
+        for name, sha256 in listed.items():
+            if Path(name).name != name or name in ("", ".", ".."):
+                raise ArtifactError(f"{path} lists a file outside its folder: {name!r}")
             file = folder / name
             if not file.exists():
                 raise ArtifactError(f"missing artifact file: {file}")
-            if file_sha256(file) != meta["sha256"]:
+            if file_sha256(file) != sha256:
                 raise ArtifactError(f"artifact file {file} does not match the sha256 on its card")
     return card

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +53,7 @@ def cache_dir() -> Path:
     """Caches that can be rebuilt (ONNX exports, LLM answers, embeddings): ``$EMOTION_CACHE_DIR``."""
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "emotion"
     path = Path(os.environ.get("EMOTION_CACHE_DIR", default))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return path if path.is_dir() else private_dir(path)
 
 
 def threads() -> int:
@@ -89,21 +92,81 @@ def encoder_runtime() -> str:
     return os.environ.get("EMOTION_ENCODER_RUNTIME", "onnx")
 
 
+_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("emotion_user", default=None)
+
+
+def set_user(user: str | None) -> None:
+    """Who is signed in, for the rest of this thread's work (the dashboard's frame sets it on every script run with
+    logins on; background jobs carry it, see :class:`emotion.jobs.BackgroundJob`). ``None``: nobody, one analyst."""
+    _USER.set(user.strip().lower() if user and user.strip() else None)
+
+
+def current_user() -> str | None:
+    """The signed-in user set by :func:`set_user` (lower case), or ``None``."""
+    return _USER.get()
+
+
+@contextlib.contextmanager
+def as_user(user: str | None):
+    """:func:`set_user` for a ``with`` block (tests, scripts), restored after."""
+    token = _USER.set(user.strip().lower() if user and user.strip() else None)
+    try:
+        yield
+    finally:
+        _USER.reset(token)
+
+
+def user_folder(user: str) -> str:
+    """A signed-in user's folder name: the address's safe characters and a digest of it (two addresses never
+    share one, and an administrator can still tell whose it is)."""
+    readable = re.sub(r"[^a-z0-9._@-]", "_", user)[:48].lstrip(".") or "user"
+    return f"{readable}-{hashlib.sha256(user.encode()).hexdigest()[:10]}"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` and any missing parents readable by the owner only (0700: uploads, models and answers
+    quote users' texts); returns it."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def _scoped(base: Path) -> Path:
+    user = current_user()
+    return base / "users" / user_folder(user) if user else base
+
+
 def models_dir() -> Path:
     """The user's own models (``custom:NAME``, adapted to their labels): ``$EMOTION_MODELS_DIR``, else
-    ``~/.local/share/emotion/models``."""
+    ``~/.local/share/emotion/models``; with a signed-in user (:func:`set_user`), their own ``users/<user>``
+    folder under it."""
     default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "models"
-    return Path(os.environ.get("EMOTION_MODELS_DIR", default))
+    return _scoped(Path(os.environ.get("EMOTION_MODELS_DIR", default)))
 
 
 def taxonomies_dir() -> Path:
     """The user's saved theme taxonomies (``<name>.json``): ``$EMOTION_TAXONOMIES_DIR``, else
-    ``~/.local/share/emotion/taxonomies``."""
+    ``~/.local/share/emotion/taxonomies``; with a signed-in user, their own ``users/<user>`` folder under it."""
     default = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "emotion" / "taxonomies"
-    return Path(os.environ.get("EMOTION_TAXONOMIES_DIR", default))
+    return _scoped(Path(os.environ.get("EMOTION_TAXONOMIES_DIR", default)))
 
 
 def llm_key_users() -> set[str]:
     """Signed-in users who may spend the server's LLM key (``$EMOTION_LLM_KEY_USERS``, comma-separated e-mail
     addresses; ``*`` for every signed-in user). Empty by default: with logins on, nobody spends it."""
     return {u.strip().lower() for u in os.environ.get("EMOTION_LLM_KEY_USERS", "").split(",") if u.strip()}
+
+
+def llm_requests_per_user() -> int:
+    """With logins on, LLM requests a signed-in user may send on the server's key per UTC day
+    (``$EMOTION_LLM_REQUESTS_PER_USER``, default 2,000; ``0``: none). A key the user types is not capped."""
+    return max(0, int(os.environ.get("EMOTION_LLM_REQUESTS_PER_USER", 2000)))
+
+
+def llm_usage_db() -> Path:
+    """The SQLite file counting each user's LLM requests on the server's key: ``$EMOTION_LLM_USAGE_DB``, else
+    ``llm_usage.sqlite`` beside the runs (:func:`runs_db`)."""
+    return Path(os.environ.get("EMOTION_LLM_USAGE_DB", runs_db().parent / "llm_usage.sqlite"))

@@ -4,11 +4,13 @@ A job runs :meth:`BackgroundJob.work` in a background thread (or in the caller's
 whoever started it (a page redrawing, the CLI's progress line, a test) reads :attr:`~BackgroundJob.state`,
 :attr:`~BackgroundJob.progress` (0 to 1), :attr:`~BackgroundJob.stage` (what it is doing, in words) and
 :attr:`~BackgroundJob.error`, and may :meth:`~BackgroundJob.stop` it; the work calls :meth:`~BackgroundJob.report`,
-which also ends it at the next step once stopping was asked. Nothing here touches a UI.
+which also ends it at the next step once stopping was asked. The work runs in the starter's context: a signed-in
+user's job reads and writes that user's folders (:func:`emotion.config.set_user`). Nothing here touches a UI.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from enum import StrEnum
@@ -54,8 +56,9 @@ class BackgroundJob:
         raise NotImplementedError
 
     def start(self):
-        """Run :meth:`work` in a background thread; returns ``self``."""
-        self._thread = threading.Thread(target=self._guarded, name=self.thread_name, daemon=True)
+        """Run :meth:`work` in a background thread, in a copy of the caller's context; returns ``self``."""
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._guarded,), name=self.thread_name, daemon=True)
         self.state = JobState.RUNNING
         self._thread.start()
         return self

@@ -45,6 +45,21 @@ def test_tampered_artifact_is_refused(tmp_path):
         read_card(folder)
 
 
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [
+        ("{}", "not a card"),
+        ("[1, 2]", "not a card"),
+        ("not json", "not a card"),
+        ('{"files": {"../../etc/passwd": {"sha256": "0"}}}', "outside its folder"),
+    ],
+)
+def test_a_card_not_written_here_is_refused_in_one_line(tmp_path, card, message):
+    (tmp_path / "card.json").write_text(card)
+    with pytest.raises(ArtifactError, match=message):
+        read_card(tmp_path)
+
+
 DEV_ANSWERS: dict = {}
 """Each committed model's answers on ISEAR dev, as the tests below score them."""
 

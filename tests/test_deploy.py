@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from emotion import config
 from tests.browser import CHROMIUM, CHROMIUM_FLAGS, streamlit_process, upload_file, wait_until_idle
 from tests.oidc_provider import OidcProvider
 
@@ -42,6 +43,19 @@ def sign_in(page, url: str, provider: OidcProvider, user: str) -> None:
     wait_until_idle(page)
 
 
+def custom_models_offered(page, url: str) -> list[str]:
+    """The ``custom:`` models in Classify's model list, as this user sees it."""
+    page.goto(url, wait_until="networkidle")
+    wait_until_idle(page)
+    box = page.get_by_role("combobox", name="Models", exact=True).first
+    box.click()
+    box.fill("custom:")
+    page.get_by_role("option").first.wait_for(timeout=10_000)
+    offered = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return offered
+
+
 def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_path):
     pytest.importorskip("authlib")
     provider = OidcProvider()
@@ -51,7 +65,15 @@ def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_p
     pd.DataFrame({"comment": [f"The parcel came {i} days late, I am furious." for i in range(20)]}).to_csv(
         upload, index=False
     )
-    env = {"EMOTION_RUNS_DB": str(tmp_path / "runs.sqlite")}
+    env = {
+        "EMOTION_RUNS_DB": str(tmp_path / "runs.sqlite"),
+        "EMOTION_MODELS_DIR": str(tmp_path / "models"),
+        "EMOTION_LLM_REQUESTS_PER_USER": "50",
+    }
+    for user, model in (("alice@example.com", "tickets"), ("bob@example.com", "bobs-model")):
+        folder = tmp_path / "models" / "users" / config.user_folder(user) / model
+        folder.mkdir(parents=True)
+        (folder / "card.json").write_text("{}")  # listed by name; refused as not ready when picked
     try:
         with streamlit_process(env, ("--secrets.files", str(secrets))) as (url, _server), two_browsers() as (a, b):
             a.goto(f"{url}/bulk", wait_until="networkidle")  # not signed in: only the login
@@ -59,6 +81,8 @@ def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_p
             assert a.get_by_text("Bulk label a spreadsheet").count() == 0
 
             sign_in(a, url, provider, "alice@example.com")
+            assert custom_models_offered(a, url) == ["custom:tickets (not ready)"]  # her own models only
+            a.get_by_text("LLM requests left today: 50 of 50", exact=False).wait_for(state="attached")
             a.goto(f"{url}/bulk", wait_until="networkidle")
             upload_file(a, upload)
             a.get_by_role("button", name="Label all rows").click(timeout=60_000)
@@ -67,6 +91,7 @@ def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_p
             token = a.url.split("run=")[1].split("&")[0]
 
             sign_in(b, url, provider, "bob@example.com")
+            assert custom_models_offered(b, url) == ["custom:bobs-model (not ready)"]
             for page in ("bulk", "insights"):  # the link alone opens nothing
                 b.goto(f"{url}/{page}?run={token}", wait_until="networkidle")
                 b.get_by_text("No such run", exact=False).first.wait_for(timeout=60_000)

@@ -19,6 +19,7 @@ from emotion.io.datasets import load_isear
 from emotion.io.formats import sniff_csv
 from emotion.io.tables import DataError, default_sheet, read_table, sheet_names
 from emotion.labelling.run_store import RunStore
+from emotion.llm.quota import RequestQuota
 
 STATUS_TTL = 30.0
 
@@ -96,6 +97,15 @@ def api_key() -> str | None:
         return None
 
 
+def llm_quota() -> RequestQuota | None:
+    """With logins on, the signed-in user's daily cap on LLM requests (:func:`emotion.config.llm_requests_per_user`),
+    unless they typed their own key; ``None`` for one analyst on a laptop."""
+    user = current_user()
+    if user is None or st.session_state.get("api_key"):
+        return None
+    return RequestQuota(config.llm_usage_db(), user, config.llm_requests_per_user())
+
+
 def open_run(store: RunStore, token: str):
     """The stored run ``token`` if this user may open it (its owner, shared with them, or a run without an
     owner); ``None`` otherwise, exactly as for a token that does not exist."""
@@ -113,7 +123,9 @@ def get_model(name: str, fallback_share: float | None = None, prompt_mode: str |
     if registry.shared(name):
         return local_model(name)
     prompt_mode = prompt_mode or st.session_state.get("prompt_mode", "zero_shot")
-    return registry.load(name, api_key=api_key(), prompt_mode=prompt_mode, fallback_share=fallback_share)
+    return registry.load(
+        name, api_key=api_key(), prompt_mode=prompt_mode, fallback_share=fallback_share, quota=llm_quota()
+    )
 
 
 def cascade_picker(key: str) -> tuple[str, float] | None:
@@ -205,6 +217,9 @@ def sidebar() -> None:
         user = current_user()
         if user:
             st.caption(f"Signed in as **{user}**")
+            quota = llm_quota()
+            if quota is not None:
+                st.caption(f"LLM requests left today: {quota.left():,} of {quota.limit:,} (none with a key you type)")
             if st.button("Log out", key="logout"):
                 st.logout()
 

@@ -13,6 +13,7 @@ import functools
 
 import streamlit as st
 
+from emotion import config
 from ui import common
 
 DRAWN = "_frame_drawn"
@@ -34,13 +35,15 @@ def ensure() -> None:
 
 
 def require_login() -> None:
-    """With logins on (``docs/deploy.md``), a visitor who is not signed in sees only the login button."""
+    """With logins on (``docs/deploy.md``), a visitor who is not signed in sees only the login button; a signed-in
+    user's custom models and taxonomies are read from and saved to their own folders for this script run."""
     if common.login_enabled() and not st.user.is_logged_in:
         st.title("Emotion analytics")
         st.write("Sign in to see your runs and the runs shared with you.")
         if st.button("Log in", type="primary", key="login"):
             st.login()
         st.stop()
+    config.set_user(common.current_user())
 
 
 @functools.cache

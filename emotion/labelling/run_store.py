@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from emotion.config import private_dir
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     token TEXT PRIMARY KEY,
@@ -107,7 +109,7 @@ class RunStore:
 
     def __init__(self, path: str | Path, retention_days: float | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.path.parent)
         self.retention_days = retention_days
         self._purged_at = 0.0
         self._lock = threading.Lock()

@@ -18,6 +18,7 @@ from emotion.labels import LABEL_INDEX, LABELS, to_label
 from emotion.llm.cache import AnswerCache, answer_key
 from emotion.llm.presets import Preset
 from emotion.llm.prompts import load_prompt
+from emotion.llm.quota import QuotaExceeded, RequestQuota
 
 ANSWER_SCHEMA = {
     "type": "json_schema",
@@ -127,6 +128,8 @@ class LLMClassifier(Classifier):
         max_retries: The client's own retries with backoff (429, 5xx, timeouts, connection errors).
         cache: Answer cache (default: the shared SQLite file).
         retriever: Example source for few-shot prompts (default: ISEAR train, built lazily).
+        quota: The signed-in user's daily cap on the server's key: each request takes one before it is sent; rows
+            past the cap are not sent and say why.
     """
 
     family = "llm"
@@ -144,6 +147,7 @@ class LLMClassifier(Classifier):
         max_retries: int = 2,
         cache: AnswerCache | None = None,
         retriever=None,
+        quota: RequestQuota | None = None,
     ) -> None:
         self.preset = preset
         self.name = f"llm:{preset.name}"
@@ -156,6 +160,7 @@ class LLMClassifier(Classifier):
         self.max_retries = max_retries
         self.cache = cache
         self.retriever = retriever
+        self.quota = quota
         self.requests_sent = 0
         self.usage = TokenUsage()
         self.default_batch_size = concurrency
@@ -260,6 +265,8 @@ class LLMClassifier(Classifier):
             def work(i: int, shots: list[tuple[str, str]]) -> tuple[str, list[float] | None]:
                 if stop.is_set():
                     raise RuntimeError("not sent: the endpoint rejected the API key")
+                if self.quota is not None:
+                    self.quota.take()
                 return self._ask(client, texts[i], shots)
 
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -269,6 +276,8 @@ class LLMClassifier(Classifier):
                         i = futures[future]
                         try:
                             answer, proba = future.result()
+                        except QuotaExceeded as error:
+                            errors[i] = str(error)
                         except Exception as error:
                             if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
                                 stop.set()

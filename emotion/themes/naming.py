@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from emotion.llm.cache import AnswerCache, answer_key
 from emotion.llm.classifier import redact, response_format, server_key
 from emotion.llm.presets import Preset
+from emotion.llm.quota import QuotaExceeded, RequestQuota
 from emotion.themes.discover import OTHER
 from emotion.themes.taxonomy import MAX_NAME, TaxonomyError, clean_name
 
@@ -96,6 +97,8 @@ class ThemeNamer:
         timeout: Seconds per request before the client retries.
         max_retries: The client's own retries with backoff.
         cache: Answer cache (default: the shared SQLite file).
+        quota: The signed-in user's daily cap on the server's key (:class:`emotion.llm.quota.RequestQuota`): each
+            request takes one before it is sent; past it, naming stops with the cap's message.
     """
 
     def __init__(
@@ -107,9 +110,10 @@ class ThemeNamer:
         timeout: float = 30.0,
         max_retries: int = 2,
         cache: AnswerCache | None = None,
+        quota: RequestQuota | None = None,
     ) -> None:
         self.preset, self.examples, self.timeout, self.max_retries = preset, examples, timeout, max_retries
-        self.cache = cache
+        self.cache, self.quota = cache, quota
         self.requests_sent = 0
         self._api_key = server_key(preset, api_key)
 
@@ -193,6 +197,11 @@ class ThemeNamer:
         import openai
 
         options = {"temperature": 0, "max_tokens": OUTPUT_TOKENS, **response_format(self.preset, NAME_SCHEMA)}
+        if self.quota is not None:
+            try:
+                self.quota.take()
+            except QuotaExceeded as error:  # nothing sent
+                raise RuntimeError(f"naming stopped: {error}") from None
         self.requests_sent += 1
         try:
             response = client.chat.completions.create(

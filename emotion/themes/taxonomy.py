@@ -211,8 +211,10 @@ class Taxonomy:
         return cls(themes)
 
     def save(self, path: Path) -> Path:
+        from emotion.config import private_dir
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(self.to_json(), indent=1))
         tmp.replace(path)

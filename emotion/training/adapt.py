@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emotion.config import private_dir
 from emotion.evaluation.metrics import paired_difference
 from emotion.io.text import check_text, prepare_text
 from emotion.jobs import BackgroundJob, JobState
@@ -437,8 +438,7 @@ def save(name: str, args: AdaptArgs, data: AdaptData, model, comparison: Compari
     """Write ``custom:NAME``'s folder: the fine-tuned adapter and its card."""
     from emotion.artifacts import write_card
 
-    folder = folder_of(name)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(folder_of(name))
     for stale in folder.glob("*"):
         if stale.is_file():
             stale.unlink()

@@ -172,7 +172,7 @@ def name_with_llm(prepared: Prepared, result: ThemesResult) -> None:
     with st.expander("Name the themes with an LLM (optional)"):
         presets = load_presets()
         choice = st.selectbox("LLM", sorted(presets), key="themes_llm")
-        namer = ThemeNamer(presets[choice], api_key=common.api_key())
+        namer = ThemeNamer(presets[choice], api_key=common.api_key(), quota=common.llm_quota())
         themes = result.method.get("themes", [])
         estimate = namer.estimate(themes)
         st.caption(
