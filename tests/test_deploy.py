@@ -108,3 +108,48 @@ def test_two_users_sign_in_and_a_run_opens_only_for_its_owner_until_shared(tmp_p
             assert b.get_by_text("Share this run").count() == 0  # only the owner shares
     finally:
         provider.close()
+
+
+def test_the_service_script_keeps_every_users_data_under_its_home_for_the_owner_only(tmp_path):
+    """``scripts/serve.sh`` (the container's command and the one-command deployment) starts the dashboard with every
+    data folder under ``$EMOTION_HOME``, created 0700, and says when logins are off."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.llm_servers import free_port, wait_until_up
+
+    root = Path(__file__).resolve().parent.parent
+    home, port = tmp_path / "home", free_port()
+    process = subprocess.Popen(
+        ["bash", "scripts/serve.sh"],
+        cwd=root,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("EMOTION_")},  # the script's own defaults
+            "EMOTION_HOME": str(home),
+            "EMOTION_PORT": str(port),
+            "EMOTION_ADDRESS": "127.0.0.1",
+            "EMOTION_SECRETS": str(tmp_path / "absent.toml"),
+            "PYTHON": sys.executable,
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/_stcore/health", process, timeout=90)
+        environ = dict(
+            item.split("=", 1) for item in Path(f"/proc/{process.pid}/environ").read_text().split("\0") if "=" in item
+        )
+        for name, place in [
+            ("EMOTION_RUNS_DB", "runs.sqlite"),
+            ("EMOTION_LLM_USAGE_DB", "llm_usage.sqlite"),
+            ("EMOTION_CACHE_DIR", "cache"),
+            ("EMOTION_MODELS_DIR", "models"),
+            ("EMOTION_TAXONOMIES_DIR", "taxonomies"),
+        ]:
+            assert environ[name] == str(home / place), name
+        assert (home.stat().st_mode & 0o777) == 0o700
+    finally:
+        process.terminate()
+        _out, err = process.communicate(timeout=30)
+    assert "logins are off" in err
