@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emotion import registry
 from emotion.insights import demo, drivers, examples, periods, segments, shares
@@ -340,3 +342,18 @@ def test_a_feedback_trained_labeller_says_how_it_reads_customer_feedback_whereve
     prepared = Prepared.of(recognise(labelled))
     assert prepared.table.model == "encoder-fast"
     assert said in describe_estimator(prepared, prepared.default_estimator())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.sampled_from(["joy", "anger", None])), max_size=60),
+    st.booleans(),
+)
+def test_count_table_counts_what_crosstab_counts(pairs, categorical):
+    groups = pd.Series([g for g, _ in pairs], dtype="category" if categorical else object)
+    values = pd.Series([v for _, v in pairs], dtype="string")
+    ours = shares.count_table(groups, values, ["joy", "anger", "fear"])
+    theirs = pd.crosstab(groups, values) if groups.notna().any() and values.notna().any() else pd.DataFrame()
+    theirs = theirs.reindex(columns=["joy", "anger", "fear"], fill_value=0)
+    assert list(ours.index) == list(theirs.index)
+    assert ours.to_numpy().tolist() == theirs.to_numpy().tolist()

@@ -125,15 +125,20 @@ class Prepared:
             return self
         self.__dict__["_themes_from"] = labels
         self.__dict__["_themes_version"] = self.themes_version + 1
-        labels = pd.Series(list(labels), index=self.table.frame.index, dtype=object)
+        # categorical: every view's crosstab and comparison reads codes, not 200,000 strings
+        labels = pd.Series(pd.Categorical(np.asarray(labels, dtype=object)), index=self.table.frame.index)
         if len(labels) != len(self.table.frame):
             raise ValueError(f"{len(labels)} themes for {len(self.table.frame)} rows")
         self.themes, self.themes_method = labels, dict(method)
         return self
 
     def row_themes(self) -> pd.Series | None:
-        """The counted rows' themes (same index as :attr:`rows`)."""
-        return None if self.themes is None else self.themes.loc[self.rows.index]
+        """The counted rows' themes (same index as :attr:`rows`; categorical, the themes without rows left out)."""
+        if self.themes is None:
+            return None
+        return self.memo(
+            ("row_themes", self.themes_version), lambda: self.themes.loc[self.rows.index].cat.remove_unused_categories()
+        )
 
     @cached_property
     def terms(self) -> drivers.TermIndex | None:
@@ -224,6 +229,13 @@ class Prepared:
                 note = "; ".join(filter(None, [note2, note])) or None
             self._segments[key] = values, note
         return self._segments[key]
+
+    def segment_options(self, column: str, second: str | None = None) -> list[str]:
+        """The segments of ``column`` (or of ``column`` × ``second``), largest first (cached per choice)."""
+        return self.memo(
+            ("segment_options", column, second),
+            lambda: list(self.segment_column(column, second)[0].value_counts().index),
+        )
 
     def period_labels(self, column: str, order: str, frequency: str) -> pd.Series:
         """Each counted row's period (``2026-08``, a week's range, a day) as text; empty where undated (cached)."""

@@ -15,7 +15,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-from emotion.insights.shares import wilson
+from emotion.insights.shares import count_table, wilson
 from emotion.labels import LABELS
 
 OTHER = "other"
@@ -53,7 +53,7 @@ def segment_shares(segments: pd.Series, emotions: pd.Series, categories: list[st
         emotions: Each counted row's emotion (same index).
         categories: The values counted (default the seven emotions).
     """
-    table = pd.crosstab(segments, emotions).reindex(columns=list(categories or LABELS), fill_value=0)
+    table = count_table(segments, emotions, list(categories or LABELS))
     rows = table.sum(axis=1)
     long = table.stack().rename("count").reset_index()
     long.columns = ["segment", "emotion", "count"]
@@ -127,7 +127,7 @@ def compare_segments(
     total = emotions.value_counts().reindex(categories, fill_value=0)
     n_all = len(emotions)
     for column, segments in columns.items():
-        table = pd.crosstab(segments, emotions).reindex(columns=categories, fill_value=0)
+        table = count_table(segments, emotions, categories)
         for segment, counts in table.iterrows():
             n = int(counts.sum())
             rest = n_all - n

@@ -289,3 +289,26 @@ def corrected_difference(
     differences = solve(rows_in, matrices) - solve(rows_out, matrices)
     low, high = np.quantile(differences, [0.025, 0.975], axis=0)
     return {"share": point_in, "rest_share": point_out, "difference": point_in - point_out, "low": low, "high": high}
+
+
+def count_table(groups, values, columns: list | None = None) -> pd.DataFrame:
+    """Rows per group (index, sorted; groups without a counted row left out) and value (columns): the counts of
+    ``pd.crosstab(groups, values)``, from factorized codes and one ``bincount`` (crosstab walks 200,000 strings
+    several times). Missing groups or values are not counted, as in crosstab.
+
+    Args:
+        groups, values: One entry per row (Series, arrays or categoricals).
+        columns: The columns in this order (absent values counted 0, other values dropped); default the values seen.
+    """
+    group_codes, group_names = pd.factorize(groups, sort=True)
+    value_codes, value_names = pd.factorize(values, sort=True)
+    counted = (group_codes >= 0) & (value_codes >= 0)
+    width = max(len(value_names), 1)
+    flat = np.bincount(group_codes[counted] * width + value_codes[counted], minlength=len(group_names) * width)
+    table = pd.DataFrame(
+        flat.reshape(len(group_names), width)[:, : len(value_names)],
+        index=pd.Index(np.asarray(group_names, dtype=object)),
+        columns=pd.Index(np.asarray(value_names, dtype=object)),
+    )
+    table = table.loc[table.sum(axis=1).to_numpy() > 0]
+    return table if columns is None else table.reindex(columns=list(columns), fill_value=0)

@@ -36,14 +36,18 @@ class ThemesResult:
         taxonomy = Taxonomy([dataclasses.replace(theme) for theme in self.taxonomy.themes])
         for old, new in names.items():
             taxonomy = taxonomy.rename(old, new)
-        labels = np.array([names.get(label, label) for label in self.labels], dtype=object)
+        original = np.asarray(self.labels, dtype=object)
+        labels = original.copy()
+        for old, new in names.items():  # each row renamed once, whatever the chain ({a: b, b: c})
+            labels[original == old] = new
         described = [{**t, "name": names.get(t["name"], t["name"])} for t in self.method.get("themes", [])]
         return ThemesResult(labels, taxonomy, {**self.method, "themes": described, "named": True}, self.vectors)
 
     def merged(self, taxonomy: Taxonomy, names: list[str], into: str, texts: pd.Series) -> ThemesResult:
         """The rows of the themes ``names`` under ``into`` (``taxonomy``: the merged one), the others unchanged;
         nothing is reassigned, so it is quick on any number of rows."""
-        labels = np.array([into if label in names else label for label in self.labels], dtype=object)
+        labels = np.asarray(self.labels, dtype=object).copy()
+        labels[np.isin(labels, list(names))] = into
         method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
         return ThemesResult(labels, taxonomy, method, self.vectors)
 

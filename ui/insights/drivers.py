@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import streamlit as st
 
 from emotion.insights import charts, drivers
 from emotion.insights.prepared import Prepared
-from emotion.labels import COLORS, LABELS
+from emotion.labels import COLORS
 from ui import common
+from ui.insights import examples
 
 
 def select_term(chart_key: str) -> None:
@@ -19,32 +19,35 @@ def select_term(chart_key: str) -> None:
         st.session_state["term"] = html.unescape(str(points[0]["y"]))  # the chart draws terms escaped
 
 
+def marking(prepared: Prepared, column: str | None, group: str):
+    """The words marking ``group`` (an emotion, or a segment of ``column``) against the rest, and their chart."""
+    if column is None:
+        mask, color = prepared.rows["emotion"].to_numpy() == group, COLORS[group]
+    else:
+        values, _ = prepared.segment_column(column)
+        mask, color = values.eq(group).to_numpy(), "#555555"
+    terms = drivers.log_odds(prepared.terms, mask)
+    return terms, charts.driver_bars(terms, group, color)
+
+
 def draw(prepared: Prepared) -> None:
     if prepared.terms is None:
         st.info("No text column: drivers need the comments.")
         return
-    rows = prepared.rows
-    emotions = rows["emotion"].to_numpy()
     kind = st.radio("Words that mark", ["an emotion", "a segment"], horizontal=True, key="drivers_of")
+    column = None
     if kind == "an emotion":
-        present = [e for e in LABELS if e in set(pd.unique(emotions))]
+        present = prepared.memo("emotions_present", lambda: examples.present(prepared.rows))
         group = st.selectbox("Emotion", present, key="drivers_emotion")
-        mask = emotions == group
-        color = COLORS[group]
     else:
         candidates = prepared.segment_candidates
         if not candidates:
             st.info("No column to form segments.")
             return
         column = st.selectbox("Column", candidates, key="drivers_column")
-        values, _ = prepared.segment_column(column)
-        group = st.selectbox("Segment", list(values.value_counts().index), key="drivers_segment")
-        mask = values.eq(group).to_numpy()
-        color = "#555555"
-    terms = drivers.log_odds(prepared.terms, mask)
-    common.chart(
-        charts.driver_bars(terms, group, color), "drivers_chart", on_select=lambda: select_term("drivers_chart")
-    )
+        group = st.selectbox("Segment", prepared.segment_options(column), key="drivers_segment")
+    terms, figure = prepared.memo(("drivers", column, group), lambda: marking(prepared, column, group))
+    common.chart(figure, "drivers_chart", on_select=lambda: select_term("drivers_chart"))
     weak = terms.loc[~terms["beyond_noise"].astype(bool), "term"].tolist() if not terms.empty else []
     if not terms.empty and len(weak) == len(terms):
         st.warning(f"No word marks {group} beyond noise: the words listed could be chance.")

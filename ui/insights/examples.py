@@ -12,20 +12,19 @@ from ui.insights.choices import ALL
 from ui.insights.text import quote
 
 
-def draw(prepared: Prepared) -> None:
-    if not prepared.table.text_column:
-        st.info("No text column: examples need the comments.")
-        return
+def present(rows: pd.DataFrame) -> list[str]:
+    """The emotions that label at least one counted row, in the fixed order."""
+    found = set(rows["emotion"].unique())
+    return [e for e in LABELS if e in found]
+
+
+def representative(prepared: Prepared, emotion: str, by: str | None, segment: str) -> tuple[list[str], pd.DataFrame]:
+    """The emotion's driver words, and its most representative comments (in ``segment`` of ``by``)."""
     rows = prepared.rows
-    present = [e for e in LABELS if e in set(rows["emotion"].unique())]
-    emotion = st.selectbox("Emotion", present, key="examples_emotion")
     picked_rows = rows.loc[rows["emotion"].eq(emotion)]
-    by = st.session_state.get("by")
-    if by and by in rows:
+    if by and segment != ALL:
         values, _ = prepared.segment_column(by)
-        segment = st.selectbox(f"Segment of {by}", [ALL, *values.value_counts().index], key="examples_segment")
-        if segment != ALL:
-            picked_rows = picked_rows.loc[values.loc[picked_rows.index].eq(segment)]
+        picked_rows = picked_rows.loc[values.loc[picked_rows.index].eq(segment)]
     terms = (
         drivers.log_odds(prepared.terms, rows["emotion"].to_numpy() == emotion)["term"].tolist()
         if prepared.terms is not None
@@ -33,6 +32,22 @@ def draw(prepared: Prepared) -> None:
     )
     best = examples.representative(
         picked_rows, prepared.table.text_column, score_column="confidence" if "confidence" in rows else None
+    )
+    return terms, best
+
+
+def draw(prepared: Prepared) -> None:
+    if not prepared.table.text_column:
+        st.info("No text column: examples need the comments.")
+        return
+    rows = prepared.rows
+    emotion = st.selectbox("Emotion", prepared.memo("emotions_present", lambda: present(rows)), key="examples_emotion")
+    by = st.session_state.get("by")
+    segment = ALL
+    if by and by in rows:
+        segment = st.selectbox(f"Segment of {by}", [ALL, *prepared.segment_options(by)], key="examples_segment")
+    terms, best = prepared.memo(
+        ("examples", emotion, by, segment), lambda: representative(prepared, emotion, by, segment)
     )
     if best.empty:
         st.info("No comment to show for this choice.")

@@ -39,6 +39,11 @@ def chips(active: dict[str, str]) -> None:
     columns[-1].button("Clear all filters", key="chip_all", on_click=clear, args=tuple(active))
 
 
+def periods_of(prepared: Prepared, time: str, order: str, frequency: str) -> list[str]:
+    """The periods holding counted rows, in order."""
+    return sorted(set(prepared.period_labels(time, order, frequency).unique()) - {""})
+
+
 def draw(prepared: Prepared) -> None:
     rows = prepared.rows
     text = prepared.table.text_column
@@ -48,8 +53,7 @@ def draw(prepared: Prepared) -> None:
     by = st.session_state.get("by")
     if by and by in rows:
         by2 = st.session_state.get("by2")
-        values, _ = prepared.segment_column(by, by2 if by2 in rows else None)
-        segment_options += list(values.value_counts().index)
+        segment_options += prepared.segment_options(by, by2 if by2 in rows else None)
     if st.session_state.get("segment") not in segment_options:
         st.session_state["segment"] = ALL
     c2.selectbox("Segment", segment_options, key="segment", bind="query-params")
@@ -57,8 +61,13 @@ def draw(prepared: Prepared) -> None:
     time = st.session_state.get("time")
     if time and time in rows:
         frequency = st.session_state.get("freq") or "month"
-        in_period = prepared.period_labels(time, st.session_state.get("date_order") or "auto", frequency)
-        options = [ALL, *sorted(set(in_period.unique()) - {""})]
+        order = st.session_state.get("date_order") or "auto"
+        options = [
+            ALL,
+            *prepared.memo(
+                ("period_options", time, order, frequency), lambda: periods_of(prepared, time, order, frequency)
+            ),
+        ]
         if st.session_state.get("period") not in options:
             st.session_state["period"] = ALL
         c4.selectbox("Period", options, key="period", bind="query-params")
@@ -97,8 +106,9 @@ def explain_row(prepared: Prepared, view: pd.DataFrame) -> None:
         )
         if row is None:
             return
+        comment = str(view.at[row, text])
         try:
-            explained = explain(common.local_model(name), str(view.at[row, text]))
+            explained = prepared.memo(("explain", name, comment), lambda: explain(common.local_model(name), comment))
         except InputError as error:
             st.info(str(error))
             return

@@ -92,61 +92,82 @@ def source_controls(prepared: Prepared) -> None:
         run(prepared, taxonomy)
 
 
-def edit(prepared: Prepared, result: ThemesResult) -> None:
-    """Rename, merge, split, delete, define by keywords or examples; save and export the taxonomy."""
+def apply_edit(prepared: Prepared, result: ThemesResult, action: str) -> None:
+    """One change to the themes, from its form's fields. A callback: it runs before the page is drawn, so every view
+    draws the new themes in the same run (no second run of the whole page)."""
+    state = st.session_state
     texts = prepared.table.frame[prepared.table.text_column]
     taxonomy = Taxonomy([*result.taxonomy.themes])
-    names = taxonomy.names
+    try:
+        if action == "Rename":
+            old = state.get("themes_rename_old")
+            if not old:
+                return
+            changed = result.renamed({old: clean_name(state.get("themes_rename_new", ""))})  # the same rows renamed
+        elif action == "Merge":
+            picked, into = list(state.get("themes_merge_pick") or []), state.get("themes_merge_name") or None
+            merged = taxonomy.merge(picked, into)  # the themes picked, one theme now
+            changed = result.merged(merged, picked, clean_name(into or picked[0]), texts)
+        elif action == "Split":
+            if result.vectors is None:
+                raise TaxonomyError("splitting needs every row's embedding: rediscover on fewer rows")
+            name = state.get("themes_split_pick")
+            split = taxonomy.split(name, texts.reset_index(drop=True), result.vectors, result.labels)
+            changed = result.reassigned(split, texts)
+        elif action == "Delete":
+            changed = result.reassigned(taxonomy.delete(state.get("themes_delete_pick")), texts)
+        else:
+            defined = taxonomy.define(
+                state.get("themes_define_name", ""),
+                keywords=[k for k in state.get("themes_define_keywords", "").split(",") if k.strip()],
+                examples=[e for e in state.get("themes_define_examples", "").splitlines() if e.strip()],
+            )
+            changed = result.reassigned(defined, texts)
+    except TaxonomyError as error:
+        state["themes_edit_error"] = str(error)
+        return
+    keep(prepared, changed)
+    state["themes_editing"] = True  # the expander stays open from one edit to the next
+
+
+def edit(prepared: Prepared, result: ThemesResult) -> None:
+    """Rename, merge, split, delete, define by keywords or examples; save and export the taxonomy."""
+    names = result.taxonomy.names
     with st.expander(
         "Shape the themes: rename, merge, split, delete, define your own; save or export",
-        expanded=st.session_state.get("themes_editing", False),  # stays open from one edit to the next
+        expanded=st.session_state.get("themes_editing", False),
     ):
         action = st.radio(
             "Change", ["Rename", "Merge", "Split", "Delete", "Define"], horizontal=True, key="themes_action"
         )
-        try:
-            changed = relabelled = None
-            # Each change is a form: its fields reach the server with the click, never a click before a name.
-            if action == "Rename":
-                with st.form("themes_rename_form", border=False):
-                    old = st.selectbox("Theme", names, key="themes_rename_old")
-                    new = st.text_input("New name", key="themes_rename_new")
-                    if st.form_submit_button("Rename", key="themes_rename") and old:
-                        relabelled = result.renamed({old: clean_name(new)})  # the same rows under the new name
-            elif action == "Merge":
-                with st.form("themes_merge_form", border=False):
-                    picked = st.multiselect("Themes to merge", names, key="themes_merge_pick")
-                    into = st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
-                    if st.form_submit_button("Merge", key="themes_merge"):
-                        merged = taxonomy.merge(picked, into or None)  # the themes picked, one theme now
-                        relabelled = result.merged(merged, picked, clean_name(into or picked[0]), texts)
-            elif action == "Split":
-                name = st.selectbox("Theme", names, key="themes_split_pick")
-                if st.button("Split in two", key="themes_split"):
-                    if result.vectors is None:
-                        raise TaxonomyError("splitting needs every row's embedding: rediscover on fewer rows")
-                    changed = taxonomy.split(name, texts.reset_index(drop=True), result.vectors, result.labels)
-            elif action == "Delete":
-                name = st.selectbox("Theme", names, key="themes_delete_pick")
-                if st.button("Delete (its rows go to the nearest other theme)", key="themes_delete"):
-                    changed = taxonomy.delete(name)
-            else:
-                with st.form("themes_define_form", border=False):
-                    name = st.text_input("Name", key="themes_define_name")
-                    keywords = st.text_input("Keywords (comma-separated)", key="themes_define_keywords")
-                    examples = st.text_area("Or example comments (one a line)", key="themes_define_examples")
-                    if st.form_submit_button("Add the theme", key="themes_define"):
-                        changed = taxonomy.define(
-                            name,
-                            keywords=[k for k in keywords.split(",") if k.strip()],
-                            examples=[e for e in examples.splitlines() if e.strip()],
-                        )
-            if changed is not None or relabelled is not None:
-                keep(prepared, relabelled or result.reassigned(changed, texts))
-                st.session_state["themes_editing"] = True
-                st.rerun()
-        except TaxonomyError as error:
-            st.error(str(error))
+        # Each change is a form (its fields reach the server with the click, never a click before a name) or a
+        # button, applied by a callback before the page is drawn.
+        edit_args = {"on_click": apply_edit, "args": (prepared, result, action)}
+        if action == "Rename":
+            with st.form("themes_rename_form", border=False):
+                st.selectbox("Theme", names, key="themes_rename_old")
+                st.text_input("New name", key="themes_rename_new")
+                st.form_submit_button("Rename", key="themes_rename", **edit_args)
+        elif action == "Merge":
+            with st.form("themes_merge_form", border=False):
+                st.multiselect("Themes to merge", names, key="themes_merge_pick")
+                st.text_input("Name of the merged theme (default: the first)", key="themes_merge_name")
+                st.form_submit_button("Merge", key="themes_merge", **edit_args)
+        elif action == "Split":
+            st.selectbox("Theme", names, key="themes_split_pick")
+            st.button("Split in two", key="themes_split", **edit_args)
+        elif action == "Delete":
+            st.selectbox("Theme", names, key="themes_delete_pick")
+            st.button("Delete (its rows go to the nearest other theme)", key="themes_delete", **edit_args)
+        else:
+            with st.form("themes_define_form", border=False):
+                st.text_input("Name", key="themes_define_name")
+                st.text_input("Keywords (comma-separated)", key="themes_define_keywords")
+                st.text_area("Or example comments (one a line)", key="themes_define_examples")
+                st.form_submit_button("Add the theme", key="themes_define", **edit_args)
+        error = st.session_state.pop("themes_edit_error", None)
+        if error:
+            st.error(error)
         c1, c2 = st.columns(2)
         save_as = c1.text_input(
             "Save as (in your folder, applied to the next file from 'Themes from')", key="themes_save"

@@ -16,7 +16,9 @@ from ui.insights.segments import select_point
 
 def draw(prepared: Prepared) -> None:
     frame = prepared.rows
-    detected = periods.detect_date_column(frame, exclude=(prepared.table.text_column,))
+    detected = prepared.memo(
+        "date_column", lambda: periods.detect_date_column(frame, exclude=(prepared.table.text_column,))
+    )
     options = ["(none)", *frame.columns]
     if st.session_state.get("time") not in options:
         st.session_state.pop("time", None)
@@ -29,11 +31,13 @@ def draw(prepared: Prepared) -> None:
     c1, c2 = st.columns(2)
     order = c1.selectbox("Dates like 03/04/2026 are", periods.ORDERS, key="date_order", bind="query-params")
     parsed = prepared.dates(column, order)
-    if not parsed.values.notna().any():
+    valid, chosen = prepared.memo(
+        ("dated", column, order), lambda: (int(parsed.values.notna().sum()), periods.choose_frequency(parsed.values))
+    )
+    if not valid:
         st.warning(f"No cell of {column!r} reads as a date ({len(parsed.unreadable):,} unreadable).")
         unreadable(parsed)
         return
-    chosen = periods.choose_frequency(parsed.values)
     frequency = c2.selectbox(
         "Per",
         list(periods.FREQUENCIES),
@@ -45,14 +49,14 @@ def draw(prepared: Prepared) -> None:
     choices = Choices(time=column, frequency=frequency, date_order=order, min_difference=min_difference())
     _, _, table = prepared.memo(("period_table", choices), lambda: period_table(prepared, choices))
     moved = table.loc[table["moved"]]
-    default = list(dict.fromkeys([*moved["emotion"], *frame["emotion"].value_counts().index[:2]]))
+    commonest = prepared.memo("commonest_emotions", lambda: list(frame["emotion"].value_counts().index[:2]))
+    default = list(dict.fromkeys([*moved["emotion"], *commonest]))
     shown = st.multiselect("Emotions", LABELS, default=default, key="time_emotions")
     common.chart(
         prepared.memo(("period_lines", choices, tuple(shown)), lambda: charts.period_lines(table, shown, frequency)),
         "time_chart",
         on_select=lambda: select_point("time_chart", {"period": 0, "emotion": 4}),
     )
-    valid = int(parsed.values.notna().sum())
     st.caption(
         f"Read as {parsed.kind}. {valid:,} dated rows"
         + (f"; {parsed.empty:,} without a date" if parsed.empty else "")

@@ -86,7 +86,7 @@ class Segments(Analysis):
 
 def label_counts_by_segment(values: pd.Series, emotions: pd.Series) -> pd.DataFrame:
     """Each segment's label counts (rows: segments, columns: :data:`LABELS`), in one pass over the rows."""
-    return pd.crosstab(values.astype(str).to_numpy(), emotions.to_numpy()).reindex(columns=LABELS, fill_value=0)
+    return shares.count_table(values.astype(str).to_numpy(), emotions.to_numpy(), LABELS)
 
 
 def corrected(prepared: Prepared, counts: pd.DataFrame, segment: str, emotion: str) -> dict:

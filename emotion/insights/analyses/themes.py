@@ -10,11 +10,10 @@ period to the next beyond noise is flagged like a period.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from emotion.insights import charts, periods, segments
 from emotion.insights.contract import Analysis, Choices
 from emotion.insights.prepared import Prepared
+from emotion.insights.shares import count_table
 from emotion.labels import LABELS
 from emotion.themes.discover import OTHER
 
@@ -71,7 +70,7 @@ class Themes(Analysis):
             entry["theme"] = entry.pop("segment")
             entry["sentence"] = f"Theme '{entry['theme']}': " + record["sentence"].split(": ", 1)[1]
             section["findings"].append(entry)
-        counts = pd.crosstab(themes, emotions).reindex(index=order, columns=LABELS, fill_value=0)
+        counts = count_table(themes, emotions, LABELS).reindex(index=order, fill_value=0)
         sizes = counts.sum(axis=1)
         for emotion in LABELS:
             if choices.emotions and emotion not in choices.emotions:
