@@ -57,7 +57,8 @@ def main() -> None:
     evil_header = '=HYPERLINK("http://evil.example","x")'
     feedback = pd.DataFrame(
         {
-            "comment": ["The parcel is late again, I am furious.", "Thank you, lovely staff!", "Where is my refund?"] * 4,
+            "comment": ["The parcel is late again, I am furious.", "Thank you, lovely staff!", "Where is my refund?"]
+            * 4,
             evil_header: ["a"] * 12,
             "status": ["open"] * 12,
             "language": ["mine"] * 12,
@@ -86,7 +87,7 @@ def main() -> None:
                     return False, f"XLSX formulas at {formulas[:3]} / headers {headers[:3]}"
             else:
                 header = out.read_text().splitlines()[0]
-                if ',=HYPERLINK' in header or header.startswith("=") or '"=HYPERLINK' in header:
+                if ",=HYPERLINK" in header or header.startswith("=") or '"=HYPERLINK' in header:
                     return False, f"CSV header carries the formula: {header[:120]}"
             notes.append(suffix)
         return True, f"no live formula in {', '.join(notes)}"
@@ -95,9 +96,11 @@ def main() -> None:
     def _():
         done = cli("label", source, "--text-column", "comment", "--output", tmp / "kept.csv")
         out = pd.read_csv(tmp / "kept.csv", dtype=str, keep_default_na=False)
-        kept = all((out[c] == feedback[c]).all() for c in ("status", "language", "no_emotion", "encoder-fast_label"))
-        said = "renamed" in (done.stdout + done.stderr).lower()
-        return kept and said and no_traceback(done), f"kept {kept}; the rename said {said}; columns {list(out)[:12]}"
+        users = ("status", "language", "no_emotion", "encoder-fast_label")
+        kept = all((out[f"{c} (input)"] == feedback[c]).all() for c in users if f"{c} (input)" in out)
+        kept = kept and all(f"{c} (input)" in out or (out[c] == feedback[c]).all() for c in users)
+        said = "kept under new names" in done.stdout and out["status"].str.contains("kept as").all()
+        return kept and said and no_traceback(done), f"values kept {kept}; said in the output and status {said}"
 
     dated = pd.DataFrame(
         {
@@ -108,19 +111,25 @@ def main() -> None:
     )
     dated_file = tmp / "dated.csv"
     dated.to_csv(dated_file, index=False)
-    done = cli("label", dated_file, "--text-column", "comment", "--output", tmp / "dated_labelled.csv")
+    cli("label", dated_file, "--text-column", "comment", "--output", tmp / "dated_labelled.csv")
 
     @probe("3. mixed offsets, a '-5' and no readable date: report --time")
     def _():
         details = []
         for column in ("mixed", "broken"):
             report = cli(
-                "report", tmp / "dated_labelled.csv", "--text-column", "comment", "--time", column,
-                "--output", tmp / f"report-{column}",
+                "report",
+                tmp / "dated_labelled.csv",
+                "--text-column",
+                "comment",
+                "--time",
+                column,
+                "--output",
+                tmp / f"report-{column}",
             )
             if not no_traceback(report):
                 return False, f"{column}: traceback {report.stderr.strip()[-200:]}"
-            html = (tmp / f"report-{column}" / "report.html")
+            html = tmp / f"report-{column}" / "report.html"
             if report.returncode == 0 and not html.exists():
                 return False, f"{column}: exit 0 without a report"
             message = (report.stdout + report.stderr).strip().splitlines()
@@ -137,25 +146,27 @@ def main() -> None:
         live = '<a href="http://evil.example"' in html or '<img src="http://evil.example' in html
         return (not live) and report.returncode == 0, f"exit {report.returncode}; live link or image: {live}"
 
-    @probe("7. an empty progress file and a failed write")
+    @probe("7. an empty progress file; a failed run leaves the previous output whole")
     def _():
         out = tmp / "atomic.csv"
         first = cli("label", source, "--text-column", "comment", "--output", out)
         before = out.read_bytes()
-        progress = [p for p in tmp.glob("*progress*")] + [Path(str(out) + ".progress.json")]
-        Path(str(out) + ".progress.json").write_text("")
+        Path(str(out) + ".progress.json").write_text("")  # a kill between creating and writing it, before
         again = cli("label", source, "--text-column", "comment", "--output", out)
-        ok_resume = again.returncode == 0 and no_traceback(again) and out.stat().st_size > 0
-        blocked = tmp / "blocked"
-        blocked.mkdir()
-        os.chmod(blocked, 0o500)  # the output's folder cannot be written: the command fails, nothing half-written
-        failed = cli("label", source, "--text-column", "comment", "--output", blocked / "x.csv")
-        os.chmod(blocked, 0o700)
-        left = list(blocked.iterdir())
+        resumed = again.returncode == 0 and no_traceback(again) and out.stat().st_size > 0
+        failed = cli("label", source, "--text-column", "no such column", "--output", out)
+        intact = out.read_bytes() == before
+        nowhere = cli("label", source, "--text-column", "comment", "--output", source / "x.csv")  # under a file
         return (
-            ok_resume and first.returncode == 0 and failed.returncode != 0 and not left and out.read_bytes() == before,
-            f"resume over an empty progress file: exit {again.returncode}; unwritable folder: exit "
-            f"{failed.returncode}, files left {left}; {len(progress)} progress paths",
+            first.returncode == 0
+            and resumed
+            and failed.returncode != 0
+            and intact
+            and nowhere.returncode != 0
+            and no_traceback(nowhere),
+            f"over an empty progress file: exit {again.returncode}; a failed run: exit {failed.returncode}, the "
+            f"previous output intact {intact}; an output under a file: exit {nowhere.returncode} "
+            f"'{nowhere.stderr.strip()[-80:]}'",
         )
 
     @probe("8. an API key echoed in an answer is never stored")
@@ -209,7 +220,13 @@ def main() -> None:
         )
         try:
             evaluation = cli(
-                "evaluate", "--data", labelled, "--model", "llm:broken", "--output", tmp / "eval",
+                "evaluate",
+                "--data",
+                labelled,
+                "--model",
+                "llm:broken",
+                "--output",
+                tmp / "eval",
                 env={"EMOTION_LLM_PRESETS": str(presets)},
             )
         finally:

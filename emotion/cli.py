@@ -259,7 +259,7 @@ def _label(args) -> None:
     from emotion.labelling.local import label_file
 
     models = {n: registry.load(n, concurrency=args.llm_concurrency, **_options(args)) for n in names}
-    rows = label_file(
+    done = label_file(
         Path(args.input),
         Path(args.output),
         args.text_column,
@@ -269,7 +269,10 @@ def _label(args) -> None:
         args.batch_size,
         args.sheet,
     )
-    print(f"labelled {rows} rows -> {args.output}")
+    print(f"labelled {done.rows} rows -> {args.output}")
+    if done.renamed:
+        kept = ", ".join(f"{old!r} as {new!r}" for old, new in done.renamed.items())
+        print(f"your columns that labelling writes were kept under new names: {kept}")
     from emotion.evaluation.stored import quality_line
 
     for name in names:

@@ -87,6 +87,24 @@ def test_label_keeps_every_row_and_column(capsys, tmp_path, survey, suffix):
     assert result.status.iloc[-2] == "empty text"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_label_keeps_the_users_columns_that_it_would_write_and_says_so(capsys, tmp_path, suffix):
+    mine = {"status": "open", "language": "mine", "no_emotion": "user value", "tfidf_label": "user label"}
+    source = tmp_path / "mine.csv"
+    pd.DataFrame({"text": ["I am furious about the delay", "Thank you so much"], **mine}).to_csv(source, index=False)
+    output = tmp_path / f"out{suffix}"
+    code, out, err = run(
+        capsys, "label", str(source), "--text-column", "text", "--model", "tfidf", "--output", str(output)
+    )
+    assert code == 0, err
+    result = pd.read_excel(output, dtype=str) if suffix == ".xlsx" else pd.read_csv(output, dtype=str)
+    for column, value in mine.items():
+        assert list(result[f"{column} (input)"]) == [value, value]  # the user's values, under a name that says so
+    assert set(result["tfidf_label"]) <= set(LABELS) and set(result["language"]) == {"en"}
+    assert all("input column 'status' kept as 'status (input)'" in s for s in result["status"])
+    assert "kept under new names: 'status' as 'status (input)'" in out
+
+
 @pytest.mark.parametrize(
     ("name", "content", "column", "message"),
     [

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -15,7 +16,15 @@ from emotion.io import formats
 from emotion.io.tables import DataError, count_rows, iter_chunks, read_table, write_table
 from emotion.io.text import check_text_column
 from emotion.labelling.jobs import LabellingRun
-from emotion.labelling.table import label_table
+from emotion.labelling.table import keep_input_columns, label_table
+
+
+class LabelledFile(NamedTuple):
+    """What :func:`label_file` did."""
+
+    rows: int
+    renamed: dict[str, str]
+    """Input columns that labelling would have overwritten, kept under new names (``{old: new}``)."""
 
 
 def label_file(
@@ -27,8 +36,8 @@ def label_file(
     resume: bool = True,
     batch_size: int | None = None,
     sheet: str | int | None = None,
-) -> int:
-    """Label a file into ``output``; returns the number of rows written.
+) -> LabelledFile:
+    """Label a file into ``output``; returns the rows written and the input columns kept under new names.
 
     Inputs whose format streams (CSV, TSV, Parquet, JSON Lines) into outputs that append (CSV, TSV,
     JSON Lines) go chunk by chunk (flat memory). Progress goes to ``<output>.progress.json`` after every
@@ -55,6 +64,7 @@ def label_file(
         raise DataError(str(error)) from None
     if in_format.read_chunks is None or out_format.append is None:
         return _label_in_memory(source, output, text_column, models, chunk_rows, batch_size, sheet)
+    header: list = []
     partial = output.with_name(output.name + ".partial")
     progress = _Progress(
         output.with_name(output.name + ".progress.json"), _fingerprint(source, chunk_rows, text_column, models)
@@ -66,6 +76,7 @@ def label_file(
         for chunk in iter_chunks(source, chunk_rows):
             if rows == 0:
                 check_text_column(chunk, text_column, source.name)
+                header.extend(chunk.columns)
             if rows >= done_rows:
                 yield chunk
             rows += len(chunk)
@@ -81,7 +92,7 @@ def label_file(
         raise DataError(f"{source.name}: no data rows")
     partial.replace(output)
     progress.path.unlink(missing_ok=True)
-    return rows
+    return LabelledFile(rows, keep_input_columns(pd.DataFrame(columns=header), list(models))[1])
 
 
 def _label_in_memory(source, output, text_column, models, chunk_rows, batch_size, sheet) -> int:
@@ -92,7 +103,7 @@ def _label_in_memory(source, output, text_column, models, chunk_rows, batch_size
     _follow(run.start(), len(frame))
     labelled = pd.concat(run.take()) if len(frame) else label_table(frame, text_column, models)
     write_table(labelled, output)
-    return len(labelled)
+    return LabelledFile(len(labelled), keep_input_columns(frame.head(0), list(models))[1])
 
 
 def _fingerprint(source: Path, chunk_rows: int, text_column: str, models: Mapping) -> dict:
