@@ -93,6 +93,19 @@ def main() -> None:
                 app.button(key="themes_merge").click(),
             ),
         ),
+        rerun("themes: delete (pick)", lambda: app.radio(key="themes_action").set_value("Delete")),
+        rerun("themes: delete one (its rows reassigned)", lambda: app.button(key="themes_delete").click()),
+        rerun("themes: define (pick)", lambda: app.radio(key="themes_action").set_value("Define")),
+        rerun(
+            "themes: define one by keywords",
+            lambda: (
+                app.text_input(key="themes_define_name").input("Money back"),
+                app.text_input(key="themes_define_keywords").input("refund, money back"),
+                app.button(key="themes_define").click(),
+            ),
+        ),
+        rerun("themes: split (pick)", lambda: app.radio(key="themes_action").set_value("Split")),
+        rerun("themes: split one", lambda: app.button(key="themes_split").click()),
     ]
     print(f"{'slowest interaction (whole page rerun)':<52} {max(times):7.2f} s")
     began = time.perf_counter()
