@@ -206,3 +206,28 @@ def test_an_llm_names_the_themes_after_an_estimate_and_never_twice(found, tmp_pa
     assert parse_name('{"name": "  Late\\n parcels "}') == "Late parcels"
     assert parse_name("**Password resets**\nbecause...") == "Password resets"
     assert parse_name('{"name": "other"}') is None and parse_name("") is None
+
+
+def test_splitting_a_large_theme_places_its_centres_on_a_sample_and_puts_every_row_in_one_half():
+    from emotion.themes.discover import Theme
+    from emotion.themes.job import ThemesResult
+    from emotion.themes.taxonomy import SPLIT_SAMPLE
+
+    rng = np.random.default_rng(0)
+    rows = SPLIT_SAMPLE * 3  # more rows than the sample: the halves are still found and every row assigned
+    axes = np.eye(8, dtype=np.float32)
+    truth = rng.integers(0, 2, rows)
+    vectors = axes[truth] + 0.05 * rng.standard_normal((rows, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = pd.Series(np.where(truth == 0, "refund money back please", "parcel late delivery again"))
+    centre = vectors.mean(axis=0) / np.linalg.norm(vectors.mean(axis=0))
+    result = ThemesResult(
+        np.full(rows, "everything", dtype=object), Taxonomy([Theme("everything", [], centre)]), {}, vectors
+    )
+    split = result.reassigned(
+        Taxonomy([*result.taxonomy.themes]).split("everything", texts, vectors, result.labels), texts
+    )
+    halves = sorted(set(split.labels))
+    assert len(halves) == 2 and OTHER not in halves
+    assert adjusted_mutual_info_score(truth, split.labels) > 0.95
+    assert any("refund" in h for h in halves) and any("parcel" in h or "late" in h for h in halves)

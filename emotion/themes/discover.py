@@ -56,6 +56,8 @@ class Discovered:
     vectors: np.ndarray | None = None
     """Every row's embedding when every row was embedded (zeros for rows that cannot carry a theme): edits of the
     taxonomy reassign rows with them, without a second pass of the model."""
+    usable: np.ndarray | None = None
+    """Which rows can carry a theme (:func:`usable`), kept so that edits need not read every text again."""
 
     def sizes(self) -> pd.Series:
         return pd.Series(self.labels).value_counts()
@@ -65,9 +67,17 @@ def words(text: str) -> list[str]:
     return _WORD.findall(str(text).lower())
 
 
+def _has_words(text: str) -> bool:
+    found = _WORD.finditer(text.lower())
+    return all(next(found, None) is not None for _ in range(MIN_WORDS))  # stops at the MIN_WORDS-th word
+
+
 def usable(texts: pd.Series) -> np.ndarray:
-    """Rows that can carry a theme: a text of at least :data:`MIN_WORDS` words."""
-    return np.array([len(words(t)) >= MIN_WORDS if isinstance(t, str) else False for t in texts])
+    """Rows that can carry a theme: a text of at least :data:`MIN_WORDS` words (each distinct text read once)."""
+    values = pd.Series(texts, copy=False).to_numpy(dtype=object)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    verdicts = np.array([isinstance(t, str) and _has_words(t) for t in distinct], dtype=bool)
+    return np.where(codes >= 0, verdicts[np.clip(codes, 0, None)] if len(verdicts) else False, False)
 
 
 MAX_K = 120
@@ -189,7 +199,7 @@ def discover(
     method = {"rows": len(texts), "usable_rows": int(ok.sum()), "distinct_texts": len(distinct), "seed": seed}
     if len(distinct) < 2 * MIN_THEME_ROWS:
         method["note"] = f"too few comments with {MIN_WORDS}+ words to form themes ({len(distinct)} distinct)"
-        return Discovered(labels, [], method)
+        return Discovered(labels, [], method, usable=ok)
     rng = np.random.default_rng(seed)
     picked = distinct if len(distinct) <= sample else rng.choice(distinct, sample, replace=False)
     if embeddings is None:
@@ -239,7 +249,7 @@ def discover(
     report(1.0)
     if embeddings is not None:
         row_vectors = np.asarray(embeddings, dtype=np.float32)
-    return Discovered(labels, themes, method, row_vectors)
+    return Discovered(labels, themes, method, row_vectors, ok)
 
 
 def label_rows(cleaned, ok, themes, encoder, vectors, picked, method, seed) -> tuple[np.ndarray, np.ndarray | None]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from emotion.jobs import BackgroundJob
-from emotion.themes.discover import OTHER, discover
+from emotion.themes.discover import OTHER, discover, usable
 from emotion.themes.taxonomy import Taxonomy
 
 
@@ -23,13 +23,16 @@ class ThemesResult:
     method: dict
     vectors: np.ndarray | None = None
     """Every row's embedding when every row was embedded (edits reassign rows without the model)."""
+    usable: np.ndarray | None = None
+    """Which rows can carry a theme, kept so that an edit need not read every text again."""
 
     def reassigned(self, taxonomy: Taxonomy, texts: pd.Series) -> ThemesResult:
         """The rows under an edited taxonomy (their embeddings reused when kept)."""
-        labels = taxonomy.apply(texts, self.vectors)
+        ok = self.usable if self.usable is not None else usable(texts)
+        labels = taxonomy.apply(texts, self.vectors, usable_rows=ok)
         method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
         method["other_rows"] = int(np.sum(labels == OTHER))
-        return ThemesResult(labels, taxonomy, method, self.vectors)
+        return ThemesResult(labels, taxonomy, method, self.vectors, ok)
 
     def renamed(self, names: dict[str, str]) -> ThemesResult:
         """The same rows under new names (``{old: new}``, e.g. an LLM's), nothing reassigned."""
@@ -41,7 +44,8 @@ class ThemesResult:
         for old, new in names.items():  # each row renamed once, whatever the chain ({a: b, b: c})
             labels[original == old] = new
         described = [{**t, "name": names.get(t["name"], t["name"])} for t in self.method.get("themes", [])]
-        return ThemesResult(labels, taxonomy, {**self.method, "themes": described, "named": True}, self.vectors)
+        method = {**self.method, "themes": described, "named": True}
+        return ThemesResult(labels, taxonomy, method, self.vectors, self.usable)
 
     def merged(self, taxonomy: Taxonomy, names: list[str], into: str, texts: pd.Series) -> ThemesResult:
         """The rows of the themes ``names`` under ``into`` (``taxonomy``: the merged one), the others unchanged;
@@ -49,7 +53,7 @@ class ThemesResult:
         labels = np.asarray(self.labels, dtype=object).copy()
         labels[np.isin(labels, list(names))] = into
         method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
-        return ThemesResult(labels, taxonomy, method, self.vectors)
+        return ThemesResult(labels, taxonomy, method, self.vectors, self.usable)
 
 
 def describe(labels: np.ndarray, taxonomy: Taxonomy, texts: pd.Series) -> list[dict]:
@@ -84,15 +88,16 @@ class ThemesJob(BackgroundJob):
     def work(self) -> None:
         if self.taxonomy is not None:
             self.report(0.05, "assigning rows to your themes")
-            labels = self.taxonomy.apply(self.texts)
+            ok = usable(self.texts)
+            labels = self.taxonomy.apply(self.texts, usable_rows=ok)
             taxonomy, vectors = self.taxonomy, None
             method = {"source": "the analyst's taxonomy", "rows": len(self.texts)}
         else:
             self.report(0.0, "embedding and grouping the comments")
             found = discover(self.texts, k=self.k, seed=self.seed, progress=lambda share: self.report(0.95 * share))
-            labels, taxonomy, vectors = found.labels, Taxonomy.from_discovered(found), found.vectors
+            labels, taxonomy, vectors, ok = found.labels, Taxonomy.from_discovered(found), found.vectors, found.usable
             method = {"source": "discovered", **found.method}
         method["themes"] = describe(labels, taxonomy, self.texts)
         method["other_rows"] = int(np.sum(np.asarray(labels) == OTHER))
-        self.result = ThemesResult(np.asarray(labels, dtype=object), taxonomy, method, vectors)
+        self.result = ThemesResult(np.asarray(labels, dtype=object), taxonomy, method, vectors, ok)
         self.report(1.0, "done")

@@ -22,6 +22,8 @@ from emotion.themes.discover import OTHER, Discovered, Theme, assign, usable
 VERSION = 1
 MAX_THEMES = 200
 MAX_NAME = 80
+SPLIT_SAMPLE = 2_000
+"""A split places its two centres and names them from at most this many of the theme's rows."""
 
 
 class TaxonomyError(ValueError):
@@ -97,8 +99,15 @@ class Taxonomy:
         rows = np.flatnonzero(np.asarray(labels) == name)
         if len(rows) < 4:
             raise TaxonomyError(f"{name!r} has too few rows to split ({len(rows)})")
-        groups, centres = spherical_kmeans(vectors[rows], 2, seed)
-        words = class_tfidf_terms([str(texts.iloc[r]) for r in rows], groups)
+        fit = (
+            rows
+            if len(rows) <= SPLIT_SAMPLE
+            else np.sort(np.random.default_rng(seed).choice(rows, SPLIT_SAMPLE, False))
+        )
+        _, centres = spherical_kmeans(vectors[fit], 2, seed)  # a sample is enough to place two centres
+        groups = assign(vectors[rows], centres, min_similarity=-1.0)  # then every row of the theme goes to one
+        picked = np.isin(rows, fit)
+        words = class_tfidf_terms(texts.iloc[rows[picked]].astype(str).tolist(), groups[picked])
         position = self.themes.index(self._get(name))
         self.themes.pop(position)
         for g in (1, 0):
@@ -136,12 +145,15 @@ class Taxonomy:
         self.themes.append(Theme(name, list(keywords), centre, examples[:5], keywords))
         return self
 
-    def apply(self, texts: pd.Series, vectors: np.ndarray | None = None, encoder=None) -> np.ndarray:
-        """Each row's theme (keywords first, then the nearest centre, else "other")."""
+    def apply(
+        self, texts: pd.Series, vectors: np.ndarray | None = None, encoder=None, *, usable_rows=None
+    ) -> np.ndarray:
+        """Each row's theme (keywords first, then the nearest centre, else "other"); ``usable_rows``: the rows that
+        can carry one when already known (:func:`~emotion.themes.discover.usable`)."""
         texts = texts.reset_index(drop=True)
         out = np.full(len(texts), OTHER, dtype=object)
-        ok = usable(texts)
-        lowered = texts.fillna("").astype(str).str.lower()
+        ok = usable(texts) if usable_rows is None else np.asarray(usable_rows, dtype=bool)
+        lowered = texts.fillna("").astype(str).str.lower() if any(t.keywords for t in self.themes) else None
         for theme in reversed(self.themes):  # earlier themes overwrite later ones: the first listed wins
             if theme.keywords:
                 pattern = r"\b(?:" + "|".join(re.escape(k) for k in theme.keywords) + r")\b"
@@ -149,15 +161,15 @@ class Taxonomy:
         with_centre = [t for t in self.themes if t.centroid.size]
         pending = np.flatnonzero(ok & (out == OTHER))
         if with_centre and len(pending):
+            centres = np.stack([t.centroid for t in with_centre])
             if vectors is None:
                 if encoder is None:
                     from emotion.graphs.sentence import shared
 
                     encoder = shared()
-                vectors_pending = encoder.embed([str(texts.iloc[i]) for i in pending])
-            else:
-                vectors_pending = vectors[pending]
-            best = assign(vectors_pending, np.stack([t.centroid for t in with_centre]))
+                best = assign(encoder.embed([str(texts.iloc[i]) for i in pending]), centres)
+            else:  # every row scored, then the pending ones read: no copy of 200,000 vectors
+                best = assign(vectors, centres)[pending]
             names = np.array([t.name for t in with_centre] + [OTHER], dtype=object)
             out[pending] = names[best]
         return out
