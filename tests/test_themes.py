@@ -231,3 +231,46 @@ def test_splitting_a_large_theme_places_its_centres_on_a_sample_and_puts_every_r
     assert len(halves) == 2 and OTHER not in halves
     assert adjusted_mutual_info_score(truth, split.labels) > 0.95
     assert any("refund" in h for h in halves) and any("parcel" in h or "late" in h for h in halves)
+
+
+def test_edits_of_themes_on_many_distinct_comments_place_rows_by_their_words_without_a_model(monkeypatch):
+    import emotion.graphs.sentence
+    from emotion.themes.discover import Theme
+    from emotion.themes.job import ThemesResult
+
+    def no_model():
+        raise AssertionError("an edit must not embed the rows again")
+
+    monkeypatch.setattr(emotion.graphs.sentence, "shared", no_model)
+    topics = {
+        "Refunds": "refund money back card charged twice",
+        "Delivery": "parcel courier delivery late arrived",
+        "Login": "password login account locked reset",
+    }
+    rows = [
+        f"{words.split()[i % 5]} {words.split()[(i + 2) % 5]} issue {i}" for words in topics.values() for i in range(40)
+    ]
+    texts = pd.Series(rows)
+    labels = np.repeat(list(topics), 40).astype(object)
+    rng = np.random.default_rng(0)
+    themes = [Theme(name, words.split(), rng.standard_normal(8).astype(np.float32)) for name, words in topics.items()]
+    result = ThemesResult(labels, Taxonomy(themes), {}, vectors=None)
+
+    deleted = result.reassigned(Taxonomy([*result.taxonomy.themes]).delete("Login"), texts)
+    assert list(deleted.labels[:80]) == list(labels[:80])  # the other themes' rows stay where they were
+    moved = deleted.labels[80:]
+    assert set(moved) <= {"Refunds", "Delivery", OTHER} and "Login" not in set(deleted.labels)
+
+    defined = result.reassigned(
+        Taxonomy([*result.taxonomy.themes]).define(
+            "Couriers", examples=["courier parcel late", "the courier never came"], encoder=_UnitEncoder()
+        ),
+        texts,
+    )
+    took = defined.labels == "Couriers"
+    assert took.any() and set(labels[took]) == {"Delivery"}  # rows about couriers moved; no refund or login row did
+
+
+class _UnitEncoder:
+    def embed(self, texts, progress=None):
+        return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)

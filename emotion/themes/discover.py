@@ -169,6 +169,33 @@ def assign(vectors: np.ndarray, centroids: np.ndarray, min_similarity: float = M
     return best
 
 
+def nearest_by_words(texts: list[str], documents: dict[str, list[str]], seed: int = 0, per_theme: int = 300):
+    """Each text's nearest theme by its words, without a model: cosine between the text's TF-IDF vector and each
+    theme's (up to ``per_theme`` of its comments, sampled, as one document). Returns the theme names and the
+    similarities (0 where a text shares no word with any theme).
+
+    Used where not every row was embedded (edits of themes discovered on many distinct comments)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    names = [name for name, docs in documents.items() if docs]
+    if not names or not texts:
+        return np.full(len(texts), OTHER, dtype=object), np.zeros(len(texts))
+    rng = np.random.default_rng(seed)
+    joined = [
+        " ".join(docs if len(docs) <= per_theme else rng.choice(docs, per_theme, replace=False))
+        for docs in (documents[name] for name in names)
+    ]
+    vectorizer = TfidfVectorizer(token_pattern=_WORD.pattern, stop_words="english", sublinear_tf=True)
+    try:
+        themes = vectorizer.fit_transform(joined)
+    except ValueError:  # no word at all
+        return np.full(len(texts), OTHER, dtype=object), np.zeros(len(texts))
+    similarity = (vectorizer.transform(texts) @ themes.T).toarray()
+    best = similarity.argmax(axis=1)
+    score = similarity[np.arange(len(texts)), best]
+    return np.where(score > 0, np.array(names, dtype=object)[best], OTHER), score
+
+
 def discover(
     texts: pd.Series,
     *,

@@ -27,9 +27,10 @@ class ThemesResult:
     """Which rows can carry a theme, kept so that an edit need not read every text again."""
 
     def reassigned(self, taxonomy: Taxonomy, texts: pd.Series) -> ThemesResult:
-        """The rows under an edited taxonomy (their embeddings reused when kept)."""
+        """The rows under an edited taxonomy: by their embeddings when every row has one, else by their words for
+        the rows the edit concerns (no model runs; :meth:`Taxonomy.apply`)."""
         ok = self.usable if self.usable is not None else usable(texts)
-        labels = taxonomy.apply(texts, self.vectors, usable_rows=ok)
+        labels = taxonomy.apply(texts, self.vectors, usable_rows=ok, previous=self.labels, known=self.taxonomy.names)
         method = {**self.method, "themes": describe(labels, taxonomy, texts), "edited": True}
         method["other_rows"] = int(np.sum(labels == OTHER))
         return ThemesResult(labels, taxonomy, method, self.vectors, ok)

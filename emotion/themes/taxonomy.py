@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emotion.themes.discover import OTHER, Discovered, Theme, assign, usable
+from emotion.themes.discover import OTHER, Discovered, Theme, assign, nearest_by_words, usable
 
 VERSION = 1
 MAX_THEMES = 200
@@ -146,10 +146,28 @@ class Taxonomy:
         return self
 
     def apply(
-        self, texts: pd.Series, vectors: np.ndarray | None = None, encoder=None, *, usable_rows=None
+        self,
+        texts: pd.Series,
+        vectors: np.ndarray | None = None,
+        encoder=None,
+        *,
+        usable_rows=None,
+        previous=None,
+        known=(),
     ) -> np.ndarray:
-        """Each row's theme (keywords first, then the nearest centre, else "other"); ``usable_rows``: the rows that
-        can carry one when already known (:func:`~emotion.themes.discover.usable`)."""
+        """Each row's theme (keywords first, then the nearest centre, else "other").
+
+        Args:
+            texts: The comments.
+            vectors: Every row's embedding, when every row was embedded (else the rows are embedded here).
+            encoder: The sentence encoder for rows without a vector (default: the shared one).
+            usable_rows: The rows that can carry a theme, when already known (:func:`~emotion.themes.discover.usable`).
+            previous: The rows' themes before an edit. Without ``vectors`` (more distinct comments than discovery
+                embeds), no row is embedded: a row whose theme is still there keeps it, the rows of a theme gone
+                go to the theme nearest by their words (:func:`~emotion.themes.discover.nearest_by_words`), and a
+                new theme takes the rows whose words are nearer to it than to their own theme.
+            known: With ``previous``, the themes' names before the edit (any other theme is new).
+        """
         texts = texts.reset_index(drop=True)
         out = np.full(len(texts), OTHER, dtype=object)
         ok = usable(texts) if usable_rows is None else np.asarray(usable_rows, dtype=bool)
@@ -162,6 +180,9 @@ class Taxonomy:
         pending = np.flatnonzero(ok & (out == OTHER))
         if with_centre and len(pending):
             centres = np.stack([t.centroid for t in with_centre])
+            if vectors is None and previous is not None:
+                self._by_words(texts, out, pending, np.asarray(previous, dtype=object), with_centre, known)
+                return out
             if vectors is None:
                 if encoder is None:
                     from emotion.graphs.sentence import shared
@@ -173,6 +194,28 @@ class Taxonomy:
             names = np.array([t.name for t in with_centre] + [OTHER], dtype=object)
             out[pending] = names[best]
         return out
+
+    @staticmethod
+    def _by_words(texts: pd.Series, out: np.ndarray, pending: np.ndarray, previous: np.ndarray, themes, known) -> None:
+        """:meth:`apply` after an edit when not every row has its embedding (see ``previous`` there)."""
+        codes, seen = pd.factorize(previous)
+        index = {name: i for i, name in enumerate(seen)}
+        alive = np.zeros(len(seen) + 1, dtype=bool)  # the last slot: rows without a previous theme (code -1)
+        alive[[index[t.name] for t in themes if t.name in index]] = True
+        kept = alive[codes[pending]]
+        stays, moved = pending[kept], pending[~kept]
+        out[stays] = previous[stays]
+        new = {t.name for t in themes} - set(known)
+        scored = pending if new else moved  # a new theme may draw rows from every theme
+        if not len(scored):
+            return
+        documents = {}
+        for theme in themes:
+            own = stays[codes[stays] == index[theme.name]][:2000] if theme.name in index else stays[:0]
+            documents[theme.name] = [*theme.examples, " ".join(theme.terms), *texts.iloc[own].astype(str)]
+        best, _ = nearest_by_words(texts.iloc[scored].astype(str).tolist(), documents)
+        take = ~alive[codes[scored]] | np.isin(best, list(new))
+        out[scored[take]] = best[take]
 
     def to_json(self) -> dict:
         return {
