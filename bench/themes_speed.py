@@ -3,7 +3,7 @@
 The rows are banking77's customer requests (``--data``, never committed) drawn with replacement to ``--rows`` rows,
 each with one of a few short endings so most texts are distinct (as in a real export), then themes are discovered
 (:class:`emotion.themes.job.ThemesJob`: a sample embedded, the rest assigned by a TF-IDF classifier) and the themes
-analysis crosses them with the labels.
+analysis crosses them with the labels; then each theme edit's own work is timed (no row embedded again).
 
     python bench/themes_speed.py --data ../datasets --rows 200000
 """
@@ -24,6 +24,7 @@ from emotion.insights.prepared import Prepared
 from emotion.insights.table import recognise
 from emotion.labels import LABELS
 from emotion.themes.job import ThemesJob
+from emotion.themes.taxonomy import Taxonomy
 
 
 def main() -> None:
@@ -53,6 +54,30 @@ def main() -> None:
     total = time.perf_counter() - began
     print(f"themes found and assigned: {found:.1f} s; with the theme × emotion analysis: {total:.1f} s")
     print(f"{len(section['themes']) - 1} themes; {job.result.method['assigned_by']}")
+    result, texts = job.result, frame["comment"]
+    first, second = result.taxonomy.names[:2]
+    edits = {
+        "rename one": lambda: result.renamed({first: "Renamed"}),
+        "merge two": lambda: result.merged(
+            Taxonomy([*result.taxonomy.themes]).merge([first, second]), [first, second], first, texts
+        ),
+        "delete one (its rows placed again)": lambda: result.reassigned(
+            Taxonomy([*result.taxonomy.themes]).delete(first), texts
+        ),
+        "define one by keywords": lambda: result.reassigned(
+            Taxonomy([*result.taxonomy.themes]).define("Card fees", keywords=["fee", "charged"]), texts
+        ),
+        "define one by example comments": lambda: result.reassigned(
+            Taxonomy([*result.taxonomy.themes]).define(
+                "Top-ups", examples=["my top up failed", "top-up did not go through"]
+            ),
+            texts,
+        ),
+    }
+    for label, edit in edits.items():  # the theme edits' own work (the page adds its redraw)
+        began = time.perf_counter()
+        edited = edit()
+        print(f"edit, {label}: {time.perf_counter() - began:.2f} s ({len(set(edited.labels)):,} themes with rows)")
     print(f"peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 

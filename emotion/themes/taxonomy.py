@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from emotion.themes.discover import OTHER, Discovered, Theme, assign, nearest_by_words, usable
+from emotion.themes.discover import OTHER, Discovered, Theme, assign, nearest_by_words, usable, words
 
 VERSION = 1
 MAX_THEMES = 200
@@ -107,14 +108,14 @@ class Taxonomy:
         _, centres = spherical_kmeans(vectors[fit], 2, seed)  # a sample is enough to place two centres
         groups = assign(vectors[rows], centres, min_similarity=-1.0)  # then every row of the theme goes to one
         picked = np.isin(rows, fit)
-        words = class_tfidf_terms(texts.iloc[rows[picked]].astype(str).tolist(), groups[picked])
+        named = class_tfidf_terms(texts.iloc[rows[picked]].astype(str).tolist(), groups[picked])
         position = self.themes.index(self._get(name))
         self.themes.pop(position)
         for g in (1, 0):
-            label = clean_name(f"{name}: {', '.join(words.get(g, [])[:2]) or g + 1}")
+            label = clean_name(f"{name}: {', '.join(named.get(g, [])[:2]) or g + 1}")
             members = rows[groups == g]
             examples = [str(texts.iloc[r]) for r in members[:3]]
-            self.themes.insert(position, Theme(label, words.get(g, []), centres[g], examples))
+            self.themes.insert(position, Theme(label, named.get(g, []), centres[g], examples))
         return self
 
     def define(
@@ -206,7 +207,14 @@ class Taxonomy:
         stays, moved = pending[kept], pending[~kept]
         out[stays] = previous[stays]
         new = {t.name for t in themes} - set(known)
-        scored = pending if new else moved  # a new theme may draw rows from every theme
+        scored = moved
+        if new:  # a new theme may draw rows from every theme: those sharing a word with it are scored
+            vocabulary = {w for t in themes if t.name in new for d in (*t.examples, *t.terms) for w in words(d)}
+            vocabulary -= ENGLISH_STOP_WORDS
+            if vocabulary:
+                pattern = r"\b(?:" + "|".join(re.escape(w) for w in sorted(vocabulary)) + r")\b"
+                sharing = texts.iloc[pending].astype(str).str.lower().str.contains(pattern, regex=True).to_numpy()
+                scored = np.union1d(moved, pending[sharing])
         if not len(scored):
             return
         documents = {}
