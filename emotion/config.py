@@ -95,10 +95,14 @@ def encoder_runtime() -> str:
 _USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("emotion_user", default=None)
 
 
+def _normal(user: str | None) -> str | None:
+    return user.strip().lower() if user and user.strip() else None
+
+
 def set_user(user: str | None) -> None:
     """Who is signed in, for the rest of this thread's work (the dashboard's frame sets it on every script run with
     logins on; background jobs carry it, see :class:`emotion.jobs.BackgroundJob`). ``None``: nobody, one analyst."""
-    _USER.set(user.strip().lower() if user and user.strip() else None)
+    _USER.set(_normal(user))
 
 
 def current_user() -> str | None:
@@ -109,7 +113,7 @@ def current_user() -> str | None:
 @contextlib.contextmanager
 def as_user(user: str | None):
     """:func:`set_user` for a ``with`` block (tests, scripts), restored after."""
-    token = _USER.set(user.strip().lower() if user and user.strip() else None)
+    token = _USER.set(_normal(user))
     try:
         yield
     finally:

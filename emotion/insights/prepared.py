@@ -230,6 +230,12 @@ class Prepared:
             self._segments[key] = values, note
         return self._segments[key]
 
+    @cached_property
+    def emotions_present(self) -> list[str]:
+        """The emotions that label at least one counted row, in the fixed order."""
+        found = set(self.rows["emotion"].unique())
+        return [e for e in LABELS if e in found]
+
     def segment_options(self, column: str, second: str | None = None) -> list[str]:
         """The segments of ``column`` (or of ``column`` × ``second``), largest first (cached per choice)."""
         return self.memo(

@@ -10,7 +10,6 @@ from emotion.insights import charts, drivers
 from emotion.insights.prepared import Prepared
 from emotion.labels import COLORS
 from ui import common
-from ui.insights import examples
 
 
 def select_term(chart_key: str) -> None:
@@ -37,8 +36,7 @@ def draw(prepared: Prepared) -> None:
     kind = st.radio("Words that mark", ["an emotion", "a segment"], horizontal=True, key="drivers_of")
     column = None
     if kind == "an emotion":
-        present = prepared.memo("emotions_present", lambda: examples.present(prepared.rows))
-        group = st.selectbox("Emotion", present, key="drivers_emotion")
+        group = st.selectbox("Emotion", prepared.emotions_present, key="drivers_emotion")
     else:
         candidates = prepared.segment_candidates
         if not candidates:

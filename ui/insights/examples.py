@@ -7,15 +7,8 @@ import streamlit as st
 
 from emotion.insights import drivers, examples
 from emotion.insights.prepared import Prepared
-from emotion.labels import LABELS
 from ui.insights.choices import ALL
 from ui.insights.text import quote
-
-
-def present(rows: pd.DataFrame) -> list[str]:
-    """The emotions that label at least one counted row, in the fixed order."""
-    found = set(rows["emotion"].unique())
-    return [e for e in LABELS if e in found]
 
 
 def representative(prepared: Prepared, emotion: str, by: str | None, segment: str) -> tuple[list[str], pd.DataFrame]:
@@ -41,7 +34,7 @@ def draw(prepared: Prepared) -> None:
         st.info("No text column: examples need the comments.")
         return
     rows = prepared.rows
-    emotion = st.selectbox("Emotion", prepared.memo("emotions_present", lambda: present(rows)), key="examples_emotion")
+    emotion = st.selectbox("Emotion", prepared.emotions_present, key="examples_emotion")
     by = st.session_state.get("by")
     segment = ALL
     if by and by in rows:
