@@ -23,6 +23,12 @@ import numpy as np
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="make most comments distinct (an ending and a number added after labelling), as in a real export: "
+        "more distinct comments than themes embed, so theme edits place rows by their words",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the pages import the top-level ui package
     folder = tempfile.mkdtemp(prefix="insights-bench-")
@@ -40,13 +46,19 @@ def main() -> None:
     labelled = label_table(base, "comment", {registry.DEFAULT_MODEL: registry.load(registry.DEFAULT_MODEL)})
     rng = np.random.default_rng(0)
     frame = labelled.iloc[rng.integers(0, len(labelled), args.rows)].reset_index(drop=True)
+    if args.distinct:
+        endings = ["", " Thanks.", " Please help.", " Any update?", " This is urgent.", " Cheers", " Regards."]
+        endings = np.array(endings)
+        row = np.arange(args.rows)
+        number = np.where(row % 3 == 0, np.char.add(" #", (row % 97).astype(str)), "")
+        frame["comment"] = frame["comment"] + endings[rng.integers(0, len(endings), args.rows)] + number
     inputs = frame[list(base.columns)]
     store = RunStore(Path(os.environ["EMOTION_RUNS_DB"]))
     token = store.create(inputs, "bench.csv", "0" * 64, "comment", [registry.DEFAULT_MODEL], {})
     step = 20_000
     for start in range(0, len(frame), step):
         store.add_chunk(token, start, frame.iloc[start : start + step])
-    print(f"{args.rows:,} labelled rows in a Bulk run")
+    print(f"{args.rows:,} labelled rows in a Bulk run, {frame['comment'].nunique():,} distinct comments")
 
     app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "insights.py"), default_timeout=600)
     app.query_params["run"] = token

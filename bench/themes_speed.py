@@ -67,6 +67,7 @@ def main() -> None:
         "define one by keywords": lambda: result.reassigned(
             Taxonomy([*result.taxonomy.themes]).define("Card fees", keywords=["fee", "charged"]), texts
         ),
+        "split one (by its rows' words)": lambda: result.split(first, texts),
         "define one by example comments": lambda: result.reassigned(
             Taxonomy([*result.taxonomy.themes]).define(
                 "Top-ups", examples=["my top up failed", "top-up did not go through"]

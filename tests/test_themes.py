@@ -224,13 +224,47 @@ def test_splitting_a_large_theme_places_its_centres_on_a_sample_and_puts_every_r
     result = ThemesResult(
         np.full(rows, "everything", dtype=object), Taxonomy([Theme("everything", [], centre)]), {}, vectors
     )
-    split = result.reassigned(
-        Taxonomy([*result.taxonomy.themes]).split("everything", texts, vectors, result.labels), texts
-    )
+    split = result.split("everything", texts)
     halves = sorted(set(split.labels))
     assert len(halves) == 2 and OTHER not in halves
     assert adjusted_mutual_info_score(truth, split.labels) > 0.95
     assert any("refund" in h for h in halves) and any("parcel" in h or "late" in h for h in halves)
+
+
+def test_splitting_a_theme_of_rows_without_embeddings_clusters_its_rows_by_their_words():
+    from emotion.themes.discover import Theme
+    from emotion.themes.job import ThemesResult
+    from emotion.themes.taxonomy import SPLIT_EMBEDDED
+    from emotion.themes.words import WordIndex
+
+    rng = np.random.default_rng(1)
+    refunds = ["refund", "money", "back", "charged", "card"]
+    parcels = ["parcel", "courier", "delivery", "late", "arrived"]
+    truth = rng.integers(0, 2, 3_000)
+    texts = pd.Series(
+        [" ".join(rng.choice(parcels if t else refunds, 3)) + f" order {i}" for i, t in enumerate(truth)]
+        + ["password reset locked"] * 50
+    )
+    labels = np.array(["mixed"] * 3_000 + ["Login"] * 50, dtype=object)
+    centre = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    themes = [Theme("mixed", [], centre), Theme("Login", [], centre)]
+    result = ThemesResult(labels, Taxonomy(themes), {}, vectors=None, index=WordIndex.of(texts))
+    encoder = _CountingEncoder()
+    split = result.split("mixed", texts, encoder=encoder)
+    halves = [t.name for t in split.taxonomy.themes[:2]]
+    assert split.taxonomy.names[2] == "Login" and list(split.labels[3_000:]) == ["Login"] * 50  # others unchanged
+    assert set(split.labels[:3_000]) == set(halves)  # every row of the theme in one half
+    assert adjusted_mutual_info_score(truth, split.labels[:3_000]) > 0.9
+    assert encoder.embedded <= 2 * SPLIT_EMBEDDED  # a few comments embedded for the halves' centres, not the rows
+    assert all(t.centroid.shape == (8,) for t in split.taxonomy.themes)
+
+
+class _CountingEncoder:
+    embedded = 0
+
+    def embed(self, texts, progress=None):
+        self.embedded += len(texts)
+        return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)
 
 
 def test_edits_of_themes_on_many_distinct_comments_place_rows_by_their_words_without_a_model(monkeypatch):

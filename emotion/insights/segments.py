@@ -122,28 +122,40 @@ def compare_segments(
         One row per comparison, findings first, largest first: ``column, segment, emotion, rows, share,
         rest_share, difference, low, high, p_value, p_adjusted, significant, finding, small, sentence``.
     """
-    records = []
+    parts = []
     categories = list(categories or LABELS)
-    total = emotions.value_counts().reindex(categories, fill_value=0)
+    total = emotions.value_counts().reindex(categories, fill_value=0).to_numpy()
     n_all = len(emotions)
-    for column, segments in columns.items():
+    for column, segments in columns.items():  # every segment × category of a column tested in one call
         table = count_table(segments, emotions, categories)
-        for segment, counts in table.iterrows():
-            n = int(counts.sum())
-            rest = n_all - n
-            for emotion in categories:
-                x, y = int(counts[emotion]), int(total[emotion] - counts[emotion])
-                record = {"column": column, "segment": segment, "emotion": emotion, "rows": n}
-                record.update(share=x / n if n else np.nan, rest_share=y / rest if rest else np.nan, small=n < MIN_ROWS)
-                record["difference"] = record["share"] - record["rest_share"]
-                if n >= MIN_ROWS and rest >= MIN_ROWS and 0 < x + y < n_all:
-                    record["p_value"] = float(test_proportions_2indep(x, n, y, rest, method="score").pvalue)
-                    low, high = confint_proportions_2indep(x, n, y, rest, method="newcomb")
-                    record.update(low=float(low), high=float(high))
-                else:
-                    record.update(p_value=np.nan, low=np.nan, high=np.nan)
-                records.append(record)
-    out = pd.DataFrame(records)
+        x = table.to_numpy(dtype=np.int64)
+        n = np.broadcast_to(x.sum(axis=1, keepdims=True), x.shape)
+        y, rest = total[np.newaxis, :] - x, n_all - n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share, rest_share = np.where(n > 0, x / n, np.nan), np.where(rest > 0, y / rest, np.nan)
+        part = pd.DataFrame(
+            {
+                "column": column,
+                "segment": np.repeat(table.index.to_numpy(dtype=object), len(categories)),
+                "emotion": np.tile(np.array(categories, dtype=object), len(table)),
+                "rows": n.ravel(),
+                "share": share.ravel(),
+                "rest_share": rest_share.ravel(),
+                "small": (n < MIN_ROWS).ravel(),
+            }
+        )
+        part["difference"] = part["share"] - part["rest_share"]
+        part[["p_value", "low", "high"]] = np.nan
+        tested = ((n >= MIN_ROWS) & (rest >= MIN_ROWS) & (x + y > 0) & (x + y < n_all)).ravel()
+        if tested.any():
+            args = (x.ravel()[tested], n.ravel()[tested], y.ravel()[tested], rest.ravel()[tested])
+            with np.errstate(divide="ignore", invalid="ignore"):  # the odds ratio it also reports, of a zero share
+                p_value = test_proportions_2indep(*args, method="score").pvalue
+                low, high = confint_proportions_2indep(*args, method="newcomb")
+            part.loc[tested, "p_value"] = np.asarray(p_value, dtype=float)
+            part.loc[tested, "low"], part.loc[tested, "high"] = np.asarray(low, float), np.asarray(high, float)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if out.empty:
         return out
     out["p_adjusted"] = np.nan
@@ -153,7 +165,9 @@ def compare_segments(
             out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], alpha=alpha, method="fdr_bh")[1]
     out["significant"] = out["p_adjusted"].lt(alpha) & out["segment"].ne(OTHER)
     out["finding"] = out["significant"] & out["difference"].abs().ge(min_difference - 1e-12)
-    out["sentence"] = [sentence(row) if row["significant"] else "" for _, row in out.iterrows()]
+    out["sentence"] = ""
+    significant = out.loc[out["significant"]]
+    out.loc[out["significant"], "sentence"] = [sentence(row) for row in significant.to_dict("records")]
     out["magnitude"] = out["difference"].abs()
     out = out.sort_values(["finding", "significant", "magnitude"], ascending=[False, False, False])
     return out.drop(columns="magnitude").reset_index(drop=True)

@@ -18,20 +18,19 @@ The recipe (measured against BERTopic's defaults on the same rows and embeddings
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-OTHER = "other"
+from emotion.themes.words import OTHER, WORD
+
 MIN_WORDS = 2
 SAMPLE = 5_000
 EMBED_ALL = 20_000
 MIN_THEME_ROWS = 5
 MIN_SIMILARITY = 0.25
 NAME_TERMS = 3
-_WORD = re.compile(r"(?u)\b[^\W\d_][^\W\d_']+\b")
 
 
 @dataclass
@@ -63,12 +62,8 @@ class Discovered:
         return pd.Series(self.labels).value_counts()
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(str(text).lower())
-
-
 def _has_words(text: str) -> bool:
-    found = _WORD.finditer(text.lower())
+    found = WORD.finditer(text.lower())
     return all(next(found, None) is not None for _ in range(MIN_WORDS))  # stops at the MIN_WORDS-th word
 
 
@@ -115,10 +110,11 @@ def choose_k(vectors: np.ndarray, seed: int = 0, sample: int = 2000) -> int:
 
 
 def spherical_kmeans(vectors: np.ndarray, k: int, seed: int = 0, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """k-means on unit vectors (scikit-learn's, then centres renormalised): labels and unit centres."""
+    """k-means on unit vectors, dense or sparse (scikit-learn's, then centres renormalised): labels and unit
+    centres."""
     from sklearn.cluster import KMeans
 
-    k = max(1, min(k, len(vectors)))
+    k = max(1, min(k, vectors.shape[0]))
     fitted = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(vectors)
     centres = fitted.cluster_centers_ / np.clip(
         np.linalg.norm(fitted.cluster_centers_, axis=1, keepdims=True), 1e-9, None
@@ -135,7 +131,7 @@ def class_tfidf_terms(texts: list[str], groups: np.ndarray, top: int = 10) -> di
     names = sorted(set(groups.tolist()))
     documents = [" ".join(t for t, g in zip(texts, groups, strict=True) if g == name) for name in names]
     try:
-        vectorizer = CountVectorizer(ngram_range=(1, 2), stop_words="english", token_pattern=_WORD.pattern, min_df=1)
+        vectorizer = CountVectorizer(ngram_range=(1, 2), stop_words="english", token_pattern=WORD.pattern, min_df=1)
         counts = vectorizer.fit_transform(documents).toarray().astype(float)
     except ValueError:
         return {name: [] for name in names}
@@ -160,40 +156,14 @@ def class_tfidf_terms(texts: list[str], groups: np.ndarray, top: int = 10) -> di
 
 
 def assign(vectors: np.ndarray, centroids: np.ndarray, min_similarity: float = MIN_SIMILARITY) -> np.ndarray:
-    """The index of each vector's nearest centre, ``-1`` where none is at least ``min_similarity`` close."""
+    """The index of each vector's nearest centre (vectors dense or sparse), ``-1`` where none is at least
+    ``min_similarity`` close."""
     if not len(centroids):
-        return np.full(len(vectors), -1)
+        return np.full(vectors.shape[0], -1)
     similarity = vectors @ centroids.T
     best = similarity.argmax(axis=1)
-    best[similarity[np.arange(len(vectors)), best] < min_similarity] = -1
+    best[similarity[np.arange(vectors.shape[0]), best] < min_similarity] = -1
     return best
-
-
-def nearest_by_words(texts: list[str], documents: dict[str, list[str]], seed: int = 0, per_theme: int = 300):
-    """Each text's nearest theme by its words, without a model: cosine between the text's TF-IDF vector and each
-    theme's (up to ``per_theme`` of its comments, sampled, as one document). Returns the theme names and the
-    similarities (0 where a text shares no word with any theme).
-
-    Used where not every row was embedded (edits of themes discovered on many distinct comments)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    names = [name for name, docs in documents.items() if docs]
-    if not names or not texts:
-        return np.full(len(texts), OTHER, dtype=object), np.zeros(len(texts))
-    rng = np.random.default_rng(seed)
-    joined = [
-        " ".join(docs if len(docs) <= per_theme else rng.choice(docs, per_theme, replace=False))
-        for docs in (documents[name] for name in names)
-    ]
-    vectorizer = TfidfVectorizer(token_pattern=_WORD.pattern, stop_words="english", sublinear_tf=True)
-    try:
-        themes = vectorizer.fit_transform(joined)
-    except ValueError:  # no word at all
-        return np.full(len(texts), OTHER, dtype=object), np.zeros(len(texts))
-    similarity = (vectorizer.transform(texts) @ themes.T).toarray()
-    best = similarity.argmax(axis=1)
-    score = similarity[np.arange(len(texts)), best]
-    return np.where(score > 0, np.array(names, dtype=object)[best], OTHER), score
 
 
 def discover(

@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from emotion.themes.discover import OTHER, Discovered, Theme, assign, nearest_by_words, usable, words
+from emotion.themes.discover import OTHER, Discovered, Theme, assign, class_tfidf_terms, spherical_kmeans, usable
+from emotion.themes.words import WordIndex, words
 
 VERSION = 1
 MAX_THEMES = 200
 MAX_NAME = 80
 SPLIT_SAMPLE = 2_000
 """A split places its two centres and names them from at most this many of the theme's rows."""
+SPLIT_EMBEDDED = 16
+"""Where not every row was embedded, a split half's centre is the mean embedding of this many of its comments."""
 
 
 class TaxonomyError(ValueError):
@@ -93,30 +96,58 @@ class Taxonomy:
         self.themes.insert(position, merged)
         return self
 
-    def split(self, name: str, texts: pd.Series, vectors: np.ndarray, labels: np.ndarray, seed: int = 0) -> Taxonomy:
-        """Two themes from one: its rows clustered in two (their own embeddings), each named by its words."""
-        from emotion.themes.discover import class_tfidf_terms, spherical_kmeans
+    def split(
+        self,
+        name: str,
+        texts: pd.Series,
+        labels: np.ndarray,
+        *,
+        vectors: np.ndarray | None = None,
+        index: WordIndex | None = None,
+        encoder=None,
+        seed: int = 0,
+    ) -> np.ndarray:
+        """Two themes from one, in place: its rows clustered in two, each half named by its words. Returns each row's
+        theme after the split (the theme's rows in one half each, every other row unchanged).
 
+        The rows are clustered by their embeddings (``vectors``, every row's) or, where not every row was embedded,
+        by their words (TF-IDF over the theme's rows, :meth:`~emotion.themes.words.WordIndex.tfidf`); then each half's
+        centre, for the next file, is the mean embedding of up to :data:`SPLIT_EMBEDDED` of its comments.
+        """
         rows = np.flatnonzero(np.asarray(labels) == name)
         if len(rows) < 4:
             raise TaxonomyError(f"{name!r} has too few rows to split ({len(rows)})")
-        fit = (
-            rows
-            if len(rows) <= SPLIT_SAMPLE
-            else np.sort(np.random.default_rng(seed).choice(rows, SPLIT_SAMPLE, False))
-        )
-        _, centres = spherical_kmeans(vectors[fit], 2, seed)  # a sample is enough to place two centres
-        groups = assign(vectors[rows], centres, min_similarity=-1.0)  # then every row of the theme goes to one
-        picked = np.isin(rows, fit)
-        named = class_tfidf_terms(texts.iloc[rows[picked]].astype(str).tolist(), groups[picked])
         position = self.themes.index(self._get(name))
-        self.themes.pop(position)
-        for g in (1, 0):
-            label = clean_name(f"{name}: {', '.join(named.get(g, [])[:2]) or g + 1}")
+        if vectors is not None:
+            space = vectors[rows]
+        else:
+            space = (index if index is not None else WordIndex.of(texts)).tfidf(rows)
+        rng = np.random.default_rng(seed)
+        fit = np.arange(len(rows)) if len(rows) <= SPLIT_SAMPLE else np.sort(rng.choice(len(rows), SPLIT_SAMPLE, False))
+        _, centres = spherical_kmeans(space[fit], 2, seed)  # a sample is enough to place two centres
+        groups = assign(space, centres, min_similarity=-1.0)  # then every row of the theme goes to one
+        if len(set(groups.tolist())) < 2:
+            raise TaxonomyError(f"{name!r}: its comments are too alike to split")
+        named = class_tfidf_terms(texts.iloc[rows[fit]].astype(str).tolist(), groups[fit])
+        out = np.asarray(labels, dtype=object).copy()
+        halves = []
+        for g in (0, 1):
             members = rows[groups == g]
-            examples = [str(texts.iloc[r]) for r in members[:3]]
-            self.themes.insert(position, Theme(label, named.get(g, []), centres[g], examples))
-        return self
+            label = clean_name(f"{name}: {', '.join(named.get(g, [])[:2]) or g + 1}")
+            if vectors is not None:
+                centre = centres[g]
+            else:
+                if encoder is None:
+                    from emotion.graphs.sentence import shared
+
+                    encoder = shared()
+                picked = rng.choice(members, min(SPLIT_EMBEDDED, len(members)), replace=False)
+                mean = encoder.embed([str(texts.iloc[r]) for r in picked]).mean(axis=0)
+                centre = (mean / max(np.linalg.norm(mean), 1e-9)).astype(np.float32)
+            halves.append(Theme(label, named.get(g, []), centre, [str(texts.iloc[r]) for r in members[:3]]))
+            out[members] = label
+        self.themes[position : position + 1] = halves
+        return out
 
     def define(
         self,
@@ -153,6 +184,7 @@ class Taxonomy:
         encoder=None,
         *,
         usable_rows=None,
+        index: WordIndex | None = None,
         previous=None,
         known=(),
     ) -> np.ndarray:
@@ -163,26 +195,28 @@ class Taxonomy:
             vectors: Every row's embedding, when every row was embedded (else the rows are embedded here).
             encoder: The sentence encoder for rows without a vector (default: the shared one).
             usable_rows: The rows that can carry a theme, when already known (:func:`~emotion.themes.discover.usable`).
+            index: The comments' words, when already indexed (:class:`~emotion.themes.words.WordIndex`).
             previous: The rows' themes before an edit. Without ``vectors`` (more distinct comments than discovery
                 embeds), no row is embedded: a row whose theme is still there keeps it, the rows of a theme gone
-                go to the theme nearest by their words (:func:`~emotion.themes.discover.nearest_by_words`), and a
+                go to the theme nearest by their words (:meth:`~emotion.themes.words.WordIndex.nearest`), and a
                 new theme takes the rows whose words are nearer to it than to their own theme.
             known: With ``previous``, the themes' names before the edit (any other theme is new).
         """
         texts = texts.reset_index(drop=True)
         out = np.full(len(texts), OTHER, dtype=object)
         ok = usable(texts) if usable_rows is None else np.asarray(usable_rows, dtype=bool)
-        lowered = texts.fillna("").astype(str).str.lower() if any(t.keywords for t in self.themes) else None
+        by_words = vectors is None and previous is not None
+        if index is None and (by_words or any(t.keywords for t in self.themes)):
+            index = WordIndex.of(texts)
         for theme in reversed(self.themes):  # earlier themes overwrite later ones: the first listed wins
             if theme.keywords:
-                pattern = r"\b(?:" + "|".join(re.escape(k) for k in theme.keywords) + r")\b"
-                out[lowered.str.contains(pattern, regex=True).to_numpy() & ok & (out == OTHER)] = theme.name
+                out[index.rows(index.holding(theme.keywords)) & ok & (out == OTHER)] = theme.name
         with_centre = [t for t in self.themes if t.centroid.size]
         pending = np.flatnonzero(ok & (out == OTHER))
         if with_centre and len(pending):
             centres = np.stack([t.centroid for t in with_centre])
-            if vectors is None and previous is not None:
-                self._by_words(texts, out, pending, np.asarray(previous, dtype=object), with_centre, known)
+            if by_words:
+                self._by_words(index, out, pending, np.asarray(previous, dtype=object), with_centre, known)
                 return out
             if vectors is None:
                 if encoder is None:
@@ -197,12 +231,12 @@ class Taxonomy:
         return out
 
     @staticmethod
-    def _by_words(texts: pd.Series, out: np.ndarray, pending: np.ndarray, previous: np.ndarray, themes, known) -> None:
+    def _by_words(index: WordIndex, out: np.ndarray, pending: np.ndarray, previous: np.ndarray, themes, known) -> None:
         """:meth:`apply` after an edit when not every row has its embedding (see ``previous`` there)."""
         codes, seen = pd.factorize(previous)
-        index = {name: i for i, name in enumerate(seen)}
+        position = {name: i for i, name in enumerate(seen)}
         alive = np.zeros(len(seen) + 1, dtype=bool)  # the last slot: rows without a previous theme (code -1)
-        alive[[index[t.name] for t in themes if t.name in index]] = True
+        alive[[position[t.name] for t in themes if t.name in position]] = True
         kept = alive[codes[pending]]
         stays, moved = pending[kept], pending[~kept]
         out[stays] = previous[stays]
@@ -210,18 +244,12 @@ class Taxonomy:
         scored = moved
         if new:  # a new theme may draw rows from every theme: those sharing a word with it are scored
             vocabulary = {w for t in themes if t.name in new for d in (*t.examples, *t.terms) for w in words(d)}
-            vocabulary -= ENGLISH_STOP_WORDS
-            if vocabulary:
-                pattern = r"\b(?:" + "|".join(re.escape(w) for w in sorted(vocabulary)) + r")\b"
-                sharing = texts.iloc[pending].astype(str).str.lower().str.contains(pattern, regex=True).to_numpy()
-                scored = np.union1d(moved, pending[sharing])
+            sharing = index.rows(index.sharing(vocabulary - ENGLISH_STOP_WORDS))
+            scored = np.union1d(moved, pending[sharing[pending]])
         if not len(scored):
             return
-        documents = {}
-        for theme in themes:
-            own = stays[codes[stays] == index[theme.name]][:2000] if theme.name in index else stays[:0]
-            documents[theme.name] = [*theme.examples, " ".join(theme.terms), *texts.iloc[own].astype(str)]
-        best, _ = nearest_by_words(texts.iloc[scored].astype(str).tolist(), documents)
+        own = {t.name: stays[codes[stays] == position[t.name]] if t.name in position else stays[:0] for t in themes}
+        best, _ = index.nearest(scored, {t.name: (own[t.name], [*t.examples, " ".join(t.terms)]) for t in themes})
         take = ~alive[codes[scored]] | np.isin(best, list(new))
         out[scored[take]] = best[take]
 

@@ -77,8 +77,9 @@ def draw(prepared: Prepared) -> None:
         f"**Findings** (beyond noise after Benjamini–Hochberg at 5% within {name}, and at least "
         f"{choices.min_difference * 100:.0f} points), largest first:"
     )
-    for sentence in analysis.sentences(section):
-        st.text(f"• {sentence}")
+    said = analysis.sentences(section)
+    if said:  # one block (as text: the sentences quote the file's values), not an element per sentence
+        st.text("\n".join(f"• {sentence}" for sentence in said))
     small = shares.loc[shares["small"], "segment"].unique()
     if len(small):
         st.caption(f"Too few rows to test (under {segments.MIN_ROWS}): {', '.join(map(str, small))}.")

@@ -109,11 +109,7 @@ def apply_edit(prepared: Prepared, result: ThemesResult, action: str) -> None:
             merged = taxonomy.merge(picked, into)  # the themes picked, one theme now
             changed = result.merged(merged, picked, clean_name(into or picked[0]), texts)
         elif action == "Split":
-            if result.vectors is None:
-                raise TaxonomyError("splitting needs every row's embedding: rediscover on fewer rows")
-            name = state.get("themes_split_pick")
-            split = taxonomy.split(name, texts.reset_index(drop=True), result.vectors, result.labels)
-            changed = result.reassigned(split, texts)
+            changed = result.split(state.get("themes_split_pick"), texts)
         elif action == "Delete":
             changed = result.reassigned(taxonomy.delete(state.get("themes_delete_pick")), texts)
         else:
@@ -180,7 +176,7 @@ def edit(prepared: Prepared, result: ThemesResult) -> None:
                 st.error(str(error))
         c2.download_button(
             "Export the taxonomy (JSON)",
-            json.dumps(result.taxonomy.to_json(), indent=1),
+            lambda: json.dumps(result.taxonomy.to_json(), indent=1),  # written on the click, not on every run
             "taxonomy.json",
             "application/json",
             key="themes_export",
@@ -248,8 +244,9 @@ def draw(prepared: Prepared) -> None:
     )
     common.chart(figure, "themes_chart")
     st.markdown("**In words**:")
-    for sentence in analysis.sentences(section):
-        st.text(f"• {sentence}")
+    said = analysis.sentences(section)
+    if said:  # one block (as text: the sentences quote the file's values), not an element per sentence
+        st.text("\n".join(f"• {sentence}" for sentence in said))
     emotion = st.selectbox("What is this emotion about?", LABELS, key="themes_emotion")
     ranked = section["by_emotion"].get(emotion, [])
     if ranked:

@@ -67,8 +67,9 @@ def draw(prepared: Prepared) -> None:
     picked = Choices(**{**choices.__dict__, "emotions": tuple(shown)})
     section = prepared.memo(("time", picked), lambda: analysis.compute(prepared, picked))
     st.markdown("**Moved beyond noise from the period before** (and by the smallest finding or more):")
-    for sentence in analysis.sentences(section):
-        st.text(f"• {sentence}")
+    said = analysis.sentences(section)
+    if said:  # one block (as text: the sentences quote the file's values), not an element per sentence
+        st.text("\n".join(f"• {sentence}" for sentence in said))
     unreadable(parsed)
 
 

@@ -45,8 +45,9 @@ class Themes(Analysis):
             "by_segment": [],
             "growing": [],
         }
+        by_theme = {name: part for name, part in shares.groupby("segment", sort=False, observed=True)}
         for name in order:
-            part = shares.loc[shares["segment"] == name]
+            part = by_theme.get(name, shares.iloc[:0])
             rows = int(part["rows"].iloc[0]) if len(part) else 0
             section["themes"].append(
                 {
@@ -56,8 +57,8 @@ class Themes(Analysis):
                     "terms": described.get(name, {}).get("terms", []),
                     "examples": described.get(name, {}).get("examples", []),
                     "emotions": {
-                        r.emotion: {"share": round(r.share, 4), "low": round(r.low, 4), "high": round(r.high, 4)}
-                        for r in part.itertuples()
+                        e: {"share": round(s, 4), "low": round(lo, 4), "high": round(hi, 4)}
+                        for e, s, lo, hi in zip(part["emotion"], part["share"], part["low"], part["high"], strict=True)
                     },
                 }
             )
