@@ -357,3 +357,35 @@ def test_count_table_counts_what_crosstab_counts(pairs, categorical):
     theirs = theirs.reindex(columns=["joy", "anger", "fear"], fill_value=0)
     assert list(ours.index) == list(theirs.index)
     assert ours.to_numpy().tolist() == theirs.to_numpy().tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), segments_count=st.integers(1, 6), rows=st.integers(0, 400))
+def test_segment_and_period_tests_in_one_call_equal_statsmodels_one_comparison_at_a_time(seed, segments_count, rows):
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+    rng = np.random.default_rng(seed)
+    emotions = pd.Series(rng.choice(LABELS[:3], rows, p=[0.6, 0.3, 0.1]))
+    column = pd.Series(rng.choice([f"s{i}" for i in range(segments_count)], rows))
+    found = segments.compare_segments({"c": column}, emotions)
+    total = emotions.value_counts()
+    for r in found.itertuples():
+        x = int(((column == r.segment) & (emotions == r.emotion)).sum())
+        n, y = r.rows, int(total.get(r.emotion, 0)) - x
+        if n >= segments.MIN_ROWS and rows - n >= segments.MIN_ROWS and 0 < x + y < rows:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = test_proportions_2indep(x, n, y, rows - n, method="score").pvalue
+            low, high = confint_proportions_2indep(x, n, y, rows - n, method="newcomb")
+            assert r.p_value == pytest.approx(p, abs=1e-12) and (r.low, r.high) == pytest.approx((low, high))
+        else:
+            assert np.isnan(r.p_value)
+    dates = pd.Series(pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 60, rows), unit="D"))
+    if rows:
+        table = periods.period_shares(dates, emotions, "week")
+        for i, r in enumerate(table.itertuples()):
+            if np.isnan(r.p_value):
+                continue
+            before = table.iloc[i - len(LABELS)]  # the same emotion, the period before
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = test_proportions_2indep(r.count, r.rows, before["count"], before["rows"], method="score").pvalue
+            assert before["emotion"] == r.emotion and r.p_value == pytest.approx(p, abs=1e-12)

@@ -19,7 +19,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import test_proportions_2indep
 
 from emotion.insights.segments import MIN_DIFFERENCE, MIN_ROWS
-from emotion.insights.shares import wilson
+from emotion.insights.shares import count_table, wilson
 from emotion.labels import LABELS
 
 FREQUENCIES = {"day": "D", "week": "W-MON", "month": "M"}
@@ -227,27 +227,36 @@ def period_shares(
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
     periods = dates.dt.to_period(FREQUENCIES[frequency])
     categories = list(categories or LABELS)
-    table = pd.crosstab(periods, emotions).reindex(columns=categories, fill_value=0)
+    table = count_table(periods, emotions, categories)
+    table.index = pd.PeriodIndex(table.index, freq=periods.dt.freq)
     full = pd.period_range(table.index.min(), table.index.max(), freq=table.index.freq) if len(table) else table.index
     table = table.reindex(full, fill_value=0)
-    rows = table.sum(axis=1)
-    records = []
-    for i, (period, counts) in enumerate(table.iterrows()):
-        n = int(rows.iloc[i])
-        previous = table.iloc[i - 1] if i else None
-        n_prev = int(rows.iloc[i - 1]) if i else 0
-        for emotion in categories:
-            x = int(counts[emotion])
-            record = {"period": str(period), "start": period.start_time, "emotion": emotion, "rows": n, "count": x}
-            record["share"] = x / n if n else np.nan
-            record["change"], record["p_value"] = np.nan, np.nan
-            if previous is not None and n and n_prev:
-                y = int(previous[emotion])
-                record["change"] = record["share"] - y / n_prev
-                if 0 < x + y < n + n_prev and min(n, n_prev) >= MIN_ROWS:
-                    record["p_value"] = float(test_proportions_2indep(x, n, y, n_prev, method="score").pvalue)
-            records.append(record)
-    out = pd.DataFrame(records)
+    x = table.to_numpy(dtype=np.int64)  # every period × category against the period before, tested in one call
+    n = np.broadcast_to(x.sum(axis=1, keepdims=True), x.shape)
+    y, n_prev = np.roll(x, 1, axis=0), np.roll(n, 1, axis=0)
+    after = np.broadcast_to((np.arange(len(table)) > 0)[:, np.newaxis], x.shape) & (n > 0) & (n_prev > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(n > 0, x / n, np.nan)
+        change = np.where(after, share - y / n_prev, np.nan)
+    tested = after & (x + y > 0) & (x + y < n + n_prev) & (np.minimum(n, n_prev) >= MIN_ROWS)
+    p_value = np.full(x.shape, np.nan)
+    if tested.any():
+        with np.errstate(divide="ignore", invalid="ignore"):  # the odds ratio it also reports, of a zero share
+            p_value[tested] = test_proportions_2indep(
+                x[tested], n[tested], y[tested], n_prev[tested], method="score"
+            ).pvalue
+    out = pd.DataFrame(
+        {
+            "period": np.repeat(table.index.astype(str).to_numpy(dtype=object), len(categories)),
+            "start": np.repeat(table.index.start_time, len(categories)),
+            "emotion": np.tile(np.array(categories, dtype=object), len(table)),
+            "rows": n.ravel(),
+            "count": x.ravel(),
+            "share": share.ravel(),
+            "change": change.ravel(),
+            "p_value": p_value.ravel(),
+        }
+    )
     out["low"], out["high"] = wilson(out["count"].to_numpy(), out["rows"].to_numpy())
     out["p_adjusted"] = np.nan
     tested = out["p_value"].notna()
@@ -255,7 +264,8 @@ def period_shares(
         out.loc[tested, "p_adjusted"] = multipletests(out.loc[tested, "p_value"], method="fdr_bh")[1]
     out["small"] = out["rows"].lt(MIN_ROWS)
     out["moved"] = out["p_adjusted"].lt(alpha) & out["change"].abs().ge(min_difference - 1e-12)
-    out["sentence"] = [period_sentence(r) if r.moved else "" for r in out.itertuples()]
+    out["sentence"] = ""
+    out.loc[out["moved"], "sentence"] = [period_sentence(r) for r in out.loc[out["moved"]].itertuples()]
     return out
 
 
