@@ -259,6 +259,24 @@ def test_splitting_a_theme_of_rows_without_embeddings_clusters_its_rows_by_their
     assert all(t.centroid.shape == (8,) for t in split.taxonomy.themes)
 
 
+@pytest.mark.parametrize(
+    "texts, reason",
+    [(["the and of it", "is was the"] * 10, "share no word"), (["refund now"] * 20, "too alike"), (["12 34"] * 20, "")],
+)
+def test_a_split_by_words_of_comments_that_cannot_be_split_says_why(texts, reason):
+    from emotion.themes.discover import Theme
+    from emotion.themes.job import ThemesResult
+    from emotion.themes.taxonomy import TaxonomyError
+    from emotion.themes.words import WordIndex
+
+    texts = pd.Series(texts)
+    labels = np.full(len(texts), "t", dtype=object)
+    result = ThemesResult(labels, Taxonomy([Theme("t", [], np.ones(4, np.float32) / 2)]), {}, index=WordIndex.of(texts))
+    with pytest.raises(TaxonomyError, match=reason or "share no word"):
+        result.split("t", texts, encoder=_CountingEncoder())
+    assert list(result.reassigned(Taxonomy([*result.taxonomy.themes]).delete("t"), texts).labels) == [OTHER] * 20
+
+
 class _CountingEncoder:
     embedded = 0
 

@@ -122,6 +122,8 @@ class Taxonomy:
             space = vectors[rows]
         else:
             space = (index if index is not None else WordIndex.of(texts)).tfidf(rows)
+            if not space.nnz:
+                raise TaxonomyError(f"{name!r}: its comments share no word beyond 'the', 'and' and such to split by")
         rng = np.random.default_rng(seed)
         fit = np.arange(len(rows)) if len(rows) <= SPLIT_SAMPLE else np.sort(rng.choice(len(rows), SPLIT_SAMPLE, False))
         _, centres = spherical_kmeans(space[fit], 2, seed)  # a sample is enough to place two centres

@@ -101,6 +101,8 @@ class WordIndex:
         """The rows' TF-IDF vectors (English stop words left out, sublinear term frequency, IDF over these rows), of
         unit length (zero for a row of no word)."""
         ids = self.codes[np.asarray(rows, dtype=np.int64)]
+        if not len(self._content):  # no text has a word beyond the stop words
+            return sparse.csr_matrix((len(ids), 0))
         counts = (
             sparse.diags_array((ids >= 0).astype(np.int32), dtype=np.int32)
             @ self.counts[np.clip(ids, 0, None)][:, self._content]
