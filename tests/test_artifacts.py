@@ -94,7 +94,8 @@ def test_registry_names_and_errors():
 def test_an_ensemble_mixes_its_members_served_probabilities():
     """The ensemble's weights were fitted on what its members serve (int8 graphs); it shares their objects."""
     members = {member.name: member for member in registry.load("ensemble").members}
-    assert sorted(members) == ["encoder-fast", "encoder-large"]
+    assert list(members) == read_card(artifact_dir("ensemble"))["members"]  # as chosen on dev, in the card's order
+    assert {"encoder-fast", "encoder-large"} <= set(members)
     for name, member in members.items():
         assert member is registry.load(name)
         if name.startswith("encoder"):
@@ -108,7 +109,7 @@ def test_a_model_is_never_distilled_from_an_ensemble_of_itself(monkeypatch):
         raise AssertionError("the guard let training start")  # never an hour of training, nor a rewritten artifact
 
     monkeypatch.setattr(train, "load_isear", no_training)
-    assert registry.members_of("ensemble") == ["encoder-fast", "encoder-large"]
+    assert registry.members_of("ensemble")[:2] == ["encoder-fast", "encoder-large"]
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
     with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
         train.train_isear_fast_encoder(teacher="ensemble", name="encoder-fast")

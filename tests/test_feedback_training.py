@@ -86,6 +86,9 @@ def test_the_recipe_says_what_the_feedback_rows_learnt_and_where_the_run_started
     assert "1,331 complaints" in text and "`encoder-large`'s probabilities with joy taken out" in text
     assert "2,625 plain requests and status messages as 'no emotion'" in text and "(the two-domain stage)" in text
     assert "ISEAR only" not in text and "0.2 x the starting adapter + 0.8 x the continued one" in text
+    assert "tweets" not in text
+    params["feedback"]["sources"] = ["amazon_alexa", "tweeteval_sentiment"]
+    assert "2,625 plain requests, status messages and neutral tweets as 'no emotion'" in recipe_text(params)
 
 
 def test_a_run_keeps_each_epochs_figures_and_writes_its_record(tmp_path, capsys):

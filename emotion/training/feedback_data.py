@@ -102,6 +102,18 @@ SOURCES: tuple[Source, ...] = (
         "(seeded): plain request or status message",
     ),
     Source(
+        "tweeteval_sentiment",
+        "tweeteval/sentiment_test_text.txt+tweeteval/sentiment_test_labels.txt",
+        "cardiffnlp/tweeteval",
+        "4fbd22cd78421f05b1ecdb4fc5725bc7a7bd8f66",
+        "datasets/sentiment/test_text.txt, test_labels.txt",
+        "TweetEval sentiment (Barbieri et al. 2020; SemEval-2017 Task 4A tweets, Rosenthal et al. 2017): the "
+        "repository restricts nothing itself and refers to SemEval's terms and Twitter's; research use",
+        "its test split (12,284 tweets; the snapshot lacks the train text), 2,000 of each polarity drawn with seed 0: "
+        "negative: complaint (an emotion, never joy); positive: praise (joy); neutral: plain (no emotion). Its val "
+        "split (2,000 tweets) is never trained on: bench/tweet_checks.py --split val measures on it",
+    ),
+    Source(
         "clinc150",
         "clinc150/data_full.json",
         "clinc/oos-eval",
@@ -194,12 +206,25 @@ def _read(source: Source) -> pd.DataFrame:
             *pd.Series(sgd_turns(files, "USER")).drop_duplicates().sample(800, random_state=0),
         ]
         return pd.DataFrame({"text": texts, "kind": PLAIN, "source": source.name})
+    if source.name == "tweeteval_sentiment":
+        text_file, label_file = (root / part for part in source.file.split("+"))
+        frame = pd.DataFrame(
+            {
+                "text": text_file.read_text(encoding="utf-8").splitlines(),
+                "kind": pd.Series(label_file.read_text().split()).map({"0": COMPLAINT, "1": PLAIN, "2": PRAISE}),
+            }
+        )
+        frame = pd.concat(g.sample(min(TWEETS_PER_POLARITY, len(g)), random_state=0) for _, g in frame.groupby("kind"))
+        return frame.assign(text=frame["text"].str.strip(), source=source.name)
     if source.name == "clinc150":
         rows = json.loads((root / source.file).read_text())["train"]
         texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)
         return pd.DataFrame({"text": texts.to_numpy(), "kind": PLAIN, "source": source.name})
     raise ValueError(f"unknown feedback source {source.name!r}")
 
+
+TWEETS_PER_POLARITY = 2_000
+"""Tweets drawn from TweetEval's sentiment set per polarity (seed 0)."""
 
 PRAISE_PER_COMPLAINT = 2
 """A source's praise rows are capped at this many per complaint (seeded sample): 5-star reviews outnumber 1- and

@@ -150,6 +150,7 @@ def fit_feedback_encoder(
             "rows": {f"{kind}": int(n) for kind, n in train["kind"].value_counts().items()},
             "dev_rows": {f"{kind}": int(n) for kind, n in dev["kind"].value_counts().items()},
             "complaint_teacher": TEACHER,
+            "sources": sorted(train["source"].unique().tolist()),
         },
         **dataclasses.asdict(args),
     }
