@@ -140,13 +140,16 @@ def recipe_text(params: dict) -> str:
     if params.get("feedback"):
         rows = params["feedback"]["rows"]
         tweets = "tweeteval_sentiment" in params["feedback"].get("sources", ())
-        plain = f"plain requests, status messages{' and neutral tweets' if tweets else ''}"
-        plain = plain if tweets else "plain requests and status messages"
+        negative, positive, plain = (
+            (", negative tweets", ", positive tweets", "plain requests, status messages and neutral tweets")
+            if tweets
+            else ("", "", "plain requests and status messages")
+        )
         text += (
             f"; plus customer feedback (the card's `feedback_data`): {rows.get('complaint', 0):,} complaints (1-2 "
-            f"star reviews, negative sentences{tweets and ', negative tweets'}) learning "
+            f"star reviews, negative sentences{negative}) learning "
             f"`{params['feedback']['complaint_teacher']}`'s probabilities with joy taken out, "
-            f"{rows.get('praise', 0):,} praise rows (5 stars, positive sentences{tweets and ', positive tweets'}) as "
+            f"{rows.get('praise', 0):,} praise rows (5 stars, positive sentences{positive}) as "
             f"joy and {rows.get('plain', 0):,} {plain} as 'no emotion'; the epoch with the best mean of ISEAR dev, "
             "GoEmotions dev and the feedback dev score kept"
         )
