@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 
 from emotion.config import ARTIFACTS_DIR
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 
 
 class ArtifactError(FileNotFoundError):

@@ -256,9 +256,16 @@ def _label(args) -> None:
         )
         print(summary_json(summary))
         return
-    from emotion.labelling.local import label_file
+    from concurrent.futures import ThreadPoolExecutor
 
-    models = {n: registry.load(n, concurrency=args.llm_concurrency, **_options(args)) for n in names}
+    options = _options(args)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the models load while pandas is imported: ONNX Runtime
+        loading = pool.submit(  # builds its sessions without holding the GIL, so a small file's start-up overlaps
+            lambda: {n: registry.load(n, concurrency=args.llm_concurrency, **options) for n in names}
+        )
+        from emotion.labelling.local import label_file
+
+        models = loading.result()
     done = label_file(
         Path(args.input),
         Path(args.output),

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emotion.config import cache_dir
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 """sha256 of upstream ``sentence-transformers/all-mpnet-base-v2`` ``model.safetensors``."""

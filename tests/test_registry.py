@@ -90,3 +90,15 @@ def test_each_spec_names_the_class_that_runs_it_in_torch(spec):
     cls = spec.torch_class()
     assert issubclass(cls, Classifier) and cls.name == spec.name
     assert "onnx" not in cls.__module__  # the encoders' torch class, never their ONNX one
+
+
+def test_loading_the_default_model_imports_no_pandas():
+    """``label`` loads its models while pandas is imported (a small file's start-up overlaps them): a model's load
+    must not need pandas itself."""
+    import subprocess
+    import sys
+
+    registry.load(registry.DEFAULT_MODEL)  # exported once here if missing (the export may import anything)
+    code = "import sys; from emotion import registry; registry.load(registry.DEFAULT_MODEL); print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'pandas'" not in loaded and "'emotion.registry'" in loaded

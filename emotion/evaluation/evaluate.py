@@ -29,7 +29,8 @@ from emotion.evaluation.metrics import (
     paired_difference,
 )
 from emotion.io.datasets import LabelledData, isear_path, labelled_data
-from emotion.io.tables import file_sha256, read_table
+from emotion.io.files import file_sha256
+from emotion.io.tables import read_table
 from emotion.labelling.jobs import BulkJob, LabellingRun
 from emotion.labelling.table import answered_by_column, label_column, label_frame, proba_column
 from emotion.labels import LABEL_INDEX, LABELS

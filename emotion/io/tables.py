@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -12,19 +11,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from emotion.io import formats
-
-
-class DataError(ValueError):
-    """A file or column that cannot be used; the message is one line naming the problem."""
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from emotion.io.files import DataError
 
 
 def sheet_names(source: str | Path | bytes) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+import sys
+from typing import TYPE_CHECKING
 
-from emotion.io.tables import DataError
+from emotion.io.files import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_CHARS = 5000
 """Texts longer than this are cut before any model sees them (never an error)."""
@@ -12,7 +17,8 @@ MAX_CHARS = 5000
 
 def check_text(value: object) -> str | None:
     """Why a cell cannot be classified (``"empty text"``, ``"not text"``), or ``None`` if it can."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    pandas = sys.modules.get("pandas")  # a pandas missing value can only come from a pandas already imported
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (pandas and value is pandas.NA):
         return "empty text"
     if not isinstance(value, str):
         return "not text"

@@ -16,7 +16,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from emotion.config import goemotions_dir
 from emotion.io.datasets import isear_path, load_isear
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 from emotion.labels import LABELS, NO_EMOTION
 from emotion.training.augment import augmented_copies
 
@@ -156,7 +156,7 @@ def scores(model, sets: dict | None = None) -> dict[str, float]:
 def data_card(broad: bool) -> dict:
     """The ``data`` entry of a two-domain card: both training files by sha256, GoEmotions' licence, the mapping."""
     from emotion.io.datasets import isear_path
-    from emotion.io.tables import file_sha256
+    from emotion.io.files import file_sha256
 
     return {
         "isear_train": {"file": "train.csv", "sha256": file_sha256(isear_path("train"))},

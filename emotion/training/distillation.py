@@ -10,7 +10,7 @@ import numpy as np
 from emotion.artifacts import artifact_dir
 from emotion.config import cache_dir
 from emotion.io.datasets import isear_path, load_isear
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 from emotion.labels import LABELS
 from emotion.training.data import training_views
 from emotion.training.loop import TrainArgs

@@ -20,7 +20,7 @@ from emotion.graphs.onnx import (
     quantize_static,
 )
 from emotion.io.datasets import load_isear
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 from emotion.models.onnx_encoder import ONNX_ENCODERS, OnnxEncoderClassifier
 
 
