@@ -19,9 +19,15 @@ licence and Twitter's terms), files copied from ``datasets/<task>/`` as ``<task>
   the share of each gold emotion labelled as itself (recall) and the macro-F1 over the three emotions it shares with
   ours.
 
+- ``--source brand_tweets`` or ``apple_tweets``: the polarity columns measured on that feedback set's *dev* rows
+  instead (:mod:`emotion.training.feedback_data`): CrowdFlower's Brands and Product Emotions (SXSW 2011 tweets
+  about Apple and Google products: negative, positive or no emotion toward the brand) or Apple Twitter Sentiment
+  (2014 tweets to and about @apple: negative, neutral, positive). Never trained on, but they choose the epoch and
+  the weight mix with the other feedback dev rows, so they read optimistic.
+
 Wilson 95% intervals; up to ``--rows`` tweets drawn per polarity (seed 0).
 
-    python bench/tweet_checks.py --data ../datasets --model encoder-fast --model ensemble [--split test]
+    python bench/tweet_checks.py --data ../datasets --model encoder-fast [--split test | --source apple_tweets]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from emotion import registry
 from emotion.insights.shares import wilson
 from emotion.labelling.table import label_table
+from emotion.training.feedback_data import COMPLAINT, PLAIN, PRAISE, load_feedback
 
 
 def share(hits: np.ndarray) -> str:
@@ -52,19 +59,31 @@ def read(folder: Path, task: str, split: str = "test") -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "gold": [mapping[label].strip() for label in labels]})
 
 
+TWEET_SOURCES = ("brand_tweets", "apple_tweets")
+
+
+def feedback_dev(source: str) -> pd.DataFrame:
+    """A feedback set's dev rows, their kind read back as polarity."""
+    rows = load_feedback().query("source == @source and split == 'dev'")
+    gold = rows["kind"].map({COMPLAINT: "negative", PRAISE: "positive", PLAIN: "neutral"})
+    return pd.DataFrame({"text": rows["text"].to_numpy(), "gold": gold.to_numpy()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../datasets"))
     parser.add_argument("--model", action="append", default=[])
     parser.add_argument("--rows", type=int, default=1_000, help="tweets drawn per polarity (seed 0)")
     parser.add_argument("--split", default="val", choices=["val", "test"], help="the sentiment split measured")
+    parser.add_argument("--source", choices=TWEET_SOURCES, help="polarity on this feedback set's dev rows instead")
     args = parser.parse_args()
     folder = args.data / "tweeteval"
-    sentiment = read(folder, "sentiment", args.split)
+    sentiment = feedback_dev(args.source) if args.source else read(folder, "sentiment", args.split)
     sentiment = pd.concat(g.sample(min(args.rows, len(g)), random_state=0) for _, g in sentiment.groupby("gold"))
     emotions = read(folder, "emotion").replace({"gold": {"optimism": "joy"}})
     counts = [", ".join(f"{n} {k}" for k, n in t["gold"].value_counts().items()) for t in (sentiment, emotions)]
-    print(f"TweetEval sentiment {args.split}: {counts[0]} tweets; emotion test: {counts[1]} tweets")
+    polarity = f"{args.source} dev" if args.source else f"TweetEval sentiment {args.split}"
+    print(f"{polarity}: {counts[0]} tweets; emotion test: {counts[1]} tweets")
     print(
         "| model | negative labelled joy | positive labelled joy | negative flagged no clear emotion | "
         "AUC neutral vs polar | anger recall | joy (and optimism) recall | sadness recall | macro-F1 (3 emotions) |"

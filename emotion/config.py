@@ -38,8 +38,9 @@ def goemotions_dir() -> Path:
 
 
 def feedback_dir() -> Path:
-    """Public customer-feedback sets (reviews by rating, plain requests), never committed: ``$EMOTION_FEEDBACK_DIR``,
-    else ``../datasets`` beside the project (:mod:`emotion.training.feedback_data` names each file)."""
+    """Public customer-feedback sets (reviews and tweets by polarity, plain requests), never committed:
+    ``$EMOTION_FEEDBACK_DIR``, else ``../datasets`` beside the project (:mod:`emotion.training.feedback_data`
+    names each file)."""
     return Path(os.environ.get("EMOTION_FEEDBACK_DIR", PROJECT_ROOT.parent / "datasets"))
 
 

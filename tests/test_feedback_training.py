@@ -38,6 +38,39 @@ def test_praise_is_capped_per_complaint_and_a_source_without_complaints_keeps_it
     assert (capped["kind"] == "complaint").sum() == 5
     plain = pd.DataFrame({"text": ["a", "b"], "kind": ["plain", "plain"]})
     assert len(feedback_data._capped(plain)) == 2
+    many = pd.DataFrame({"text": [f"p{i}" for i in range(feedback_data.PLAIN_PER_SOURCE + 7)], "kind": "plain"})
+    assert len(feedback_data._capped(many)) == feedback_data.PLAIN_PER_SOURCE
+
+
+def test_the_tweet_sets_are_read_as_polarity_and_their_undecided_rows_left_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_FEEDBACK_DIR", str(tmp_path))
+    (tmp_path / "feedback_raw").mkdir()
+    judged = "is_there_an_emotion_directed_at_a_brand_or_product"
+    brands = pd.DataFrame(
+        {
+            "tweet_text": ["my café app crashed again", "love the new phone", "talk at noon", "hm", "which one", None],
+            "emotion_in_tweet_is_directed_at": ["app", "phone", None, None, None, None],
+            judged: [
+                "Negative emotion",
+                "Positive emotion",
+                "No emotion toward brand or product",
+                "Negative emotion",
+                "I can't tell",
+                "Positive emotion",
+            ],
+        }
+    )
+    brands.to_csv(tmp_path / "feedback_raw" / "brands_product_emotions.csv", index=False, encoding="latin-1")
+    source = {s.name: s for s in feedback_data.SOURCES}
+    rows = feedback_data._read(source["brand_tweets"])
+    assert list(rows["kind"]) == ["complaint", "praise", "plain"]  # too short, undecided and empty rows left out
+    assert rows["text"].iloc[0] == "my café app crashed again"
+    apple = pd.DataFrame(
+        {"sentiment": ["1", "3", "5", "not_relevant"], "text": ["battery dies by noon", "event today", "great", "xyz"]}
+    )
+    apple.to_csv(tmp_path / "feedback_raw" / "apple_twitter_sentiment.csv", index=False, encoding="latin-1")
+    rows = feedback_data._read(source["apple_tweets"])
+    assert list(rows["kind"]) == ["complaint", "plain", "praise"]
 
 
 def test_the_no_emotion_threshold_holds_its_false_flags_in_every_domain():

@@ -50,8 +50,8 @@ def feedback_figures(model: str) -> dict | None:
 def feedback_sentence(figures: dict) -> str:
     """:func:`feedback_figures` in words."""
     return (
-        f"on customer feedback dev (reviews by rating): complaints labelled joy {figures['complaints_joy']:.0%}, "
-        f"praise labelled joy {figures['praise_joy']:.0%}"
+        "on customer feedback dev (reviews and tweets by polarity): "
+        f"complaints labelled joy {figures['complaints_joy']:.0%}, praise labelled joy {figures['praise_joy']:.0%}"
     )
 
 

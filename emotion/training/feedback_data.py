@@ -1,13 +1,15 @@
-"""Customer feedback for training: public reviews with a star rating (or a polarity) and plain requests to a company,
-read from :func:`emotion.config.feedback_dir` (never committed), with what a card says about each set.
+"""Customer feedback for training: public reviews with a star rating (or a polarity), tweets judged negative, neutral or
+positive (on topics, on brands and products, to a company) and plain requests to a company, read from
+:func:`emotion.config.feedback_dir` (never committed), with what a card says about each set.
 
 Each set is used only for what it says (the issue's rule: a set that gives polarity is used as polarity):
 
-- a **complaint** (a 1- or 2-star review, a sentence marked negative) is an emotion, never joy and never "no
+- a **complaint** (a 1- or 2-star review, a sentence or tweet marked negative) is an emotion, never joy and never "no
   emotion"; *which* negative emotion it is comes from a teacher model's probabilities with joy taken out;
-- **praise** (a 5-star review, a sentence marked positive) is joy;
+- **praise** (a 5-star review, a sentence or tweet marked positive) is joy;
 - a **plain request or status message** (banking77 intents that ask for information, CLINC150 queries, an
-  assistant's confirmations and a user's requests in Schema-Guided Dialogue) is "no emotion".
+  assistant's confirmations and a user's requests in Schema-Guided Dialogue, a tweet judged neutral or showing no
+  emotion toward the brand) is "no emotion".
 
 3- and 4-star reviews are left out (mixed or mild), and so are the banking77 intents that report a problem (a
 charge, a lost card): frustration is an emotion, but those messages carry no label saying whether they show it.
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from emotion.config import feedback_dir
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 
 COMPLAINT, PRAISE, PLAIN = "complaint", "praise", "plain"
 
@@ -112,6 +114,31 @@ SOURCES: tuple[Source, ...] = (
         "its test split (12,284 tweets; the snapshot lacks the train text), 2,000 of each polarity drawn with seed 0: "
         "negative: complaint (an emotion, never joy); positive: praise (joy); neutral: plain (no emotion). Its val "
         "split (2,000 tweets) is never trained on: bench/tweet_checks.py --split val measures on it",
+    ),
+    Source(
+        "brand_tweets",
+        "feedback_raw/brands_product_emotions.csv",
+        "AlvinKN/Phase4Project",
+        "31cdce0ed1b69b98e1b7f1f476b2c4bf9085627f",
+        "judge-1377884607_tweet_product_company.csv",
+        "Brands and Product Emotions (CrowdFlower's Data for Everyone library, 2013; 9,093 SXSW 2011 tweets about "
+        "Apple and Google products, crowd-judged); the library's terms as data.world states them, not checkable "
+        "offline; research use. Not the airline set, nor any copy of it",
+        "'Negative emotion' toward the brand or product: complaint (an emotion, never joy); 'Positive emotion': praise "
+        "(joy); 'No emotion toward brand or product': plain (no emotion); 'I can't tell' and empty rows left out; "
+        "read as latin-1",
+    ),
+    Source(
+        "apple_tweets",
+        "feedback_raw/apple_twitter_sentiment.csv",
+        "akshat1289/data_mining",
+        "479ddfc8bf7697b38c8319d392365b31efdf0918",
+        "Apple-Twitter-Sentiment-DFE.csv",
+        "Apple Twitter Sentiment (CrowdFlower's Data for Everyone library, 2014; 3,886 tweets mentioning @apple or "
+        "#AAPL, crowd-judged); the library's terms as data.world states them, not checkable offline; research use. "
+        "Not the airline set, nor any copy of it",
+        "sentiment 1: complaint (an emotion, never joy); 5: praise (joy); 3: plain (no emotion); 'not_relevant' left "
+        "out; read as latin-1",
     ),
     Source(
         "clinc150",
@@ -216,12 +243,25 @@ def _read(source: Source) -> pd.DataFrame:
         )
         frame = pd.concat(g.sample(min(TWEETS_PER_POLARITY, len(g)), random_state=0) for _, g in frame.groupby("kind"))
         return frame.assign(text=frame["text"].str.strip(), source=source.name)
+    if source.name == "brand_tweets":
+        frame = pd.read_csv(root / source.file, encoding="latin-1")
+        kind = frame["is_there_an_emotion_directed_at_a_brand_or_product"].map(BRAND_KINDS)
+        out = pd.DataFrame({"text": frame["tweet_text"].fillna("").str.strip(), "kind": kind, "source": source.name})
+        return out[kind.notna() & out["text"].str.len().gt(2)]
+    if source.name == "apple_tweets":
+        frame = pd.read_csv(root / source.file, encoding="latin-1")
+        kind = frame["sentiment"].astype(str).map({"1": COMPLAINT, "5": PRAISE, "3": PLAIN})
+        out = pd.DataFrame({"text": frame["text"].fillna("").str.strip(), "kind": kind, "source": source.name})
+        return out[kind.notna() & out["text"].str.len().gt(2)]
     if source.name == "clinc150":
         rows = json.loads((root / source.file).read_text())["train"]
         texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)
         return pd.DataFrame({"text": texts.to_numpy(), "kind": PLAIN, "source": source.name})
     raise ValueError(f"unknown feedback source {source.name!r}")
 
+
+BRAND_KINDS = {"Negative emotion": COMPLAINT, "Positive emotion": PRAISE, "No emotion toward brand or product": PLAIN}
+"""The brand tweets' judgements read as polarity (the set says toward whom, not which emotion)."""
 
 TWEETS_PER_POLARITY = 2_000
 """Tweets drawn from TweetEval's sentiment set per polarity (seed 0)."""
@@ -231,7 +271,14 @@ PRAISE_PER_COMPLAINT = 2
 2-star ones up to 5 to 1, and many repeat one short phrase ("Love it!")."""
 
 
+PLAIN_PER_SOURCE = 2_000
+"""A source's plain rows are capped at this many (seeded sample): the brand tweets hold 5,372."""
+
+
 def _capped(rows: pd.DataFrame) -> pd.DataFrame:
+    plain = rows[rows["kind"] == PLAIN]
+    if len(plain) > PLAIN_PER_SOURCE:
+        rows = pd.concat([rows[rows["kind"] != PLAIN], plain.sample(PLAIN_PER_SOURCE, random_state=0)])
     complaints = int((rows["kind"] == COMPLAINT).sum())
     praise = rows[rows["kind"] == PRAISE]
     if not complaints or len(praise) <= PRAISE_PER_COMPLAINT * complaints:
@@ -242,7 +289,7 @@ def _capped(rows: pd.DataFrame) -> pd.DataFrame:
 
 def load_feedback() -> pd.DataFrame:
     """Every source's rows (``text``, ``kind``, ``source``, ``split``), one row per distinct text; praise capped
-    (:data:`PRAISE_PER_COMPLAINT`)."""
+    (:data:`PRAISE_PER_COMPLAINT`), plain rows capped (:data:`PLAIN_PER_SOURCE`)."""
     frame = pd.concat([_read(source) for source in SOURCES], ignore_index=True)
     frame = frame.drop_duplicates("text")
     frame = pd.concat([_capped(rows) for _, rows in frame.groupby("source", sort=True)], ignore_index=True)
