@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from emotion.artifacts import write_card
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 from emotion.labels import LABELS, NO_EMOTION
 from emotion.models.encoder import EncoderClassifier
 from emotion.models.onnx_encoder import OnnxEncoderClassifier

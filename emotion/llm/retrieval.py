@@ -10,7 +10,7 @@ import numpy as np
 
 from emotion.config import cache_dir
 from emotion.io.datasets import isear_path, load_isear
-from emotion.io.tables import file_sha256
+from emotion.io.files import file_sha256
 
 
 @functools.cache
