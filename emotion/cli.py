@@ -258,11 +258,11 @@ def _label(args) -> None:
         return
     from concurrent.futures import ThreadPoolExecutor
 
+    # The models load in a thread while pandas is imported (for the labelling below): ONNX Runtime builds its
+    # sessions without holding the GIL, so on a small file the two overlap.
     options = _options(args)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the models load while pandas is imported: ONNX Runtime
-        loading = pool.submit(  # builds its sessions without holding the GIL, so a small file's start-up overlaps
-            lambda: {n: registry.load(n, concurrency=args.llm_concurrency, **options) for n in names}
-        )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(lambda: {n: registry.load(n, concurrency=args.llm_concurrency, **options) for n in names})
         from emotion.labelling.local import label_file
 
         models = loading.result()

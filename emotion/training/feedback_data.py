@@ -198,10 +198,14 @@ def _sgd_files(root) -> list:
     return [root / "sgd" / "train" / f"dialogues_{i:03d}.json" for i in range(1, 21)]
 
 
-def _rated(frame: pd.DataFrame, text: pd.Series, rating: pd.Series, source: str) -> pd.DataFrame:
-    kind = rating.map({1: COMPLAINT, 2: COMPLAINT, 5: PRAISE})
-    out = pd.DataFrame({"text": text.astype(str).str.strip(), "kind": kind, "source": source})
+def _kept(text: pd.Series, kind: pd.Series, source: str) -> pd.DataFrame:
+    """The rows with a kind and more than two characters of text, stripped."""
+    out = pd.DataFrame({"text": text.str.strip(), "kind": kind, "source": source})
     return out[kind.notna() & out["text"].str.len().gt(2)]
+
+
+def _rated(frame: pd.DataFrame, text: pd.Series, rating: pd.Series, source: str) -> pd.DataFrame:
+    return _kept(text.astype(str), rating.map({1: COMPLAINT, 2: COMPLAINT, 5: PRAISE}), source)
 
 
 def _read(source: Source) -> pd.DataFrame:
@@ -246,13 +250,11 @@ def _read(source: Source) -> pd.DataFrame:
     if source.name == "brand_tweets":
         frame = pd.read_csv(root / source.file, encoding="latin-1")
         kind = frame["is_there_an_emotion_directed_at_a_brand_or_product"].map(BRAND_KINDS)
-        out = pd.DataFrame({"text": frame["tweet_text"].fillna("").str.strip(), "kind": kind, "source": source.name})
-        return out[kind.notna() & out["text"].str.len().gt(2)]
+        return _kept(frame["tweet_text"].fillna(""), kind, source.name)
     if source.name == "apple_tweets":
         frame = pd.read_csv(root / source.file, encoding="latin-1")
         kind = frame["sentiment"].astype(str).map({"1": COMPLAINT, "5": PRAISE, "3": PLAIN})
-        out = pd.DataFrame({"text": frame["text"].fillna("").str.strip(), "kind": kind, "source": source.name})
-        return out[kind.notna() & out["text"].str.len().gt(2)]
+        return _kept(frame["text"].fillna(""), kind, source.name)
     if source.name == "clinc150":
         rows = json.loads((root / source.file).read_text())["train"]
         texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)
