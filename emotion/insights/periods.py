@@ -3,8 +3,8 @@
 Dates come as ISO text, day-first or month-first text (resolved from the cells themselves: a first number above
 12 means day-first), Excel serial numbers, Unix times in seconds or milliseconds, or typed dates from a
 spreadsheet. Cells that cannot be read are counted and listed, never guessed. A period whose share of an
-emotion differs from the period before beyond noise (two-proportion test, Benjamini–Hochberg over all periods
-and emotions) and by at least :data:`~emotion.insights.segments.MIN_DIFFERENCE` is marked as moved and told in
+emotion differs from the period before beyond noise (exact two-proportion test, mid-p; Benjamini–Hochberg over all
+periods and emotions) and by at least :data:`~emotion.insights.segments.MIN_DIFFERENCE` is marked as moved and told in
 words; periods with fewer than :data:`~emotion.insights.segments.MIN_ROWS` rows are marked small and not tested.
 """
 
@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import test_proportions_2indep
 
 from emotion.insights.segments import MIN_DIFFERENCE, MIN_ROWS
-from emotion.insights.shares import count_table, wilson
+from emotion.insights.shares import count_table, two_proportions_p_value, wilson
 from emotion.labels import LABELS
 
 FREQUENCIES = {"day": "D", "week": "W-MON", "month": "M"}
@@ -241,10 +240,7 @@ def period_shares(
     tested = after & (x + y > 0) & (x + y < n + n_prev) & (np.minimum(n, n_prev) >= MIN_ROWS)
     p_value = np.full(x.shape, np.nan)
     if tested.any():
-        with np.errstate(divide="ignore", invalid="ignore"):  # the odds ratio it also reports, of a zero share
-            p_value[tested] = test_proportions_2indep(
-                x[tested], n[tested], y[tested], n_prev[tested], method="score"
-            ).pvalue
+        p_value[tested] = two_proportions_p_value(x[tested], n[tested], y[tested], n_prev[tested])
     out = pd.DataFrame(
         {
             "period": np.repeat(table.index.astype(str).to_numpy(dtype=object), len(categories)),

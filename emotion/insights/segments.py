@@ -1,6 +1,7 @@
 """Segments: the emotions of each value of a categorical column, and which differ from the rest beyond noise.
 
-Each segment × emotion is compared with all other rows by a two-proportion z-test; the p-values are adjusted by
+Each segment × emotion is compared with all other rows by the exact conditional test (mid-p,
+:func:`~emotion.insights.shares.two_proportions_p_value`); the p-values are adjusted by
 Benjamini–Hochberg (``statsmodels``) within each question (one column, or one crossed pair of columns), so a column
 that carries nothing never hides a finding in another, and about 5% of one question's findings at most are expected
 to be noise. A finding also needs a difference worth reporting: at least :data:`MIN_DIFFERENCE` (adjustable), so a
@@ -13,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+from statsmodels.stats.proportion import confint_proportions_2indep
 
-from emotion.insights.shares import count_table, wilson
+from emotion.insights.shares import count_table, two_proportions_p_value, wilson
 from emotion.labels import LABELS
 
 OTHER = "other"
@@ -149,10 +150,9 @@ def compare_segments(
         tested = ((n >= MIN_ROWS) & (rest >= MIN_ROWS) & (x + y > 0) & (x + y < n_all)).ravel()
         if tested.any():
             args = (x.ravel()[tested], n.ravel()[tested], y.ravel()[tested], rest.ravel()[tested])
-            with np.errstate(divide="ignore", invalid="ignore"):  # the odds ratio it also reports, of a zero share
-                p_value = test_proportions_2indep(*args, method="score").pvalue
-                low, high = confint_proportions_2indep(*args, method="newcomb")
-            part.loc[tested, "p_value"] = np.asarray(p_value, dtype=float)
+            p_value = two_proportions_p_value(*args)
+            low, high = confint_proportions_2indep(*args, method="newcomb")
+            part.loc[tested, "p_value"] = p_value
             part.loc[tested, "low"], part.loc[tested, "high"] = np.asarray(low, float), np.asarray(high, float)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.stats import hypergeom
 
 from emotion.labels import LABEL_INDEX, LABELS
 
@@ -80,6 +81,24 @@ def wilson(successes: np.ndarray, n: np.ndarray | int) -> tuple[np.ndarray, np.n
     low = np.where(n > 0, np.clip(centre - half, 0, 1), 0.0)
     high = np.where(n > 0, np.clip(centre + half, 0, 1), 1.0)
     return low, high
+
+
+def two_proportions_p_value(x: np.ndarray, n: np.ndarray, y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Two-sided p-value of ``x / n`` against ``y / m`` (vectorised): the exact conditional test, mid-p.
+
+    Given the ``x + y`` rows with the emotion, ``x`` is hypergeometric under equal shares; the p-value is twice the
+    smaller tail, each counting half the probability of ``x`` itself (Lancaster's mid-p). The score z-test used
+    before rejected 2-4 times as often as its level in the far tail that a family of a hundred comparisons tests at
+    (segments of 50 rows, an emotion at 5-10%): a 20-value column with no effect gave a finding in 13% of tables.
+    Mid-p stays at or below the level there and near it for segments of a few hundred rows
+    (``tests/test_insights_shares.py``).
+    """
+    x, n, y, m = (np.asarray(a, dtype=np.int64) for a in (x, n, y, m))
+    total, having = n + m, x + y
+    below = hypergeom.cdf(x, total, having, n)
+    above = hypergeom.sf(x - 1, total, having, n)
+    half = 0.5 * hypergeom.pmf(x, total, having, n)
+    return np.clip(2 * np.minimum(below - half, above - half), 0.0, 1.0)
 
 
 def label_counts(labels: pd.Series | list) -> np.ndarray:

@@ -34,7 +34,9 @@ class Segments(Analysis):
         section: dict = {
             "columns": list(asked),
             "min_difference": choices.min_difference,
-            "adjustment": "Benjamini–Hochberg at 5% within each column (or crossed pair)",
+            "adjustment": (
+                "exact two-proportion test (mid-p), Benjamini–Hochberg at 5% within each column (or crossed pair)"
+            ),
             "findings": [],
             "too_small_to_report": [],
             "notes": {},
