@@ -58,6 +58,18 @@ def test_rows_below_the_threshold_and_only_those_reach_the_fallback():
     assert fallback.asked == []
 
 
+def test_an_ensemble_fallback_holding_the_first_model_reuses_its_answers():
+    from emotion.models.ensemble import EnsembleClassifier
+
+    first, other = Scripted("first", ANSWERS), Scripted("other", {t: ("joy", 0.8) for t in ANSWERS})
+    ensemble = EnsembleClassifier([first, other], [0.3, 0.7])
+    routed = CascadeClassifier(first, ensemble, 0.6, "cascade:first+ensemble").classify(list(ANSWERS))
+    assert sorted(first.asked) == sorted(ANSWERS) and sorted(other.asked) == ["b", "c", "d"]  # each text read once
+    alone = ensemble.classify(["b", "c", "d"])
+    np.testing.assert_allclose(routed.proba[1:4], alone.proba)
+    assert routed.answered_by == ["first", "ensemble", "ensemble", "ensemble", "first"]
+
+
 def test_label_frame_records_who_answered_and_reuses_answers_made():
     first, fallback = Scripted("first", ANSWERS), Counting()
     name = "cascade:first+fake-llm"

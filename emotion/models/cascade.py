@@ -99,8 +99,10 @@ class CascadeClassifier(Classifier):
 
     @property
     def expected_texts_per_s(self) -> float:
-        """The first model on every text, the fallback on its expected share."""
-        rates = [self.first.expected_texts_per_s, self.fallback.expected_texts_per_s]
+        """The first model on every text, the fallback (its members other than the first) on its expected share."""
+        others = self._reused_members()
+        fallback = sequential_texts_per_s([m.expected_texts_per_s for m in others]) if others else None
+        rates = [self.first.expected_texts_per_s, fallback or self.fallback.expected_texts_per_s]
         return sequential_texts_per_s(rates, [1.0, self.expected_share])
 
     def routed_texts(self, texts) -> int:
@@ -146,12 +148,31 @@ class CascadeClassifier(Classifier):
             step = (
                 (lambda d, n: progress(len(texts) + d * len(texts) // max(n, 1), 2 * len(texts))) if progress else None
             )
-            return self.fallback.classify([texts[r] for r in rows], progress=step)
+            return self._fallback_on([texts[r] for r in rows], _rows_of(first, rows), step)
 
         result = self._combine(first, ask)
         if progress:
             progress(2 * len(texts), 2 * len(texts))
         return result
+
+    def _reused_members(self) -> list[Classifier]:
+        """The fallback's other members, when it is an ensemble holding the first model (else empty)."""
+        members = list(getattr(self.fallback, "members", ()))
+        return [m for m in members if m is not self.first] if any(m is self.first for m in members) else []
+
+    def _fallback_on(self, texts: list[str], first: Predictions, progress: Progress | None) -> Predictions:
+        """The fallback's answers on the routed texts. An ensemble holding the first model is averaged from the first
+        model's answers already made and its other members' (the first model does not read the routed texts twice)."""
+        others = self._reused_members()
+        if others:
+            answers = {self.first: first}
+            for k, member in enumerate(others):
+                step = (lambda d, n, k=k: progress(k * n + d, len(others) * n)) if progress else None
+                answers[member] = member.classify(texts, progress=step)
+            combined = self.fallback.from_members(answers)
+            if combined is not None:
+                return combined
+        return self.fallback.classify(texts, progress=progress)
 
     def from_members(self, predictions: Mapping[Classifier, Predictions]) -> Predictions | None:
         """Routed from the two models' answers when both were made on the same texts (no new calls)."""
@@ -161,3 +182,14 @@ class CascadeClassifier(Classifier):
         return self._combine(
             predictions[self.first], lambda rows: Predictions(other.proba[rows], [other.errors[r] for r in rows])
         )
+
+
+def _rows_of(predictions: Predictions, rows: np.ndarray) -> Predictions:
+    """The answers of some rows."""
+    return Predictions(
+        predictions.proba[rows],
+        [predictions.errors[r] for r in rows],
+        predictions.one_hot,
+        raw=predictions.raw[rows],
+        no_emotion=None if predictions.no_emotion is None else predictions.no_emotion[rows],
+    )
