@@ -68,6 +68,10 @@ def test_an_ensemble_fallback_holding_the_first_model_reuses_its_answers():
     alone = ensemble.classify(["b", "c", "d"])
     np.testing.assert_allclose(routed.proba[1:4], alone.proba)
     assert routed.answered_by == ["first", "ensemble", "ensemble", "ensemble", "first"]
+    first.expected_texts_per_s, other.expected_texts_per_s = 1_000.0, 100.0
+    cascade = CascadeClassifier(first, ensemble, 0.6, "cascade:first+ensemble", expected_share=0.5)
+    assert cascade.expected_texts_per_s == pytest.approx(1 / (1 / 1_000 + 0.5 / 100))  # the first model once
+    assert cascade.estimate_run([str(i) for i in range(1_000)])[0] == pytest.approx(1.0 + 5.0)
 
 
 def test_label_frame_records_who_answered_and_reuses_answers_made():

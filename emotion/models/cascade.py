@@ -110,10 +110,13 @@ class CascadeClassifier(Classifier):
         return round(self.expected_share * len(set(texts)))
 
     def estimate_run(self, texts) -> tuple[float, float | None]:
-        """The first model on every text, the fallback on the share expected below the threshold."""
+        """The first model on every text, the fallback (its members other than the first) on the share expected below
+        the threshold."""
         first_seconds, _ = self.first.estimate_run(texts)
-        fallback_seconds, cost = self.fallback.estimate_run(list(dict.fromkeys(texts))[: self.routed_texts(texts)])
-        return first_seconds + fallback_seconds, cost
+        routed = list(dict.fromkeys(texts))[: self.routed_texts(texts)]
+        parts = [member.estimate_run(routed) for member in self._reused_members() or [self.fallback]]
+        costs = [cost for _, cost in parts if cost is not None]
+        return first_seconds + sum(seconds for seconds, _ in parts), sum(costs) if costs else None
 
     def routing_note(self, texts) -> str | None:
         share = f"{self.expected_share:.0%}"
