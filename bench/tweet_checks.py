@@ -25,9 +25,16 @@ licence and Twitter's terms), files copied from ``datasets/<task>/`` as ``<task>
   (2014 tweets to and about @apple: negative, neutral, positive). Never trained on, but they choose the epoch and
   the weight mix with the other feedback dev rows, so they read optimistic.
 
+- ``--irony``: SemEval-2018 Task 3's *gold test* split (Cyvhee/SemEval2018-Task3@313b94c0, file
+  ``datasets/goldtest_TaskB/SemEval2018-T3_gold_test_taskB_emoji.txt``, sha256 586c4f07…51b, copied to
+  ``<data>/feedback_raw/semeval2018_irony_goldtest_taskB_emoji.txt``; CC BY-NC-SA 4.0, academic use), never trained
+  on: the 164 tweets of "irony by polarity contrast" (praise words meaning the opposite), labelled joy and flagged
+  "no clear emotion", against the 473 tweets that are not ironic (for reference: those can be joy).
+
 Wilson 95% intervals; up to ``--rows`` tweets drawn per polarity (seed 0).
 
     python bench/tweet_checks.py --data ../datasets --model encoder-fast [--split test | --source apple_tweets]
+    python bench/tweet_checks.py --data ../datasets --irony
 """
 
 from __future__ import annotations
@@ -69,6 +76,27 @@ def feedback_dev(source: str) -> pd.DataFrame:
     return pd.DataFrame({"text": rows["text"].to_numpy(), "gold": gold.to_numpy()})
 
 
+IRONY_TEST = "feedback_raw/semeval2018_irony_goldtest_taskB_emoji.txt"
+
+
+def irony_check(folder: Path, names: list[str]) -> None:
+    """Ironic tweets by polarity contrast (SemEval-2018 Task 3 gold test, label 1) labelled joy and flagged."""
+    rows = pd.read_csv(folder / IRONY_TEST, sep="\t", quoting=3, encoding="utf-8")
+    rows = rows[rows["Label"].isin([0, 1])].rename(columns={"Tweet text": "text"}).reset_index(drop=True)
+    ironic = rows["Label"].to_numpy() == 1
+    print(f"SemEval-2018 Task 3 gold test: {ironic.sum()} ironic by polarity contrast, {(~ironic).sum()} not ironic")
+    print("| model | ironic labelled joy | ironic flagged no clear emotion | ironic labelled anger | not ironic: joy |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        table = label_table(rows[["text"]], "text", {name: registry.load(name)})
+        label = table[f"{name}_label"].to_numpy()
+        flagged = table["no_emotion"].astype(bool).to_numpy()
+        print(
+            f"| {name} | {share(label[ironic] == 'joy')} | {share(flagged[ironic])} | "
+            f"{share(label[ironic] == 'anger')} | {share(label[~ironic] == 'joy')} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../datasets"))
@@ -76,7 +104,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000, help="tweets drawn per polarity (seed 0)")
     parser.add_argument("--split", default="val", choices=["val", "test"], help="the sentiment split measured")
     parser.add_argument("--source", choices=TWEET_SOURCES, help="polarity on this feedback set's dev rows instead")
+    parser.add_argument("--irony", action="store_true", help="ironic tweets (SemEval-2018 Task 3 gold test) instead")
     args = parser.parse_args()
+    if args.irony:
+        irony_check(args.data, args.model or [registry.DEFAULT_MODEL])
+        return
     folder = args.data / "tweeteval"
     sentiment = feedback_dev(args.source) if args.source else read(folder, "sentiment", args.split)
     sentiment = pd.concat(g.sample(min(args.rows, len(g)), random_state=0) for _, g in sentiment.groupby("gold"))

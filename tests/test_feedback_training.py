@@ -71,6 +71,11 @@ def test_the_tweet_sets_are_read_as_polarity_and_their_undecided_rows_left_out(t
     apple.to_csv(tmp_path / "feedback_raw" / "apple_twitter_sentiment.csv", index=False, encoding="latin-1")
     rows = feedback_data._read(source["apple_tweets"])
     assert list(rows["kind"]) == ["complaint", "plain", "praise"]
+    irony = 'Tweet index\tLabel\tTweet text\n1\t1\tjust love a 3 hour queue "again"\n2\t0\tgame tonight\n3\t2\train\n'
+    irony += "4\t3\tso the fire station burnt down\n5\t1\tok\n"
+    (tmp_path / "feedback_raw" / "semeval2018_irony_train_taskB_emoji.txt").write_text(irony, encoding="utf-8")
+    rows = feedback_data._read(source["irony_tweets"])  # only irony by polarity contrast, read as a complaint
+    assert list(rows["kind"]) == ["complaint"] and rows["text"].iloc[0] == 'just love a 3 hour queue "again"'
 
 
 def test_the_no_emotion_threshold_holds_its_false_flags_in_every_domain():
@@ -122,6 +127,15 @@ def test_the_recipe_says_what_the_feedback_rows_learnt_and_where_the_run_started
     assert "tweets" not in text
     params["feedback"]["sources"] = ["amazon_alexa", "tweeteval_sentiment"]
     assert "2,625 plain requests, status messages and neutral tweets as 'no emotion'" in recipe_text(params)
+    assert "ironic tweets" not in recipe_text(params) and "soup" not in recipe_text(params)
+    params["feedback"]["sources"].append("irony_tweets")
+    params["soup"] = {"weight": 0.5, "with": "`encoder-fast` at abc123", "with_adapter_sha256": "59e932265f89b262"}
+    text = recipe_text(params)
+    assert "negative tweets, ironic tweets whose praise words mean the opposite)" in text
+    assert text.endswith(
+        "soup: 0.5 x the adapter of `encoder-fast` at abc123 (sha256 59e932265f89…, continued from "
+        "the same start) + 0.5 x this run's"
+    )
 
 
 def test_a_run_keeps_each_epochs_figures_and_writes_its_record(tmp_path, capsys):

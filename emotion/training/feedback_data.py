@@ -1,5 +1,6 @@
 """Customer feedback for training: public reviews with a star rating (or a polarity), tweets judged negative, neutral or
-positive (on topics, on brands and products, to a company) and plain requests to a company, read from
+positive (on topics, on brands and products, to a company), ironic tweets whose positive words mean the opposite, and
+plain requests to a company, read from
 :func:`emotion.config.feedback_dir` (never committed), with what a card says about each set.
 
 Each set is used only for what it says (the issue's rule: a set that gives polarity is used as polarity):
@@ -141,6 +142,19 @@ SOURCES: tuple[Source, ...] = (
         "out; read as latin-1",
     ),
     Source(
+        "irony_tweets",
+        "feedback_raw/semeval2018_irony_train_taskB_emoji.txt",
+        "Cyvhee/SemEval2018-Task3",
+        "313b94c080e78544d6504192c8a1d425f6b7d719",
+        "datasets/train/SemEval2018-T3-train-taskB_emoji.txt",
+        "SemEval-2018 Task 3, irony in English tweets (Van Hee et al. 2018), CC BY-NC-SA 4.0; the organisers reserve "
+        "it for academic use and Twitter's terms forbid redistributing it; research use, never committed",
+        "its train split (3,834 tweets collected by #irony, #sarcasm and #not, the hashtags removed), subtask B label "
+        "1, 'verbal irony by means of a polarity contrast' (praise words over a bad situation, meant as the "
+        "opposite): complaint (an emotion, never joy); the other labels (not ironic, situational and other irony) "
+        "left out. Its gold test split (784 tweets) is never trained on: bench/tweet_checks.py --irony measures on it",
+    ),
+    Source(
         "clinc150",
         "clinc150/data_full.json",
         "clinc/oos-eval",
@@ -255,6 +269,9 @@ def _read(source: Source) -> pd.DataFrame:
         frame = pd.read_csv(root / source.file, encoding="latin-1")
         kind = frame["sentiment"].astype(str).map({"1": COMPLAINT, "5": PRAISE, "3": PLAIN})
         return _kept(frame["text"].fillna(""), kind, source.name)
+    if source.name == "irony_tweets":
+        frame = pd.read_csv(root / source.file, sep="\t", quoting=3, encoding="utf-8")
+        return _kept(frame["Tweet text"].fillna(""), frame["Label"].map({1: COMPLAINT}), source.name)
     if source.name == "clinc150":
         rows = json.loads((root / source.file).read_text())["train"]
         texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)

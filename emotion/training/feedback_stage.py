@@ -157,9 +157,48 @@ def fit_feedback_encoder(
     return record_run(result, model, folder, dev_score.seen, len(texts), params)
 
 
-def train_feedback_stage(name: str = "encoder-fast", seed: int = 0, epochs: int = 2, lr: float = 3e-4) -> dict:
+def soup(run: Path, other: Path, weight: float, note: str) -> Path:
+    """A model soup: ``(1 - weight) * other + weight * run`` (:func:`~emotion.training.weight_averaging
+    .interpolate_adapters`), both continued from the same start, scored on dev and recorded in its ``run.json``
+    (``params["soup"]``, a last entry in ``mix``) for :func:`~emotion.training.publishing.publish`.
+
+    Args:
+        run: The chosen mix of this stage's run (``choose_mix``'s folder).
+        other: Another adapter continued from the same start (e.g. the model committed before).
+        weight: This run's weight.
+        note: What ``other`` is, for the card (where it was committed).
+    """
+    from emotion.artifacts import read_card, write_card
+    from emotion.models.encoder import EncoderClassifier
+    from emotion.training.weight_averaging import interpolate_adapters
+
+    run, other = Path(run), Path(other)
+    out = interpolate_adapters(other, run, weight, run.parent / f"soup-{weight:g}")
+    record = json.loads((run / "run.json").read_text())
+    write_card(
+        out, record["files"], params={**read_card(run, verify=False).get("params", {}), "no_emotion_output": True}
+    )
+    dev = load_feedback().query("split == 'dev'")
+    figures = {k: round(v, 4) for k, v in all_scores(EncoderClassifier.load(out), dev_sets(), dev).items()}
+    other_sha = json.loads((other / "card.json").read_text())["files"]["adapter_model.safetensors"]["sha256"]
+    params = {**record["params"], "soup": {"weight": weight, "with": note, "with_adapter_sha256": other_sha}}
+    mix = [*record.get("mix", []), {"soup_weight": weight, **figures}]
+    (out / "run.json").write_text(json.dumps({**record, "params": params, "mix": mix}, indent=1))
+    print(json.dumps(mix[-1]), flush=True)
+    return out
+
+
+def train_feedback_stage(
+    name: str = "encoder-fast",
+    seed: int = 0,
+    epochs: int = 2,
+    lr: float = 3e-4,
+    soup_with: Path | None = None,
+    soup_weight: float = 0.5,
+    soup_note: str = "",
+) -> dict:
     """This stage for a registered encoder: :func:`fit_feedback_encoder`, the weight mix with its start chosen on
-    ISEAR dev, then published as ``data/<name>``; returns the card."""
+    ISEAR dev, optionally a :func:`soup` with ``soup_with``, then published as ``data/<name>``; returns the card."""
     from emotion.artifacts import read_card
     from emotion.training.publishing import publish
     from emotion.training.two_domain_stage import choose_mix
@@ -169,6 +208,8 @@ def train_feedback_stage(name: str = "encoder-fast", seed: int = 0, epochs: int 
     fit_feedback_encoder(folder, name, epochs=epochs, seed=seed, lr=lr)
     dev = load_feedback().query("split == 'dev'")
     mix = choose_mix(name, folder, start=STARTS[name], figures_of=lambda m, sets: all_scores(m, sets, dev))
+    if soup_with:
+        mix = soup(mix, soup_with, soup_weight, soup_note or str(soup_with))
     card = publish(mix, name)
     print(f"published {name} in {time.time() - started:.0f} s", flush=True)
     return card or read_card(artifact_dir(name))
@@ -205,13 +246,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--fit-only", action="store_true", help="train into the cache, publish nothing")
+    parser.add_argument(
+        "--soup-with", type=Path, help="an adapter folder (with its card) continued from the same start"
+    )
+    parser.add_argument("--soup-weight", type=float, default=0.5, help="this run's weight in the soup")
+    parser.add_argument("--soup-note", default="", help="what --soup-with is, for the card")
     args = parser.parse_args()
     keep_start(args.name)
     if args.fit_only:
         folder = cache_dir() / "runs" / f"{args.name}-feedback-seed{args.seed}"
         fit_feedback_encoder(folder, args.name, epochs=args.epochs, seed=args.seed, lr=args.lr)
     else:
-        train_feedback_stage(args.name, args.seed, args.epochs, args.lr)
+        train_feedback_stage(
+            args.name, args.seed, args.epochs, args.lr, args.soup_with, args.soup_weight, args.soup_note
+        )
 
 
 if __name__ == "__main__":

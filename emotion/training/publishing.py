@@ -145,6 +145,8 @@ def recipe_text(params: dict) -> str:
             if tweets
             else ("", "", "plain requests and status messages")
         )
+        if "irony_tweets" in params["feedback"].get("sources", ()):
+            negative += ", ironic tweets whose praise words mean the opposite"
         text += (
             f"; plus customer feedback (the card's `feedback_data`): {rows.get('complaint', 0):,} complaints (1-2 "
             f"star reviews, negative sentences{negative}) learning "
@@ -167,6 +169,12 @@ def recipe_text(params: dict) -> str:
             f"{params['mix_alpha']:g} x the continued one (WiSE-FT): the largest weight of "
             f"{params['mix_alphas_tried']} whose ISEAR dev macro-F1 stays within noise of the starting model's "
             "(paired bootstrap)"
+        )
+    if params.get("soup"):
+        weight = params["soup"]["weight"]
+        text += (
+            f"; then a model soup: {1 - weight:g} x the adapter of {params['soup']['with']} (sha256 "
+            f"{params['soup']['with_adapter_sha256'][:12]}…, continued from the same start) + {weight:g} x this run's"
         )
     return text
 
