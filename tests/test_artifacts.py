@@ -109,7 +109,7 @@ def test_a_model_is_never_distilled_from_an_ensemble_of_itself(monkeypatch):
         raise AssertionError("the guard let training start")  # never an hour of training, nor a rewritten artifact
 
     monkeypatch.setattr(train, "load_isear", no_training)
-    assert registry.members_of("ensemble")[:2] == ["encoder-fast", "encoder-large"]
+    assert "encoder-fast" in registry.members_of("ensemble")  # the committed ensemble averages the default
     assert registry.members_of("encoder-fast") == [] and registry.members_of("llm:local-smollm2") == []
     with pytest.raises(ValueError, match="'ensemble' averages 'encoder-fast'"):
         train.train_isear_fast_encoder(teacher="ensemble", name="encoder-fast")

@@ -160,7 +160,7 @@ def fit_feedback_encoder(
 def soup(run: Path, other: Path, weight: float, note: str) -> Path:
     """A model soup: ``(1 - weight) * other + weight * run`` (:func:`~emotion.training.weight_averaging
     .interpolate_adapters`), both continued from the same start, scored on dev and recorded in its ``run.json``
-    (``params["soup"]``, a last entry in ``mix``) for :func:`~emotion.training.publishing.publish`.
+    (``params["soup"]``, its dev figures under ``dev``) for :func:`~emotion.training.publishing.publish`.
 
     Args:
         run: The chosen mix of this stage's run (``choose_mix``'s folder).
@@ -180,11 +180,10 @@ def soup(run: Path, other: Path, weight: float, note: str) -> Path:
     )
     dev = load_feedback().query("split == 'dev'")
     figures = {k: round(v, 4) for k, v in all_scores(EncoderClassifier.load(out), dev_sets(), dev).items()}
-    other_sha = json.loads((other / "card.json").read_text())["files"]["adapter_model.safetensors"]["sha256"]
-    params = {**record["params"], "soup": {"weight": weight, "with": note, "with_adapter_sha256": other_sha}}
-    mix = [*record.get("mix", []), {"soup_weight": weight, **figures}]
-    (out / "run.json").write_text(json.dumps({**record, "params": params, "mix": mix}, indent=1))
-    print(json.dumps(mix[-1]), flush=True)
+    other_sha = read_card(other, verify=False)["files"]["adapter_model.safetensors"]["sha256"]
+    soup = {"weight": weight, "with": note, "with_adapter_sha256": other_sha, "dev": figures}
+    (out / "run.json").write_text(json.dumps({**record, "params": {**record["params"], "soup": soup}}, indent=1))
+    print(json.dumps(figures), flush=True)
     return out
 
 

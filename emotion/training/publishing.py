@@ -201,7 +201,10 @@ def install(run_folder, name: str) -> dict:
     files = run.get("files", ["adapter_config.json", "adapter_model.safetensors"])
     for file in files:
         shutil.copy(run_folder / file, folder / file)
-    best = run["mix"][-1] if run.get("mix") else max(run["dev_by_epoch"], key=lambda figures: figures["mean"])
+    if params.get("soup"):  # the weights served are the soup's
+        best = params["soup"]["dev"]
+    else:
+        best = run["mix"][-1] if run.get("mix") else max(run["dev_by_epoch"], key=lambda figures: figures["mean"])
     return write_card(
         folder,
         files,
