@@ -91,7 +91,7 @@ def two_proportions_p_value(x: np.ndarray, n: np.ndarray, y: np.ndarray, m: np.n
     before rejected 2-4 times as often as its level in the far tail that a family of a hundred comparisons tests at
     (segments of 50 rows, an emotion at 5-10%): a 20-value column with no effect gave a finding in 13% of tables.
     Mid-p stays at or below the level there and near it for segments of a few hundred rows
-    (``tests/test_insights_shares.py``).
+    (``tests/test_insights.py``).
     """
     x, n, y, m = (np.asarray(a, dtype=np.int64) for a in (x, n, y, m))
     total, having = n + m, x + y

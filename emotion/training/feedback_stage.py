@@ -181,8 +181,8 @@ def soup(run: Path, other: Path, weight: float, note: str) -> Path:
     dev = load_feedback().query("split == 'dev'")
     figures = {k: round(v, 4) for k, v in all_scores(EncoderClassifier.load(out), dev_sets(), dev).items()}
     other_sha = read_card(other, verify=False)["files"]["adapter_model.safetensors"]["sha256"]
-    soup = {"weight": weight, "with": note, "with_adapter_sha256": other_sha, "dev": figures}
-    (out / "run.json").write_text(json.dumps({**record, "params": {**record["params"], "soup": soup}}, indent=1))
+    entry = {"weight": weight, "with": note, "with_adapter_sha256": other_sha, "dev": figures}
+    (out / "run.json").write_text(json.dumps({**record, "params": {**record["params"], "soup": entry}}, indent=1))
     print(json.dumps(figures), flush=True)
     return out
 
