@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--share", type=float, action="append", default=[])
     args = parser.parse_args()
     sets = dev_sets()
-    feedback = load_feedback().query("split == 'dev' and kind != 'plain'")
+    feedback = load_feedback().query("split == 'dev' and kind in ['complaint', 'praise']")
     domains = {
         "isear": sets["isear"],
         "goemotions": sets["goemotions"],

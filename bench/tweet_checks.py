@@ -31,6 +31,12 @@ licence and Twitter's terms), files copied from ``datasets/<task>/`` as ``<task>
   on: the 164 tweets of "irony by polarity contrast" (praise words meaning the opposite), labelled joy and flagged
   "no clear emotion", against the 473 tweets that are not ironic (for reference: those can be joy).
 
+- ``--complaints``: tweets written to companies judged complaint or not (Preotiuc-Pietro et al. 2019,
+  danielpreotiuc/complaints-social-media@54e3402c; every tweet naming one of the held-back airline set's six airlines,
+  or sent in February 2015, left out): complaints labelled joy and flagged "no clear emotion", and the tweets that
+  complain of nothing labelled one of the six other emotions. Its dev rows by default (they choose the epoch with the
+  other feedback dev rows), or every row (``--all-rows``: only for a model that never trained on the set).
+
 Wilson 95% intervals; up to ``--rows`` tweets drawn per polarity (seed 0).
 
     python bench/tweet_checks.py --data ../datasets --model encoder-fast [--split test | --source apple_tweets]
@@ -49,7 +55,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from emotion import registry
 from emotion.insights.shares import wilson
 from emotion.labelling.table import label_table
-from emotion.training.feedback_data import COMPLAINT, PLAIN, PRAISE, load_feedback
+from emotion.training.feedback_data import COMPLAINT, NOT_COMPLAINT, PLAIN, PRAISE, load_feedback
 
 
 def share(hits: np.ndarray) -> str:
@@ -97,6 +103,33 @@ def irony_check(folder: Path, names: list[str]) -> None:
         )
 
 
+def complaints_check(names: list[str], every_row: bool) -> None:
+    """Tweets to companies: complaints labelled joy or flagged, the others labelled a negative emotion."""
+    rows = load_feedback().query("source == 'complaint_tweets'" + ("" if every_row else " and split == 'dev'"))
+    complaint = rows["kind"].to_numpy() == COMPLAINT
+    assert set(rows["kind"]) == {COMPLAINT, NOT_COMPLAINT}
+    print(
+        f"complaint tweets ({'every row' if every_row else 'dev rows'}): {complaint.sum()} complaints, "
+        f"{(~complaint).sum()} not"
+    )
+    print(
+        "| model | complaints labelled joy | complaints flagged no clear emotion | not complaints labelled a "
+        "negative emotion | not complaints flagged |"
+    )
+    print("|---|---|---|---|---|")
+    for name in names:
+        table = label_table(rows[["text"]].reset_index(drop=True), "text", {name: registry.load(name)})
+        label = table[f"{name}_label"].to_numpy()
+        flagged = table["no_emotion"].astype(bool).to_numpy()
+        negative = (label != "joy") & ~flagged
+        calm = pd.to_numeric(table[f"{name}_no_emotion"], errors="coerce").to_numpy()
+        auc = roc_auc_score(~complaint, calm) if np.isfinite(calm).all() else float("nan")
+        print(
+            f"| {name} | {share(label[complaint] == 'joy')} | {share(flagged[complaint])} | "
+            f"{share(negative[~complaint])} | {share(flagged[~complaint])} | {auc:.3f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../datasets"))
@@ -105,7 +138,12 @@ def main() -> None:
     parser.add_argument("--split", default="val", choices=["val", "test"], help="the sentiment split measured")
     parser.add_argument("--source", choices=TWEET_SOURCES, help="polarity on this feedback set's dev rows instead")
     parser.add_argument("--irony", action="store_true", help="ironic tweets (SemEval-2018 Task 3 gold test) instead")
+    parser.add_argument("--complaints", action="store_true", help="tweets to companies judged complaint or not")
+    parser.add_argument("--all-rows", action="store_true", help="with --complaints: every row, not only dev")
     args = parser.parse_args()
+    if args.complaints:
+        complaints_check(args.model or [registry.DEFAULT_MODEL], args.all_rows)
+        return
     if args.irony:
         irony_check(args.data, args.model or [registry.DEFAULT_MODEL])
         return

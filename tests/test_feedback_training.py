@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from emotion.classifier import Predictions
 from emotion.confidence import NoEmotionScale
 from emotion.evaluation.calibration import fit_no_emotion_scale
 from emotion.labels import LABEL_INDEX
 from emotion.training import feedback_data
-from emotion.training.feedback_stage import negative_targets
+from emotion.training.feedback_stage import feedback_scores, negative_targets, not_complaint_targets
 from emotion.training.publishing import recipe_text
 
 
@@ -78,6 +79,58 @@ def test_the_tweet_sets_are_read_as_polarity_and_their_undecided_rows_left_out(t
     assert list(rows["kind"]) == ["complaint"] and rows["text"].iloc[0] == 'just love a 3 hour queue "again"'
 
 
+def test_tweets_to_companies_are_read_as_complaints_or_not_and_the_held_back_airlines_left_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_FEEDBACK_DIR", str(tmp_path))
+    (tmp_path / "feedback_raw").mkdir()
+    feb_2015 = (1423000000000 - 1288834974657) << 22  # a tweet id sent on 2015-02-03
+    rows = [
+        (22631081115127808, "@shop where is my parcel, third week now", 1, "retail"),
+        (22631081115127809, "@shop do you open on sundays?", 0, "retail"),
+        (22631081115127810, "lovely weather for it", 0, "random_tweet"),
+        (22631081115127811, "@United lost my bag again", 1, "transport"),
+        (22631081115127812, "@SouthwestAir thanks for the upgrade", 0, "transport"),
+        (feb_2015, "@rail the 8:10 is late again", 1, "transport"),
+        (22631081115127813, "@rail my train was cancelled", 1, "transport"),
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "feedback_raw" / "complaints_social_media.csv", header=False, index=False)
+    source = {s.name: s for s in feedback_data.SOURCES}["complaint_tweets"]
+    read = feedback_data._read(source)
+    assert list(read["text"]) == [
+        "@shop where is my parcel, third week now",
+        "@shop do you open on sundays?",
+        "@rail my train was cancelled",
+    ]
+    assert list(read["kind"]) == ["complaint", "not complaint", "complaint"]
+
+
+class _Fixed:
+    """A model whose answers are given: seven-emotion probabilities and P(no emotion)."""
+
+    def __init__(self, raw, no_emotion):
+        self.answer = Predictions(np.asarray(raw, dtype=float), no_emotion=np.asarray(no_emotion, dtype=float))
+
+    def classify(self, texts, batch_size=32):
+        assert len(texts) == len(self.answer.raw)
+        return self.answer
+
+
+def test_a_message_that_is_not_a_complaint_learns_joy_or_no_emotion_whichever_the_model_finds_likelier():
+    joyful, angry = np.eye(7)[LABEL_INDEX["joy"]], np.eye(7)[LABEL_INDEX["anger"]]
+    model = _Fixed([joyful, joyful, angry, 0.5 * joyful + 0.5 * angry], [0.3, 0.6, 0.2, 0.4])
+    # P(joy) = raw joy x (1 - P(no emotion)): 0.7, 0.4, 0, 0.3; never one of the six negative emotions
+    assert not_complaint_targets(model, list("abcd")) == ["joy", "no emotion", "no emotion", "no emotion"]
+
+
+def test_feedback_scores_leave_rows_judged_only_not_a_complaint_out_of_both_figures():
+    joyful, angry = np.eye(7)[LABEL_INDEX["joy"]], np.eye(7)[LABEL_INDEX["anger"]]
+    dev = pd.DataFrame({"text": list("abcde"), "kind": ["complaint", "praise", "plain", "not complaint", "plain"]})
+    # the "not complaint" row is joyful and the calmest of all: counted as emotional it would lower the AUC
+    model = _Fixed([angry, joyful, angry, joyful, angry], [0.1, 0.2, 0.8, 0.99, 0.7])
+    figures = feedback_scores(model, dev)
+    assert figures["complaints_joy"] == 0.0 and figures["praise_joy"] == 1.0
+    assert figures["plain_auc"] == 1.0 and figures["feedback"] == 1.0
+
+
 def test_the_no_emotion_threshold_holds_its_false_flags_in_every_domain():
     rng = np.random.default_rng(0)
     # domain B's emotional rows look calmer than domain A's: A's threshold alone would flag many of B's
@@ -128,10 +181,16 @@ def test_the_recipe_says_what_the_feedback_rows_learnt_and_where_the_run_started
     params["feedback"]["sources"] = ["amazon_alexa", "tweeteval_sentiment"]
     assert "2,625 plain requests, status messages and neutral tweets as 'no emotion'" in recipe_text(params)
     assert "ironic tweets" not in recipe_text(params) and "soup" not in recipe_text(params)
+    assert "judged" not in recipe_text(params)
     params["feedback"]["sources"].append("irony_tweets")
     params["soup"] = {"weight": 0.5, "with": "`encoder-fast` at abc123", "with_adapter_sha256": "59e932265f89b262"}
     text = recipe_text(params)
     assert "negative tweets, ironic tweets whose praise words mean the opposite)" in text
+    params["feedback"]["sources"].append("complaint_tweets")
+    params["feedback"]["rows"]["not complaint"] = 542
+    text = recipe_text(params)
+    assert "the opposite, tweets to companies judged complaints)" in text
+    assert "542 tweets to companies judged not complaints as joy or 'no emotion', whichever the starting" in text
     assert text.endswith(
         "soup: 0.5 x the adapter of `encoder-fast` at abc123 (sha256 59e932265f89…, continued from "
         "the same start) + 0.5 x this run's"
@@ -158,3 +217,7 @@ def test_a_run_keeps_each_epochs_figures_and_writes_its_record(tmp_path, capsys)
     assert json.loads((tmp_path / "run.json").read_text()) == record
     assert record["files"] == ["adapter_model.safetensors"] and record["rows"] == 123
     assert record["dev_by_epoch"] == dev_score.seen and record["params"] == {"seed": 0} and record["threads"] >= 1
+    # resumed after both epochs from its checkpoints: nothing scored again, the figures recorded before are kept
+    history = [{"epoch": 1}, {"epoch": 2}]
+    resumed = record_run({"best_epoch": 2, "history": history}, Saved(), tmp_path, [], 123, {"seed": 0})
+    assert resumed["dev_by_epoch"] == dev_score.seen

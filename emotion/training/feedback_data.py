@@ -1,6 +1,6 @@
 """Customer feedback for training: public reviews with a star rating (or a polarity), tweets judged negative, neutral or
-positive (on topics, on brands and products, to a company), ironic tweets whose positive words mean the opposite, and
-plain requests to a company, read from
+positive (on topics, on brands and products, to a company), ironic tweets whose positive words mean the opposite,
+tweets to companies judged complaints or not, and plain requests to a company, read from
 :func:`emotion.config.feedback_dir` (never committed), with what a card says about each set.
 
 Each set is used only for what it says (the issue's rule: a set that gives polarity is used as polarity):
@@ -8,6 +8,8 @@ Each set is used only for what it says (the issue's rule: a set that gives polar
 - a **complaint** (a 1- or 2-star review, a sentence or tweet marked negative) is an emotion, never joy and never "no
   emotion"; *which* negative emotion it is comes from a teacher model's probabilities with joy taken out;
 - **praise** (a 5-star review, a sentence or tweet marked positive) is joy;
+- a tweet to a company judged **not a complaint** (a question, a request, thanks) is joy or "no emotion", never one
+  of the six negative emotions; which of the two comes from the starting model (the set does not say);
 - a **plain request or status message** (banking77 intents that ask for information, CLINC150 queries, an
   assistant's confirmations and a user's requests in Schema-Guided Dialogue, a tweet judged neutral or showing no
   emotion toward the brand) is "no emotion".
@@ -32,6 +34,8 @@ from emotion.config import feedback_dir
 from emotion.io.files import file_sha256
 
 COMPLAINT, PRAISE, PLAIN = "complaint", "praise", "plain"
+NOT_COMPLAINT = "not complaint"
+"""A message to a company that complains of nothing: joy or no emotion, the set does not say which."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,20 @@ SOURCES: tuple[Source, ...] = (
         "left out. Its gold test split (784 tweets) is never trained on: bench/tweet_checks.py --irony measures on it",
     ),
     Source(
+        "complaint_tweets",
+        "feedback_raw/complaints_social_media.csv",
+        "danielpreotiuc/complaints-social-media",
+        "54e3402c129341809b7f1d9889d9311c3f1c1c16",
+        "complaints-data.csv",
+        "Complaints in social media (Preotiuc-Pietro, Gaman and Aletras, ACL 2019): 3,449 English tweets, 1,971 of "
+        "them written to the Twitter accounts of 93 companies in nine domains, each judged complaint or not; the "
+        "repository states no licence; research use, never committed. Not the airline set, nor any copy of it: "
+        "every tweet naming one of that set's six airlines, and every tweet sent in February 2015, is left out",
+        "label 1 (complaint): complaint (an emotion, never joy); label 0 in the nine company domains: not complaint "
+        "(joy or no emotion, whichever the starting model finds more likely); the random tweets and replies not "
+        "written to a company left out",
+    ),
+    Source(
         "clinc150",
         "clinc150/data_full.json",
         "clinc/oos-eval",
@@ -272,11 +290,26 @@ def _read(source: Source) -> pd.DataFrame:
     if source.name == "irony_tweets":
         frame = pd.read_csv(root / source.file, sep="\t", quoting=3, encoding="utf-8")
         return _kept(frame["Tweet text"].fillna(""), frame["Label"].map({1: COMPLAINT}), source.name)
+    if source.name == "complaint_tweets":
+        frame = pd.read_csv(root / source.file, header=None, names=["id", "text", "complaint", "domain"])
+        frame = frame[~frame["domain"].str.startswith("random") & ~_held_back_airlines(frame)]
+        return _kept(frame["text"].fillna(""), frame["complaint"].map({1: COMPLAINT, 0: NOT_COMPLAINT}), source.name)
     if source.name == "clinc150":
         rows = json.loads((root / source.file).read_text())["train"]
         texts = pd.Series([text for text, _ in rows]).sample(1500, random_state=0)
         return pd.DataFrame({"text": texts.to_numpy(), "kind": PLAIN, "source": source.name})
     raise ValueError(f"unknown feedback source {source.name!r}")
+
+
+HELD_BACK_AIRLINES = r"@(?:united|americanair|southwestair|jetblue|usairways|virginamerica|delta)\b"
+"""The six airlines of the held-back Twitter US Airline Sentiment set (February 2015): no tweet naming one is used."""
+
+
+def _held_back_airlines(frame: pd.DataFrame) -> pd.Series:
+    """Rows naming a held-back airline or sent in February 2015 (by the time in the tweet's id)."""
+    sent = pd.Series(pd.to_datetime((frame["id"].to_numpy("int64") >> 22) + 1288834974657, unit="ms"), frame.index)
+    named = frame["text"].fillna("").str.contains(HELD_BACK_AIRLINES, case=False, regex=True)
+    return named | ((sent >= "2015-02-01") & (sent < "2015-03-01"))
 
 
 BRAND_KINDS = {"Negative emotion": COMPLAINT, "Positive emotion": PRAISE, "No emotion toward brand or product": PLAIN}

@@ -7,7 +7,9 @@ What each row learns:
   without forgetting, as in the second stage); GoEmotions rows: their gold labels;
 - complaints: the teacher's probabilities over the six other emotions (joy taken out, renormalised), and the most
   likely of them as the hard target: the set says a complaint is negative, not which emotion it shows;
-- praise: joy; plain requests: "no emotion".
+- praise: joy; plain requests: "no emotion";
+- a message to a company judged not a complaint: joy or "no emotion", whichever the starting model finds more likely
+  (:func:`not_complaint_targets`).
 
 Epochs are chosen by the mean of ISEAR dev, GoEmotions dev and the feedback dev score (:func:`feedback_scores`).
 
@@ -34,7 +36,7 @@ from emotion.config import cache_dir
 from emotion.io.datasets import load_isear
 from emotion.labels import LABEL_INDEX, LABELS, NO_EMOTION
 from emotion.training.data import dev_sets, mixed_training_data, scores
-from emotion.training.feedback_data import COMPLAINT, PLAIN, PRAISE, load_feedback
+from emotion.training.feedback_data import COMPLAINT, NOT_COMPLAINT, PLAIN, PRAISE, load_feedback
 
 STARTS = {"encoder-fast": "encoder-fast-two-domains"}
 """Each model's starting point for this stage: its second-stage adapter, kept under ``data/``."""
@@ -50,9 +52,18 @@ def negative_targets(proba: np.ndarray) -> np.ndarray:
     return proba / proba.sum(axis=1, keepdims=True).clip(1e-12)
 
 
+def not_complaint_targets(model, texts: list[str]) -> list[str]:
+    """Joy or :data:`~emotion.labels.NO_EMOTION` for each text, whichever ``model`` (with an eighth output) finds
+    more likely: what a message judged "not a complaint" learns."""
+    result = model.classify(texts, batch_size=128)
+    joy = result.raw[:, LABEL_INDEX["joy"]] * (1 - result.no_emotion)
+    return ["joy" if j > n else NO_EMOTION for j, n in zip(joy, result.no_emotion, strict=True)]
+
+
 def feedback_scores(model, dev: pd.DataFrame) -> dict[str, float]:
     """Complaints and praise whose top emotion is joy, and the AUC of ``P(no emotion)`` for plain requests against
-    complaints and praise; ``feedback`` is the mean of joy's balanced accuracy and that AUC."""
+    complaints and praise; ``feedback`` is the mean of joy's balanced accuracy and that AUC. Rows judged only "not a
+    complaint" count in neither."""
     result = model.classify(list(dev["text"]), batch_size=128)
     top = np.array(LABELS)[np.argmax(result.raw, axis=1)]
     kind = dev["kind"].to_numpy()
@@ -62,7 +73,8 @@ def feedback_scores(model, dev: pd.DataFrame) -> dict[str, float]:
     }
     balanced = (1 - out["complaints_joy"] + out["praise_joy"]) / 2
     if result.no_emotion is not None:
-        out["plain_auc"] = float(roc_auc_score(kind == PLAIN, result.no_emotion))
+        rated = kind != NOT_COMPLAINT
+        out["plain_auc"] = float(roc_auc_score(kind[rated] == PLAIN, result.no_emotion[rated]))
         out["feedback"] = (balanced + out["plain_auc"]) / 2
     else:
         out["feedback"] = balanced
@@ -122,9 +134,12 @@ def fit_feedback_encoder(
     complaints = train[train["kind"] == COMPLAINT]
     negative = negative_targets(_teacher_on(list(complaints["text"])))
     others = train[train["kind"] != COMPLAINT]
+    unsure = list(others.loc[others["kind"] == NOT_COMPLAINT, "text"])
+    undecided = dict(zip(unsure, not_complaint_targets(model, unsure), strict=True))
     texts += [*complaints["text"], *others["text"]]
     targets += [LABELS[i] for i in negative.argmax(axis=1)]
-    targets += ["joy" if kind == PRAISE else NO_EMOTION for kind in others["kind"]]
+    fixed = {PRAISE: "joy", PLAIN: NO_EMOTION}
+    targets += [fixed.get(kind) or undecided[text] for text, kind in zip(others["text"], others["kind"], strict=True)]
     soft = np.concatenate([soft, negative, np.full((len(others), len(LABELS)), np.nan)])
 
     sets = dev_sets()

@@ -64,7 +64,7 @@ def record_no_emotion_scale(name: str) -> dict:
     from emotion.confidence import NO_EMOTION_ENTRY
     from emotion.evaluation.calibration import fit_no_emotion_scale
     from emotion.io.datasets import load_isear
-    from emotion.training.feedback_data import PLAIN, load_feedback
+    from emotion.training.feedback_data import COMPLAINT, PLAIN, PRAISE, load_feedback
 
     model = registry.load(name)
     model.no_emotion_scale = None  # raw probabilities
@@ -85,7 +85,7 @@ def record_no_emotion_scale(name: str) -> dict:
     if feedback is not None:
         texts += list(feedback["text"])
         neutral += list(feedback["kind"] == PLAIN)
-        emotional += list(feedback["kind"] != PLAIN)
+        emotional += list(feedback["kind"].isin([COMPLAINT, PRAISE]))
         domain += ["feedback dev"] * len(feedback)
     found = model.classify(texts).no_emotion
     if found is None:
@@ -147,14 +147,21 @@ def recipe_text(params: dict) -> str:
         )
         if "irony_tweets" in params["feedback"].get("sources", ()):
             negative += ", ironic tweets whose praise words mean the opposite"
+        if "complaint_tweets" in params["feedback"].get("sources", ()):
+            negative += ", tweets to companies judged complaints"
         text += (
             f"; plus customer feedback (the card's `feedback_data`): {rows.get('complaint', 0):,} complaints (1-2 "
             f"star reviews, negative sentences{negative}) learning "
             f"`{params['feedback']['complaint_teacher']}`'s probabilities with joy taken out, "
             f"{rows.get('praise', 0):,} praise rows (5 stars, positive sentences{positive}) as "
-            f"joy and {rows.get('plain', 0):,} {plain} as 'no emotion'; the epoch with the best mean of ISEAR dev, "
-            "GoEmotions dev and the feedback dev score kept"
+            f"joy and {rows.get('plain', 0):,} {plain} as 'no emotion'"
         )
+        if rows.get("not complaint"):
+            text += (
+                f", {rows['not complaint']:,} tweets to companies judged not complaints as joy or 'no emotion', "
+                "whichever the starting model found more likely"
+            )
+        text += "; the epoch with the best mean of ISEAR dev, GoEmotions dev and the feedback dev score kept"
     if params.get("copies"):
         text += f"; {params['copies']} augmented copies of each ISEAR text, labelled by the teacher"
     if params.get("mix_alpha") == 1.0:

@@ -168,7 +168,12 @@ class EpochScores:
 
 def record_run(result: dict, model, folder: Path, dev_by_epoch: list[dict], rows: int, params: dict) -> dict:
     """Save a finished run's adapter to ``folder`` and its figures (``result`` of :func:`emotion.training.loop.fit`,
-    each epoch's dev figures, rows, threads and ``params``) to ``folder/run.json``; returns the record."""
+    each epoch's dev figures, rows, threads and ``params``) to ``folder/run.json``; returns the record. A run resumed
+    from its checkpoints keeps the figures its earlier epochs recorded there."""
+    missing = len(result.get("history", [])) - len(dev_by_epoch)
+    if missing > 0 and (folder / "run.json").exists():
+        earlier = json.loads((folder / "run.json").read_text()).get("dev_by_epoch", [])
+        dev_by_epoch = earlier[:missing] + list(dev_by_epoch)
     result.update(
         files=model.save(folder),
         threads=torch.get_num_threads(),
