@@ -114,9 +114,9 @@ def complaints_check(names: list[str], every_row: bool) -> None:
     )
     print(
         "| model | complaints labelled joy | complaints flagged no clear emotion | not complaints labelled a "
-        "negative emotion | not complaints flagged |"
+        "negative emotion | not complaints flagged | AUC of P(no clear emotion), not complaints vs complaints |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---:|")
     for name in names:
         table = label_table(rows[["text"]].reset_index(drop=True), "text", {name: registry.load(name)})
         label = table[f"{name}_label"].to_numpy()
